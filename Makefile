@@ -1,0 +1,41 @@
+# `make run`  — set up .venv on a fresh machine and serve the app (DEMO=1 make run: with the simulator).
+# `make test` — set up .venv, Chromium and Redis where missing, then lint and run the whole suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+
+.PHONY: run test lint system-deps bench clean
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(RUNTIME_STAMP): requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@ $(RUNTIME_STAMP)
+
+run: $(RUNTIME_STAMP)
+	$(PY) wsgi.py
+
+# What the browser and scale-out tests need from the system: Debian's Chromium and a Redis server.
+system-deps:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+
+lint: $(DEV_STAMP)
+	$(PY) -m ruff check .
+
+test: $(DEV_STAMP) system-deps lint
+	$(PY) -m pytest
+
+bench: $(DEV_STAMP)
+	$(PY) bench/soak.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
