@@ -1,0 +1,51 @@
+"""Live Assistant: a multi-user dashboard for following TikTok LIVE streams in real time.
+
+The app's heavier modules (eventlet, TikTokLive) are imported inside `create_app`, so that
+`python -m assistant.simulator` (a plain asyncio program) does not pull them in.
+"""
+
+import atexit
+
+from flask import Flask
+from flask_socketio import SocketIO
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import Config
+
+socketio = SocketIO()
+
+
+def create_app(config=None):
+    """Build the app; `config` is a mapping that overrides `Config` (tests use it)."""
+    from . import routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
+    from .service import LiveService
+
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    simulator_url = app.config["TIKTOK_SIMULATOR_URL"]
+    if app.config["DEMO"] and not simulator_url:
+        from .simulator import start_simulator
+
+        simulator = start_simulator()
+        atexit.register(simulator.stop)
+        simulator_url = app.config["TIKTOK_SIMULATOR_URL"] = simulator.url
+    if simulator_url:
+        tiktok.point_at(simulator_url)
+
+    socketio.init_app(
+        app,
+        async_mode="eventlet",
+        cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,  # None: same origin only
+        message_queue=app.config["REDIS_URL"],
+        max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
+    )
+    app.extensions["live_service"] = LiveService(socketio, app.config)
+    app.register_blueprint(routes.bp)
+    return app

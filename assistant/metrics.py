@@ -1,0 +1,106 @@
+"""StreamMetrics: the running totals of one creator's stream, by the counting rules of DESIGN.md.
+
+- Gifts: a streakable gift (type 1) repeats while its streak runs (`streaking` true) and once more at
+  the end; it is counted only at the end, with its final repeatCount. A streak whose end never
+  comes is finalised after a quiet timeout with its last repeatCount. Others count at once.
+- Likes: the room total (the largest seen), never a sum of per-user batches.
+- Viewers: the latest room total, and the peak.
+- Comments: live chat only; the chat TikTok replays on connect (`history`) is not counted.
+"""
+
+import time
+from collections import OrderedDict
+
+# How many finalised-by-timeout streaks to remember, so a late end message is not counted twice.
+_EXPIRED_STREAKS_KEPT = 1000
+
+
+def _streak_key(event):
+    return ((event.get("user") or {}).get("userId"), event.get("giftId"))
+
+
+class StreamMetrics:
+    def __init__(self, streak_timeout=10.0, clock=time.monotonic):
+        self.current_viewers = 0
+        self.peak_viewers = 0
+        self.likes = 0
+        self.gifts = 0
+        self.diamonds = 0
+        self.comments = 0
+        self.follows = 0
+        self.shares = 0
+        self.joins = 0
+        self._streak_timeout = streak_timeout
+        self._clock = clock
+        self._open_streaks = {}  # key -> (last gift event, when it arrived)
+        self._expired_streaks = OrderedDict()  # key -> repeatCount already counted
+
+    def apply(self, event):
+        """Count one normalised event. Returns True when a total changed."""
+        kind = event["type"]
+        if kind == "gift":
+            return self._apply_gift(event)
+        if kind == "chat":
+            if event.get("history"):
+                return False
+            self.comments += 1
+        elif kind == "like":
+            total = event.get("totalLikes") or 0
+            if total <= self.likes:
+                return False
+            self.likes = total
+        elif kind == "viewers":
+            self.current_viewers = event["viewerCount"]
+            self.peak_viewers = max(self.peak_viewers, self.current_viewers)
+        elif kind == "follow":
+            self.follows += 1
+        elif kind == "share":
+            self.shares += 1
+        elif kind == "join":
+            self.joins += 1
+        else:
+            return False
+        return True
+
+    def _apply_gift(self, event):
+        key = _streak_key(event)
+        if event["streaking"]:
+            self._open_streaks[key] = (event, self._clock())
+            return False
+        self._open_streaks.pop(key, None)
+        already_counted = self._expired_streaks.pop(key, 0)
+        units = max(0, event["repeatCount"] - already_counted)
+        self._count_gift(event, units)
+        return units > 0
+
+    def _count_gift(self, event, units):
+        self.gifts += units
+        self.diamonds += units * event["diamondCount"]
+
+    def expire_streaks(self):
+        """Finalise streaks quiet for longer than the timeout: count them and return their end events."""
+        now = self._clock()
+        ended = []
+        for key, (event, seen_at) in list(self._open_streaks.items()):
+            if now - seen_at < self._streak_timeout:
+                continue
+            del self._open_streaks[key]
+            self._count_gift(event, event["repeatCount"])
+            self._expired_streaks[key] = event["repeatCount"]
+            if len(self._expired_streaks) > _EXPIRED_STREAKS_KEPT:
+                self._expired_streaks.popitem(last=False)
+            ended.append({**event, "streaking": False, "timedOut": True})
+        return ended
+
+    def to_dict(self):
+        return {
+            "currentViewerCount": self.current_viewers,
+            "peakViewerCount": self.peak_viewers,
+            "totalLikes": self.likes,
+            "totalGifts": self.gifts,
+            "totalDiamonds": self.diamonds,
+            "totalComments": self.comments,
+            "totalFollows": self.follows,
+            "totalShares": self.shares,
+            "totalJoins": self.joins,
+        }

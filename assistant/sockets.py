@@ -1,0 +1,72 @@
+"""Socket.IO handlers: the client-to-server half of the contract (DESIGN.md, "Socket.IO contract").
+
+Every event answers through its ack: `{ok: true, ...}` or `{ok: false, error: {code, message}}`.
+"""
+
+import logging
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError
+
+from . import socketio
+from .service import ServiceError
+
+log = logging.getLogger(__name__)
+
+
+def _service():
+    return current_app.extensions["live_service"]
+
+
+def _single_payload(args):
+    """The one payload an event carries; a call with several arguments is malformed."""
+    if len(args) > 1:
+        raise ServiceError("bad_request", "Send one payload object")
+    return args[0] if args else None
+
+
+def _answer(action, args):
+    try:
+        return action(request.sid, _single_payload(args))
+    except ServiceError as ex:
+        return {"ok": False, "error": ex.error}
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    """A dashboard tab connects, with `auth: {resumeToken?, lastSeq?}`; it gets `session`, and a catch-up."""
+    try:
+        _service().connect(request.sid, request.remote_addr, auth)
+    except ServiceError as ex:
+        raise ConnectionRefusedError(ex.error) from ex
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    """A tab's socket went away; its session's cleanup starts once it has no sockets left."""
+    _service().disconnect(request.sid)
+
+
+@socketio.on("watch")
+def on_watch(*args):
+    """A tab picks a creator; its sockets get `snapshot` then `live`, the ack carries the session."""
+    return _answer(_service().watch, args)
+
+
+@socketio.on("unwatch")
+def on_unwatch(*args):
+    """A tab stops watching; the ack carries the session, now idle."""
+    return _answer(_service().unwatch, args)
+
+
+@socketio.on("*")
+def on_unknown(event, *args):
+    """Any other event from a client: answered with `bad_request`."""
+    return {"ok": False, "error": {"code": "bad_request", "message": f"Unknown event {str(event)[:40]!r}"}}
+
+
+@socketio.on_error_default
+def on_error(error):
+    """An unexpected failure in a handler: logged, and answered without leaking details."""
+    log.exception("Socket.IO handler failed")
+    return {"ok": False, "error": {"code": "internal_error", "message": "Something went wrong on the server"}}

@@ -1,0 +1,77 @@
+"""The real Live Assistant server (`python wsgi.py`) in a child process, on a free port."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunningServer:
+    def __init__(self, env_overrides):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONWARNINGS": "ignore::DeprecationWarning",
+            **{key: str(value) for key, value in env_overrides.items()},
+        }
+        self._log = tempfile.NamedTemporaryFile(prefix="live-assistant-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(
+            [sys.executable, "wsgi.py"], cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        self._wait_until_up()
+
+    def _wait_until_up(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log_text()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start within {timeout} s:\n{self.log_text()}")
+
+    def log_text(self):
+        return Path(self._log.name).read_text(errors="replace")
+
+    def debug(self, **kwargs):
+        response = requests.get(self.url + "/debug", timeout=5, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def terminate(self, timeout=10):
+        """Send SIGTERM (what a PaaS sends) and return how long the process took to exit."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=timeout)
+        return time.monotonic() - started
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()

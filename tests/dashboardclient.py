@@ -1,0 +1,90 @@
+"""A Socket.IO client that behaves like one dashboard tab and records everything it receives."""
+
+import threading
+import time
+
+import socketio
+
+
+def wait_until(condition, timeout=10.0, interval=0.05, message="condition"):
+    """Poll `condition` until it returns something truthy; return that, or fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+        time.sleep(interval)
+
+
+class DashboardClient:
+    def __init__(self, url, auth=None, headers=None):
+        self.received = []  # (event name, payload), in arrival order
+        self._lock = threading.Lock()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("*", self._record)
+        self.sio.connect(
+            url, auth=auth or {}, headers=headers or {}, transports=["websocket"], wait_timeout=10
+        )
+
+    def _record(self, event, payload=None):
+        with self._lock:
+            self.received.append((event, payload))
+
+    def payloads(self, event):
+        with self._lock:
+            return [payload for name, payload in self.received if name == event]
+
+    def call(self, event, payload=None, timeout=10):
+        """Emit with an ack and return the answer (a tuple payload is sent as several arguments)."""
+        return self.sio.call(event, payload, timeout=timeout)
+
+    def watch(self, username):
+        return self.call("watch", {"username": username})
+
+    @property
+    def session(self):
+        sessions = self.payloads("session")
+        return sessions[-1] if sessions else None
+
+    def wait_for_status(self, status, timeout=15):
+        return wait_until(
+            lambda: self.session and self.session["status"] == status, timeout, message=f"status {status}"
+        )
+
+    def live_events(self, username=None):
+        """Every event received through `live`, in order."""
+        return [
+            event
+            for payload in self.payloads("live")
+            if username is None or payload["username"] == username
+            for event in payload["events"]
+        ]
+
+    def seen_events(self):
+        """What the dashboard shows: the last snapshot's events, then every `live` event after it."""
+        with self._lock:
+            received = list(self.received)
+        events = []
+        for name, payload in received:
+            if name == "snapshot":
+                events = list(payload["recent"])
+            elif name == "live":
+                events.extend(payload["events"])
+        return events
+
+    def wait_for_event(self, predicate, timeout=10, message="event"):
+        def found():
+            return next((event for event in self.seen_events() if predicate(event)), None)
+
+        return wait_until(found, timeout, message=message)
+
+    def latest_metrics(self):
+        with self._lock:
+            metrics = [p["metrics"] for name, p in self.received if name in ("metrics", "snapshot")]
+        return metrics[-1] if metrics else None
+
+    def disconnect(self):
+        if self.sio.connected:
+            self.sio.disconnect()

@@ -1,0 +1,19 @@
+"""Entry point (Procfile: `web: python wsgi.py`): eventlet on its asyncio hub, then the app."""
+
+import os
+
+os.environ.setdefault("EVENTLET_HUB", "asyncio")  # TikTokLive is asyncio: run it on eventlet's asyncio hub
+
+import eventlet  # noqa: E402
+
+# select stays the original: TikTokLive's coroutines run inside the hub, and httpcore calls
+# select.select(..., 0) before reusing a pooled connection; the green one refuses to run there.
+eventlet.monkey_patch(select=False)
+
+from assistant import create_app  # noqa: E402
+from assistant.server import serve  # noqa: E402
+
+app = create_app()
+
+if __name__ == "__main__":
+    serve(app)
