@@ -14,6 +14,10 @@ from .config import Config
 
 socketio = SocketIO()
 
+# Past this a message closes the connection (Engine.IO); below it, events larger than
+# MAX_MESSAGE_BYTES get a `bad_request` answer (sockets.py).
+TRANSPORT_MESSAGE_LIMIT = 1_000_000
+
 
 def create_app(config=None):
     """Build the app; `config` is a mapping that overrides `Config` (tests use it)."""
@@ -44,7 +48,7 @@ def create_app(config=None):
         async_mode="eventlet",
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,  # None: same origin only
         message_queue=app.config["REDIS_URL"],
-        max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
+        max_http_buffer_size=TRANSPORT_MESSAGE_LIMIT,
     )
     app.extensions["live_service"] = LiveService(socketio, app.config)
     app.register_blueprint(routes.bp)

@@ -1,7 +1,9 @@
 """HTTP routes: the dashboard, /debug and /healthz."""
 
+import gc
 import hmac
 
+import greenlet
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 bp = Blueprint("main", __name__)
@@ -12,16 +14,31 @@ def index():
     return render_template("index.html")
 
 
+@bp.before_app_request
+def guard_debug():
+    """With DEBUG_TOKEN set, /debug and below answer only `Authorization: Bearer <token>`."""
+    token = current_app.config["DEBUG_TOKEN"]
+    if not token or not request.path.startswith("/debug"):
+        return None
+    sent = request.headers.get("Authorization", "")
+    if hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return None
+    response = jsonify(error="unauthorized", message="Send Authorization: Bearer <DEBUG_TOKEN>")
+    return response, 401, {"WWW-Authenticate": "Bearer"}
+
+
 @bp.get("/debug")
 def debug():
-    """Every session and stream; with DEBUG_TOKEN set, only for `Authorization: Bearer <token>`."""
-    token = current_app.config["DEBUG_TOKEN"]
-    if token:
-        sent = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
-            response = jsonify(error="unauthorized", message="Send Authorization: Bearer <DEBUG_TOKEN>")
-            return response, 401, {"WWW-Authenticate": "Bearer"}
+    """Every session and stream, in the seed's shape plus `streams`."""
     return jsonify(current_app.extensions["live_service"].debug_report())
+
+
+@bp.get("/debug/runtime")
+def debug_runtime():
+    """Process counters for soak tests and operators: sessions, runners and live greenlets."""
+    service = current_app.extensions["live_service"]
+    greenlets = sum(1 for obj in gc.get_objects() if isinstance(obj, greenlet.greenlet) and not obj.dead)
+    return jsonify(sessions=len(service.sessions), runners=len(service.streams.runners()), greenlets=greenlets)
 
 
 @bp.get("/healthz")

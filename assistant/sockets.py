@@ -3,6 +3,7 @@
 Every event answers through its ack: `{ok: true, ...}` or `{ok: false, error: {code, message}}`.
 """
 
+import json
 import logging
 
 from flask import current_app, request
@@ -19,10 +20,14 @@ def _service():
 
 
 def _single_payload(args):
-    """The one payload an event carries; a call with several arguments is malformed."""
+    """The one payload an event carries; several arguments, or one too large, is malformed."""
     if len(args) > 1:
         raise ServiceError("bad_request", "Send one payload object")
-    return args[0] if args else None
+    payload = args[0] if args else None
+    limit = current_app.config["MAX_MESSAGE_BYTES"]
+    if len(json.dumps(payload, default=str)) > limit:
+        raise ServiceError("bad_request", f"Payload larger than {limit} bytes")
+    return payload
 
 
 def _answer(action, args):

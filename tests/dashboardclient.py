@@ -19,11 +19,14 @@ def wait_until(condition, timeout=10.0, interval=0.05, message="condition"):
 
 
 class DashboardClient:
+    """Connects on creation; raises socketio.exceptions.ConnectionError when the server refuses."""
+
     def __init__(self, url, auth=None, headers=None):
         self.received = []  # (event name, payload), in arrival order
         self._lock = threading.Lock()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("*", self._record)
+        self.sio.on("connect_error", lambda data=None: self._record("connect_error", data))
         self.sio.connect(
             url, auth=auth or {}, headers=headers or {}, transports=["websocket"], wait_timeout=10
         )
@@ -42,6 +45,12 @@ class DashboardClient:
 
     def watch(self, username):
         return self.call("watch", {"username": username})
+
+    def watch_until_connected(self, username):
+        answer = self.watch(username)
+        assert answer["ok"], answer
+        self.wait_for_status("connected")
+        return answer
 
     @property
     def session(self):
@@ -74,6 +83,9 @@ class DashboardClient:
                 events.extend(payload["events"])
         return events
 
+    def comments(self):
+        return [event["comment"] for event in self.seen_events() if event["type"] == "chat"]
+
     def wait_for_event(self, predicate, timeout=10, message="event"):
         def found():
             return next((event for event in self.seen_events() if predicate(event)), None)
@@ -88,3 +100,16 @@ class DashboardClient:
     def disconnect(self):
         if self.sio.connected:
             self.sio.disconnect()
+
+
+def refusal(url, auth=None, headers=None):
+    """Try to connect; return the server's refusal payload (`connect_error` data), or fail if accepted."""
+    received = []
+    sio = socketio.Client(reconnection=False)
+    sio.on("connect_error", lambda data=None: received.append(data))
+    try:
+        sio.connect(url, auth=auth or {}, headers=headers or {}, transports=["websocket"], wait_timeout=10)
+    except socketio.exceptions.ConnectionError as ex:
+        return received[0] if received else str(ex)
+    sio.disconnect()
+    raise AssertionError("the server accepted the connection")

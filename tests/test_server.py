@@ -1,11 +1,10 @@
 """The multi-user server, end to end: the real server, the simulator, real Socket.IO clients."""
 
 import json
-import uuid
 
-import pytest
 import requests
 from dashboardclient import wait_until
+from simclient import chat, unique_name
 
 DEBUG_SESSION_KEYS = {
     "sessionId", "username", "connectedClients", "isConnecting", "hasConnection", "createdAt",
@@ -13,43 +12,11 @@ DEBUG_SESSION_KEYS = {
 }
 
 
-def new_creator(prefix="c"):
-    return f"{prefix}{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def quiet_creator(simulator):
-    """A live creator with no generated traffic: only what a test injects."""
-
-    def make(prefix="c"):
-        name = new_creator(prefix)
-        simulator.configure(name, rate=0, viewers=10)
-        return name
-
-    return make
-
-
-def chat(text, nickname="Viewer", user_id="1"):
-    return {"type": "chat", "comment": text, "user": {"userId": user_id, "uniqueId": f"u{user_id}",
-                                                      "nickname": nickname}}
-
-
-def watching(client, username):
-    answer = client.watch(username)
-    assert answer["ok"], answer
-    client.wait_for_status("connected")
-    return answer
-
-
-def comments(client):
-    return [event["comment"] for event in client.seen_events() if event["type"] == "chat"]
-
-
 def test_two_clients_two_creators_are_isolated(server, connect, simulator, quiet_creator):
     first, second = quiet_creator(), quiet_creator()
     one, two = connect(), connect()
-    watching(one, first)
-    watching(two, second)
+    one.watch_until_connected(first)
+    two.watch_until_connected(second)
     assert one.session["sessionId"] != two.session["sessionId"]
 
     simulator.inject(first, [chat("marker-one-A"), chat("marker-one-B")])
@@ -59,8 +26,8 @@ def test_two_clients_two_creators_are_isolated(server, connect, simulator, quiet
     wait_until(lambda: (one.latest_metrics() or {}).get("totalComments") == 2, message="2 comments")
     wait_until(lambda: (two.latest_metrics() or {}).get("totalComments") == 1, message="1 comment")
 
-    assert comments(one) == ["marker-one-A", "marker-one-B"]
-    assert comments(two) == ["marker-two"]
+    assert one.comments() == ["marker-one-A", "marker-one-B"]
+    assert two.comments() == ["marker-two"]
     assert {p["username"] for p in one.payloads("live")} == {first}
     assert {p["username"] for p in two.payloads("live")} == {second}
 
@@ -68,8 +35,8 @@ def test_two_clients_two_creators_are_isolated(server, connect, simulator, quiet
 def test_same_creator_shares_one_upstream_and_identical_events(server, connect, simulator, quiet_creator):
     name = quiet_creator()
     one, two = connect(), connect()
-    watching(one, name)
-    watching(two, name)
+    one.watch_until_connected(name)
+    two.watch_until_connected(name)
     assert one.session["sessionId"] != two.session["sessionId"]
     assert simulator.connections().get(name) == 1
 
@@ -94,7 +61,7 @@ def test_same_creator_shares_one_upstream_and_identical_events(server, connect, 
 def test_session_survives_the_grace_and_is_removed_after_it(server, connect, simulator, quiet_creator):
     name = quiet_creator()
     client = connect()
-    watching(client, name)
+    client.watch_until_connected(name)
     session_id, token = client.session["sessionId"], client.session["resumeToken"]
     client.disconnect()
 
@@ -132,7 +99,7 @@ def test_session_event_reports_status_username_and_totals(server_factory, connec
     assert first.session["totalSessions"] == 1
 
     name = quiet_creator()
-    watching(first, name)
+    first.watch_until_connected(name)
     statuses = [s["status"] for s in first.payloads("session")]
     assert statuses[0] == "idle" and statuses[-1] == "connected"
     assert "connecting" in statuses
@@ -150,7 +117,7 @@ def test_session_event_reports_status_username_and_totals(server_factory, connec
 
 def test_debug_has_the_seed_shape_and_no_secrets(server, connect, quiet_creator):
     client = connect()
-    watching(client, quiet_creator())
+    client.watch_until_connected(quiet_creator())
     idle = connect()
     wait_until(lambda: idle.session, message="session")
     response = requests.get(server.url + "/debug", timeout=5)
@@ -180,7 +147,7 @@ def test_debug_has_the_seed_shape_and_no_secrets(server, connect, quiet_creator)
 def test_counting_rules(server, connect, simulator, quiet_creator):
     name = quiet_creator()
     client = connect()
-    watching(client, name)
+    client.watch_until_connected(name)
     rose = {"type": "gift", "giftId": 5655, "giftName": "Rose", "diamondCount": 1, "giftType": 1,
             "user": {"userId": "77", "uniqueId": "gifter", "nickname": "Gifter"}}
     simulator.inject(name, [{**rose, "repeatCount": n, "repeatEnd": False} for n in range(1, 6)])
@@ -237,7 +204,7 @@ BAD_WATCH_PAYLOADS = [
 def test_bad_watch_input_gets_clear_errors_and_hurts_no_one(server, connect, simulator, quiet_creator):
     name = quiet_creator()
     bystander = connect()
-    watching(bystander, name)
+    bystander.watch_until_connected(name)
     attacker = connect()
     for payload, code in BAD_WATCH_PAYLOADS:
         answer = attacker.call("watch", payload)
@@ -263,13 +230,13 @@ def test_watch_accepts_at_names_and_urls(server, connect, quiet_creator):
 
 def test_offline_and_missing_creators(server, connect):
     offline = connect()
-    assert offline.watch(new_creator("offline"))["ok"]
+    assert offline.watch(unique_name("offline"))["ok"]
     offline.wait_for_status("offline")
     wait_until(lambda: offline.payloads("error"), message="error event")
     assert offline.payloads("error")[-1]["code"] == "user_offline"
 
     ghost = connect()
-    assert ghost.watch(new_creator("ghost"))["ok"]
+    assert ghost.watch(unique_name("ghost"))["ok"]
     wait_until(lambda: ghost.payloads("error"), message="error event")
     assert ghost.payloads("error")[-1]["code"] == "user_not_found"
     assert ghost.session["status"] == "error"
@@ -279,13 +246,13 @@ def test_offline_and_missing_creators(server, connect):
 def test_switching_creator_leaves_the_old_room(server, connect, simulator, quiet_creator):
     first, second = quiet_creator(), quiet_creator()
     client = connect()
-    watching(client, first)
+    client.watch_until_connected(first)
     client.watch(second)
     client.wait_for_status("connected")
     simulator.inject(first, [chat("from the old one")])
     simulator.inject(second, [chat("from the new one")])
     client.wait_for_event(lambda e: e.get("comment") == "from the new one")
-    assert "from the old one" not in comments(client)
+    assert "from the old one" not in client.comments()
     assert client.call("unwatch", {})["session"]["status"] == "idle"
 
 
@@ -298,7 +265,7 @@ def test_demo_mode_serves_the_dashboard(server_factory):
 
     client = DashboardClient(server.url)
     try:
-        watching(client, "demo_creator")
+        client.watch_until_connected("demo_creator")
         client.wait_for_event(lambda e: e["type"] == "chat", timeout=15, message="generated chat")
     finally:
         client.disconnect()
