@@ -29,10 +29,6 @@ def create_app(config=None):
     if config:
         app.config.update(config)
 
-    if app.config["TRUSTED_PROXIES"]:
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-
     simulator_url = app.config["TIKTOK_SIMULATOR_URL"]
     if app.config["DEMO"] and not simulator_url:
         from .simulator import start_simulator
@@ -50,6 +46,9 @@ def create_app(config=None):
         message_queue=app.config["REDIS_URL"],
         max_http_buffer_size=TRANSPORT_MESSAGE_LIMIT,
     )
+    if app.config["TRUSTED_PROXIES"]:  # outermost, so that Socket.IO requests see the client's address too
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.extensions["live_service"] = LiveService(socketio, app.config)
     app.register_blueprint(routes.bp)
     return app

@@ -37,19 +37,34 @@ def _answer(action, args):
         return {"ok": False, "error": ex.error}
 
 
+def _forged(sid):
+    """True for a client that emits `connect` or `disconnect` itself while connected (python-socketio
+    would run the handlers for it); the real events run while the socket is pending or has a session."""
+    return _service().sessions.for_sid(sid) is not None and socketio.server.manager.is_connected(sid, "/")
+
+
 @socketio.on("connect")
 def on_connect(auth=None):
-    """A dashboard tab connects, with `auth: {resumeToken?, lastSeq?}`; it gets `session`, and a catch-up."""
+    """A dashboard tab connects, with `auth: {resumeToken?, lastSeq?}`; it gets `session`, and a catch-up.
+
+    Refused with `connect_error` data `{code: too_many_sessions, message}` past a session limit.
+    """
+    if _forged(request.sid):
+        return {"ok": False, "error": {"code": "bad_request", "message": "Already connected"}}
     try:
         _service().connect(request.sid, request.remote_addr, auth)
     except ServiceError as ex:
-        raise ConnectionRefusedError(ex.error) from ex
+        raise ConnectionRefusedError(ex.error["message"], ex.error) from ex
+    return None
 
 
 @socketio.on("disconnect")
 def on_disconnect(reason=None):
     """A tab's socket went away; its session's cleanup starts once it has no sockets left."""
+    if _forged(request.sid):
+        return {"ok": False, "error": {"code": "bad_request", "message": "Use the transport to disconnect"}}
     _service().disconnect(request.sid)
+    return None
 
 
 @socketio.on("watch")

@@ -110,6 +110,7 @@ def refusal(url, auth=None, headers=None):
     try:
         sio.connect(url, auth=auth or {}, headers=headers or {}, transports=["websocket"], wait_timeout=10)
     except socketio.exceptions.ConnectionError as ex:
-        return received[0] if received else str(ex)
+        assert received, f"refused without a reason: {ex}"
+        return received[0].get("data") or received[0]
     sio.disconnect()
     raise AssertionError("the server accepted the connection")

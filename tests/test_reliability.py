@@ -2,7 +2,9 @@
 
 import time
 
+import pytest
 import requests
+from appserver import RunningServer
 from dashboardclient import DashboardClient, refusal, wait_until
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +22,7 @@ def test_a_client_that_comes_back_gets_exactly_what_it_missed(server, connect, s
     client.disconnect()
 
     missed = [f"missed {i}" for i in range(100)]
-    simulator.inject(name, [chat(text, user_id=str(i)) for i, text in enumerate(missed)])
+    simulator.inject(name, [chat(text, user_id=str(i + 1)) for i, text in enumerate(missed)])
     wait_until(lambda: next(s for s in server.debug()["streams"] if s["username"] == name)["seq"] >= last_seq + 100,
                message="the runner got all 100")
 
@@ -45,7 +47,7 @@ def test_a_client_too_far_behind_gets_a_snapshot(server_factory, simulator, quie
     client.watch_until_connected(name)
     token = client.session["resumeToken"]
     client.disconnect()
-    simulator.inject(name, [chat(f"line {i}", user_id=str(i)) for i in range(50)])
+    simulator.inject(name, [chat(f"line {i}", user_id=str(i + 1)) for i in range(50)])
     wait_until(lambda: server.debug()["streams"][0]["seq"] >= 50, message="events in")
 
     back = DashboardClient(server.url, auth={"resumeToken": token, "lastSeq": 0})
@@ -94,8 +96,7 @@ def test_stream_end_stops_for_good(server, connect, simulator, quiet_creator):
 
 def test_sign_server_rate_limit_is_reported_and_respected(server, connect, simulator):
     name = unique_name()
-    before = simulator.stats()["signRequests"]
-    simulator.sign_fail(429, times=50)
+    simulator.sign_fail(429, times=50, name=name)
     client = connect()
     assert client.watch(name)["ok"]
     error = wait_until(lambda: client.payloads("error"), message="error")[-1]
@@ -103,10 +104,10 @@ def test_sign_server_rate_limit_is_reported_and_respected(server, connect, simul
     assert error["retryAfter"] >= 1
     assert client.session["status"] == "error"
     time.sleep(6)
-    attempts = simulator.stats()["signRequests"] - before
+    attempts = simulator.stats()["signRequestsByName"][name]
     # one attempt, then one per retry-after (a few seconds): never a tight loop
     assert 1 <= attempts <= 1 + 6 // error["retryAfter"] + 1, attempts
-    simulator.sign_fail(429, times=0)
+    simulator.sign_fail(429, times=0, name=name)
 
 
 def test_a_streak_whose_end_never_comes_is_finalised(server_factory, simulator, quiet_creator):
@@ -137,7 +138,8 @@ payloads = json_values | st.fixed_dictionaries({"username": json_values})
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(payload=payloads, event=st.sampled_from(["watch", "unwatch", "subscribe", "", "connect", "x" * 60]))
+@given(payload=payloads,
+       event=st.sampled_from(["watch", "unwatch", "subscribe", "", "connect", "disconnect", "x" * 60]))
 def test_random_payloads_are_answered_and_harm_no_one(fuzz_target, payload, event):
     server, fuzzer, _, _ = fuzz_target
     answer = fuzzer.call(event, payload)
@@ -182,17 +184,23 @@ def test_debug_token_guards_debug(server_factory):
     assert right.status_code == 200 and "sessions" in right.json()
 
 
+def handshake(server, origin):
+    """Open a Socket.IO connection (its first Engine.IO request) from a page at `origin`."""
+    return requests.get(server.url + "/socket.io/", params={"EIO": "4", "transport": "polling"},
+                        headers={"Origin": origin}, timeout=5)
+
+
 def test_foreign_origin_is_refused(server):
-    assert refusal(server.url, headers={"Origin": "http://evil.example"})
-    same = DashboardClient(server.url, headers={"Origin": server.url})
-    same.disconnect()
+    refused = handshake(server, "http://evil.example")
+    assert refused.status_code == 400 and "origin" in refused.text.lower()
+    assert handshake(server, server.url).status_code == 200
 
 
 def test_allowed_origins_lets_a_listed_origin_in(server_factory):
-    server = server_factory(ALLOWED_ORIGINS="https://dash.example.com")
-    client = DashboardClient(server.url, headers={"Origin": "https://dash.example.com"})
-    client.disconnect()
-    assert refusal(server.url, headers={"Origin": "http://evil.example"})
+    server = server_factory(ALLOWED_ORIGINS="https://dash.example.com, https://other.example.com")
+    assert handshake(server, "https://dash.example.com").status_code == 200
+    assert handshake(server, "https://other.example.com").status_code == 200
+    assert handshake(server, "http://evil.example").status_code == 400
 
 
 def test_sessions_per_ip_are_limited(server_factory):
@@ -261,3 +269,19 @@ def test_sigterm_closes_upstream_and_exits_quickly(server_factory, simulator, qu
     wait_until(lambda: not simulator.connections().get(name), timeout=3, message="upstream closed")
     assert "Runner for @" + name + " stopped" in server.log_text()
     client.disconnect()
+
+
+@pytest.fixture(scope="module")
+def fuzz_target(simulator):
+    """A server for the fuzz tests, a fuzzing client, and a bystander watching a quiet creator."""
+    server = RunningServer({"TIKTOK_SIMULATOR_URL": simulator.url, "CLEANUP_GRACE_SECONDS": 2,
+                            "MAX_SESSIONS_PER_IP": 10_000, "WATCH_CALLS_PER_MINUTE": 1000})
+    name = unique_name("bystand")
+    simulator.configure(name, rate=0)
+    bystander = DashboardClient(server.url)
+    bystander.watch_until_connected(name)
+    fuzzer = DashboardClient(server.url)
+    yield server, fuzzer, bystander, name
+    fuzzer.disconnect()
+    bystander.disconnect()
+    server.stop()

@@ -40,7 +40,7 @@ def test_same_creator_shares_one_upstream_and_identical_events(server, connect, 
     assert one.session["sessionId"] != two.session["sessionId"]
     assert simulator.connections().get(name) == 1
 
-    simulator.inject(name, [chat(f"line {i}", user_id=str(i)) for i in range(5)])
+    simulator.inject(name, [chat(f"line {i}", user_id=str(i + 1)) for i in range(5)])
     simulator.inject(name, [{"type": "like", "count": 3, "total": 42}])
     for client in (one, two):
         client.wait_for_event(lambda e: e["type"] == "like")

@@ -1,0 +1,149 @@
+"""The control API under /_sim/, for tests and demos. JSON in, JSON out.
+
+Names are case-insensitive (stored in lower case). A malformed request answers 400 `{"error"}`.
+
+POST /_sim/streams/<name>          {live?, exists?, viewers?, rate?}  -> the creator, as GET answers
+GET  /_sim/streams/<name>          -> {name, exists, live, roomId, viewers, totalLikes, rate, connections}
+POST /_sim/streams/<name>/events   [{type, user?, ...}]  -> {sent, sockets}  (one frame, in order)
+POST /_sim/streams/<name>/end      -> {name, closed}  once the push sockets are closed
+POST /_sim/streams/<name>/drop     {abort?}  -> {name, closed}  (abort: cut TCP, no close frame)
+POST /_sim/sign/fail               {status, times, retryAfter?, name?}  -> the same, as planned
+GET  /_sim/connections             -> {name: open push sockets}, creators with none left out
+GET  /_sim/stats                   -> {signRequests, signRequestsByName: {name: count},
+                                       pushConnectionsOpened: {name: count}}  (since the last reset)
+POST /_sim/reset                   -> {reset: true}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from . import push
+from .state import Creator, new_room_id
+from .tiktok_routes import SIMULATOR
+from .validation import BadRequest, parse_config, parse_drop, parse_events, parse_name, parse_sign_failure
+
+log = logging.getLogger(__name__)
+
+routes = web.RouteTableDef()
+
+
+async def _json(request: web.Request, default: Any = None) -> Any:
+    """The request's JSON body; `default` when there is none."""
+    text = await request.text()
+    if not text.strip():
+        return default
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+
+
+def _creator(request: web.Request) -> Creator:
+    return request.app[SIMULATOR].creator(parse_name(request.match_info["name"]))
+
+
+@routes.get("/_sim/streams/{name}")
+async def describe_stream(request: web.Request) -> web.Response:
+    return web.json_response(_creator(request).describe())
+
+
+@routes.post("/_sim/streams/{name}")
+async def configure_stream(request: web.Request) -> web.Response:
+    """Set whether a creator exists and is live, their viewer count and traffic rate."""
+    settings = parse_config(await _json(request, {}))
+    creator = _creator(request)
+    exists = settings.get("exists", creator.exists or settings.get("live", False))
+    live = settings.get("live", creator.live) and exists
+    if creator.live and not live:
+        await push.end_stream(creator)
+    elif live and not creator.live:
+        creator.room_id = new_room_id()  # a new LIVE is a new room
+    creator.exists, creator.live = exists, live
+    if "viewers" in settings:
+        creator.viewers = settings["viewers"]
+    if "rate" in settings:
+        creator.rate = settings["rate"]
+    log.info("Configured @%s: %s", creator.name, settings)
+    return web.json_response(creator.describe())
+
+
+@routes.post("/_sim/streams/{name}/events")
+async def inject_events(request: web.Request) -> web.Response:
+    """Send these events to the creator's push sockets now, in order (one frame)."""
+    sim = request.app[SIMULATOR]
+    body = await _json(request)
+    creator = _creator(request)
+    events = parse_events(body, creator.traffic.pick_user, creator.total_likes)
+    delivered = await push.send_events(sim, creator, events)
+    return web.json_response({"sent": len(events), "sockets": delivered})
+
+
+@routes.post("/_sim/streams/{name}/end")
+async def end_stream(request: web.Request) -> web.Response:
+    """The LIVE ends: control message to each push socket, then close; offline until set live again."""
+    creator = _creator(request)
+    closed = await push.end_stream(creator)
+    return web.json_response({"name": creator.name, "closed": closed})
+
+
+@routes.post("/_sim/streams/{name}/drop")
+async def drop_stream(request: web.Request) -> web.Response:
+    """Close the creator's push sockets without an end message; the stream stays live."""
+    abort = parse_drop(await _json(request, {}))
+    creator = _creator(request)
+    closed = await push.close_sockets(creator, reason="dropped", abort=abort)
+    log.info("Dropped %d push socket(s) of @%s%s", closed, creator.name, " (aborted)" if abort else "")
+    return web.json_response({"name": creator.name, "closed": closed})
+
+
+@routes.post("/_sim/sign/fail")
+async def fail_sign_requests(request: web.Request) -> web.Response:
+    failure = parse_sign_failure(await _json(request))
+    request.app[SIMULATOR].sign_failure = failure
+    log.info("The next %d sign request(s)%s will fail with %d", failure.times,
+             f" for @{failure.name}" if failure.name else "", failure.status)
+    return web.json_response({"status": failure.status, "times": failure.times,
+                              "retryAfter": failure.retry_after, "name": failure.name})
+
+
+@routes.get("/_sim/connections")
+async def connections(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SIMULATOR].connections())
+
+
+@routes.get("/_sim/stats")
+async def stats(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SIMULATOR].stats())
+
+
+@routes.post("/_sim/reset")
+async def reset(request: web.Request) -> web.Response:
+    """Close every push socket and forget all creators, counters and planned sign failures."""
+    sim = request.app[SIMULATOR]
+    for creator in list(sim.creators.values()):
+        await push.close_sockets(creator, reason="simulator reset")
+    sim.forget()
+    log.info("Simulator reset")
+    return web.json_response({"reset": True})
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler) -> web.StreamResponse:
+    """Control requests answer errors as JSON `{"error"}`: 400 when malformed, 500 (logged) when the
+    simulator failed. Other routes keep aiohttp's own error handling."""
+    try:
+        return await handler(request)
+    except BadRequest as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    except Exception as exc:
+        if not request.path.startswith("/_sim/"):
+            raise
+        if isinstance(exc, web.HTTPException):
+            return web.json_response({"error": exc.reason}, status=exc.status)
+        log.exception("Simulator failed on %s %s", request.method, request.path)
+        return web.json_response({"error": "internal simulator error"}, status=500)

@@ -1,0 +1,193 @@
+"""TikTok's wire format, built with TikTokLive's own proto classes so clients parse what TikTok sends.
+
+A push socket carries WebcastPushFrame frames whose payload is a (gzipped) ProtoMessageFetchResult;
+the sign server's webcast fetch answers a bare ProtoMessageFetchResult. Each result holds
+BaseProtoMessage items: a method name ("WebcastChatMessage") and that message's serialised bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+import time
+
+from TikTokLive.proto import (
+    CommonMessageData,
+    ControlAction,
+    ImageModel,
+    MemberMessageAction,
+    ProtoMessageFetchResult,
+    ProtoMessageFetchResultBaseProtoMessage,
+    PushHeader,
+    User,
+    WebcastChatMessage,
+    WebcastControlMessage,
+    WebcastGiftMessage,
+    WebcastLikeMessage,
+    WebcastMemberMessage,
+    WebcastPushFrame,
+    WebcastRoomUserSeqMessage,
+    WebcastSocialMessage,
+)
+from TikTokLive.proto import Gift as GiftProto
+
+# Not re-exported by TikTokLive.proto; it is the same package TikTokLive parses with.
+from TikTokLiveProto.v3.webcast.model.message.common import Text
+
+from .model import Chat, Event, Follow, Gift, Join, Like, Share, SimUser, Viewers
+
+PUSH_PATH = "/webcast/im/ws_proxy/ws_reuse_supplement/"
+
+# WebcastSocialMessage.action values, and the display-text keys TikTok uses. TikTokLive turns a
+# social message into a FollowEvent or ShareEvent by looking for "follow" / "share" in the key
+# (see TikTokLiveClient.handle_custom_event), so no other message may carry those words there.
+_SOCIAL_FOLLOW, _SOCIAL_SHARE = 1, 3
+_FOLLOW_KEY = "pm_main_follow_message_viewer_2"
+_SHARE_KEY = "pm_mt_guidance_share"
+_JOIN_KEY = "live_room_enter_toast"
+_GIFT_KEY = "live_gift_send_message_to_anchor"
+
+
+def avatar_url(base_url: str, unique_id: str) -> str:
+    return f"{base_url}/_sim/avatar/{unique_id}.svg"
+
+
+def gift_image_url(base_url: str, gift_id: int) -> str:
+    return f"{base_url}/_sim/gift/{gift_id}.svg"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _new_id() -> int:
+    return random.getrandbits(62)
+
+
+def _image(url: str, uri: str) -> ImageModel:
+    return ImageModel(url_list=[url], uri=uri, width=100, height=100)
+
+
+def _user(user: SimUser, base_url: str) -> User:
+    return User(
+        id=user.user_id,
+        id_str=str(user.user_id),
+        display_id=user.unique_id,
+        nickname=user.nickname,
+        sec_uid=f"MS4wLjABAAAA{user.user_id:x}",
+        avatar_thumb=_image(avatar_url(base_url, user.unique_id), f"sim/avatar/{user.unique_id}"),
+    )
+
+
+def _common(method: str, room_id: int, display_key: str = "", pattern: str = "") -> CommonMessageData:
+    display = Text(key=display_key, default_pattern=pattern) if display_key else None
+    return CommonMessageData(
+        method=method, msg_id=_new_id(), room_id=room_id, create_time=_now_ms(), is_show_msg=True,
+        display_text=display,
+    )
+
+
+def _wrap(method: str, payload: bytes, msg_id: int) -> ProtoMessageFetchResultBaseProtoMessage:
+    return ProtoMessageFetchResultBaseProtoMessage(method=method, payload=payload, msg_id=msg_id)
+
+
+# Careful with local names where proto messages are built: betterproto2's pydantic dataclasses finish
+# building their schema on first use and resolve forward references like "common.Text" against the
+# *calling frame's locals*, so a local called `common`, `base` or `data` breaks them.
+
+
+def build_message(event: Event, room_id: int, base_url: str) -> ProtoMessageFetchResultBaseProtoMessage:
+    """The BaseProtoMessage TikTok would push for `event` in room `room_id`."""
+    match event:
+        case Chat(user, comment):
+            head = _common("WebcastChatMessage", room_id)
+            message = WebcastChatMessage(common=head, user=_user(user, base_url), content=comment,
+                                         content_language="en")
+        case Gift(user, gift, repeat_count, repeat_end, group_id):
+            head = _common("WebcastGiftMessage", room_id, _GIFT_KEY, "{0:user} sent {1:gift} x{2:string}")
+            message = WebcastGiftMessage(
+                common=head, user=_user(user, base_url), gift_id=gift.gift_id,
+                repeat_count=repeat_count, combo_count=repeat_count, repeat_end=int(repeat_end),
+                group_id=group_id, group_count=1, fan_ticket_count=gift.diamond_count * repeat_count,
+                gift=GiftProto(
+                    id=gift.gift_id, name=gift.name, diamond_count=gift.diamond_count, type=gift.gift_type,
+                    combo=gift.streakable, describe=f"sent {gift.name}",
+                    image=_image(gift_image_url(base_url, gift.gift_id), f"sim/gift/{gift.gift_id}"),
+                ),
+            )
+        case Like(user, count, total):
+            head = _common("WebcastLikeMessage", room_id, "pm_mt_msg_viewer", "{0:user} liked the LIVE")
+            message = WebcastLikeMessage(common=head, user=_user(user, base_url), count=count, total=total)
+        case Follow(user):
+            head = _common("WebcastSocialMessage", room_id, _FOLLOW_KEY, "{0:user} followed the host")
+            message = WebcastSocialMessage(common=head, user=_user(user, base_url), action=_SOCIAL_FOLLOW)
+        case Share(user):
+            head = _common("WebcastSocialMessage", room_id, _SHARE_KEY, "{0:user} shared the LIVE")
+            message = WebcastSocialMessage(common=head, user=_user(user, base_url), action=_SOCIAL_SHARE,
+                                           share_type=1, share_count=1)
+        case Join(user):
+            head = _common("WebcastMemberMessage", room_id, _JOIN_KEY, "{0:user} joined")
+            message = WebcastMemberMessage(common=head, user=_user(user, base_url), user_id=user.user_id,
+                                           action=MemberMessageAction.JOINED)
+        case Viewers(viewer_count):
+            head = _common("WebcastRoomUserSeqMessage", room_id)
+            message = WebcastRoomUserSeqMessage(common=head, total=viewer_count, total_user=viewer_count)
+        case _:
+            raise TypeError(f"not a simulator event: {event!r}")
+    return _wrap(head.method, bytes(message), head.msg_id)
+
+
+def end_message(room_id: int) -> ProtoMessageFetchResultBaseProtoMessage:
+    """The control message of a stream that ended: TikTokLive emits LiveEndEvent and disconnects."""
+    head = _common("WebcastControlMessage", room_id)
+    message = WebcastControlMessage(common=head, action=ControlAction.STREAM_ENDED, tips="LIVE has ended")
+    return _wrap(head.method, bytes(message), head.msg_id)
+
+
+def as_history(message: ProtoMessageFetchResultBaseProtoMessage) -> ProtoMessageFetchResultBaseProtoMessage:
+    """`message` replayed in an initial fetch: same payload, id and send time, flagged is_history."""
+    return ProtoMessageFetchResultBaseProtoMessage(
+        method=message.method, payload=message.payload, msg_id=message.msg_id, is_history=True,
+    )
+
+
+def initial_fetch(
+    messages: list[ProtoMessageFetchResultBaseProtoMessage], room_id: int, cursor: str, push_server: str,
+) -> bytes:
+    """The sign server's answer: where the push socket is, with the messages replayed on connect."""
+    return bytes(ProtoMessageFetchResult(
+        messages=messages, cursor=cursor, fetch_interval=1000, now=_now_ms(),
+        internal_ext=_internal_ext(room_id, cursor), fetch_type=0, heartbeat_duration=10000, need_ack=True,
+        push_server=push_server, is_first=True, history_no_more=True,
+        route_params={"cursor": cursor, "internal_ext": _internal_ext(room_id, cursor)},
+    ))
+
+
+def push_payload(messages: list[ProtoMessageFetchResultBaseProtoMessage], room_id: int, cursor: str) -> bytes:
+    """A pushed batch of messages, serialised (before any compression)."""
+    return bytes(ProtoMessageFetchResult(
+        messages=messages, cursor=cursor, fetch_interval=1000, now=_now_ms(),
+        internal_ext=_internal_ext(room_id, cursor), need_ack=True,
+    ))
+
+
+def push_frame(payload: bytes, log_id: int, gzipped: bool) -> bytes:
+    """A "msg" WebcastPushFrame; `payload` is already gzipped when `gzipped` is true."""
+    headers = [PushHeader(key="compress_type", value="gzip" if gzipped else "none")]
+    return bytes(WebcastPushFrame(
+        seq_id=log_id, log_id=log_id, headers=headers, payload_encoding="pb", payload_type="msg",
+        payload=payload,
+    ))
+
+
+def compress(payload: bytes) -> bytes:
+    return gzip.compress(payload, compresslevel=6)
+
+
+def parse_client_frame(data: bytes) -> WebcastPushFrame:
+    """A frame a client sent (im_enter_room, hb heartbeat or ack)."""
+    return WebcastPushFrame().parse(data)
+
+
+def _internal_ext(room_id: int, cursor: str) -> str:
+    return f"internal_src:dim|wss_push_room_id:{room_id}|wss_push_did:0|first_req_ms:0|fetch_time:{cursor}"

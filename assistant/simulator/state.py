@@ -1,0 +1,163 @@
+"""What the simulator remembers: creators, their rooms and push sockets, and the sign server's plan.
+
+Pure state; no I/O. The async work on sockets (fan-out, ending, dropping) lives in push.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import deque
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from TikTokLive.proto import ProtoMessageFetchResultBaseProtoMessage
+
+from .model import Event, Like, Viewers
+from .traffic import TrafficGenerator
+
+# TikTokLive asks for history_comment_count=6; replay that many recent chat messages on connect.
+RECENT_CHAT = 6
+
+
+def new_room_id() -> int:
+    """A fresh 19-digit room id, as TikTok gives each LIVE."""
+    return random.randrange(7_300_000_000_000_000_000, 7_500_000_000_000_000_000)
+
+
+@dataclass(eq=False)
+class PushSocket:
+    """One client's push WebSocket.
+
+    Only the task serving the socket closes it (see push.serve_socket): aiohttp's close() called
+    from another task while that one is reading drops the TCP connection without waiting for the
+    client's close frame, and a client that is writing at that moment loses the clean close.
+    """
+
+    ws: web.WebSocketResponse
+    gzip: bool
+    transport: asyncio.BaseTransport | None
+    peer: str
+    close_request: asyncio.Future[tuple[int, str]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future())
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def request_close(self, code: int, reason: str) -> None:
+        if not self.close_request.done():
+            self.close_request.set_result((code, reason))
+
+
+@dataclass(eq=False)
+class Creator:
+    """One creator: whether they exist and are live, their room, its figures and its push sockets."""
+
+    name: str
+    exists: bool
+    live: bool
+    rate: float
+    room_id: int = field(default_factory=new_room_id)
+    viewers: int = 0
+    total_likes: int = 0
+    recent_chat: deque[ProtoMessageFetchResultBaseProtoMessage] = field(
+        default_factory=lambda: deque(maxlen=RECENT_CHAT))
+    sockets: set[PushSocket] = field(default_factory=set)
+    pushes_opened: int = 0
+    sign_requests: int = 0
+    batches_sent: int = 0
+    traffic: TrafficGenerator = field(init=False)
+    traffic_task: asyncio.Task | None = None
+    # Serialises the frames sent to this creator's sockets, so every socket sees the same order.
+    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        self.traffic = TrafficGenerator(self.name)
+        if not self.viewers:
+            self.viewers = random.Random(self.name).randint(120, 2500)
+
+    @classmethod
+    def by_convention(cls, name: str, rate: float) -> Creator:
+        """A creator as the simulator imagines them: live, unless the name says offline or ghost."""
+        exists = not name.startswith("ghost")
+        return cls(name=name, exists=exists, live=exists and not name.startswith("offline"), rate=rate)
+
+    def apply(self, event: Event) -> None:
+        """Keep the room's figures in step with an event sent to it."""
+        if isinstance(event, Like):
+            self.total_likes = max(self.total_likes, event.total)
+        elif isinstance(event, Viewers):
+            self.viewers = event.viewer_count
+
+    def next_cursor(self) -> str:
+        self.batches_sent += 1
+        return f"{self.room_id}-{self.batches_sent}"
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name, "exists": self.exists, "live": self.live, "roomId": str(self.room_id),
+            "viewers": self.viewers, "totalLikes": self.total_likes, "rate": self.rate,
+            "connections": len(self.sockets),
+        }
+
+
+@dataclass
+class SignFailure:
+    """The next `times` sign requests (for creator `name` only, if given) fail with `status`.
+
+    429 means rate limited, with a retry after `retry_after` seconds.
+    """
+
+    status: int
+    times: int
+    retry_after: int
+    name: str | None = None
+
+
+class Simulator:
+    """Every creator the simulator has been asked about, by name and by room id."""
+
+    def __init__(self, default_rate: float, base_url: str = "") -> None:
+        self.default_rate = default_rate
+        # Where clients reach the simulator, for the avatar and gift image URLs inside messages.
+        self.base_url = base_url
+        self.creators: dict[str, Creator] = {}
+        self.sign_requests = 0
+        self.sign_failure: SignFailure | None = None
+
+    def creator(self, name: str) -> Creator:
+        """The creator called `name` (already normalised), made up on first mention."""
+        if name not in self.creators:
+            self.creators[name] = Creator.by_convention(name, self.default_rate)
+        return self.creators[name]
+
+    def by_room(self, room_id: int) -> Creator | None:
+        return next((c for c in self.creators.values() if c.room_id == room_id), None)
+
+    def take_sign_failure(self, creator: Creator | None) -> SignFailure | None:
+        """Count a sign request for `creator`'s room; return the failure to answer it with, if planned."""
+        self.sign_requests += 1
+        if creator is not None:
+            creator.sign_requests += 1
+        failure = self.sign_failure
+        if failure is None or failure.times <= 0:
+            return None
+        if failure.name is not None and (creator is None or creator.name != failure.name):
+            return None
+        failure.times -= 1
+        return failure
+
+    def connections(self) -> dict[str, int]:
+        return {c.name: len(c.sockets) for c in self.creators.values() if c.sockets}
+
+    def stats(self) -> dict:
+        creators = self.creators.values()
+        return {
+            "signRequests": self.sign_requests,
+            "signRequestsByName": {c.name: c.sign_requests for c in creators if c.sign_requests},
+            "pushConnectionsOpened": {c.name: c.pushes_opened for c in creators if c.pushes_opened},
+        }
+
+    def forget(self) -> None:
+        """Forget every creator, counter and planned failure (their sockets must be closed first)."""
+        self.creators.clear()
+        self.sign_requests = 0
+        self.sign_failure = None

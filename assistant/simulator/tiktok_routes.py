@@ -1,0 +1,197 @@
+"""The routes TikTokLive calls: TikTok's web and webcast APIs, the sign server and the push socket.
+
+With WebDefaults pointed at base URL U, TikTokLive 7.0.1's `start()` (default options) requests, in
+order: U/@<name>/live (SIGI_STATE), U/api-live/user/room/ only when that page has no LiveRoom,
+U/webcast/room/check_alive/, and the sign server's U/webcast/fetch, then opens the push socket the
+fetch names. room/info and gift/list are served too, for fetch_room_info / fetch_gift_info.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import secrets
+import time
+
+from aiohttp import web
+
+from . import catalogue, protocol
+from .model import normalise_name, stable_id
+from .push import attach, detach, serve_socket
+from .state import Creator, PushSocket, SignFailure, Simulator
+
+log = logging.getLogger(__name__)
+
+SIMULATOR = web.AppKey("simulator", Simulator)
+
+# SIGI_STATE user status values: 2 live, 4 offline.
+_LIVE, _OFFLINE = 2, 4
+
+routes = web.RouteTableDef()
+
+
+def _sim(request: web.Request) -> Simulator:
+    return request.app[SIMULATOR]
+
+
+def _known_creator(request: web.Request, raw_name: str) -> Creator | None:
+    """The creator called `raw_name` if such a user exists, else None."""
+    name = normalise_name(raw_name)
+    if name is None:
+        return None
+    creator = _sim(request).creator(name)
+    return creator if creator.exists else None
+
+
+def _user_json(creator: Creator, base_url: str) -> dict:
+    return {
+        "id": str(stable_id(creator.name)), "uniqueId": creator.name, "nickname": creator.name.capitalize(),
+        "avatarThumb": protocol.avatar_url(base_url, creator.name), "secUid": f"MS4wLjABAAAA{creator.name}",
+        "roomId": str(creator.room_id), "status": _LIVE if creator.live else _OFFLINE,
+    }
+
+
+@routes.get("/@{name}/live")
+async def live_page(request: web.Request) -> web.Response:
+    """The creator's LIVE page; TikTokLive regexes the SIGI_STATE script out of it."""
+    sim = _sim(request)
+    raw_name = request.match_info["name"]
+    creator = _known_creator(request, raw_name)
+    if creator is None:
+        state: dict = {"AppContext": {"appContext": {"language": "en"}}, "SEOState": {"metaParams": {}}}
+        title = f"@{raw_name} - TikTok"
+    else:
+        state = {"LiveRoom": {"liveRoomUserInfo": {
+            "user": _user_json(creator, sim.base_url),
+            "liveRoom": {
+                "title": f"{creator.name} is LIVE", "status": _LIVE if creator.live else _OFFLINE,
+                "liveRoomStats": {"userCount": creator.viewers if creator.live else 0},
+            },
+        }}}
+        title = f"{creator.name} is LIVE" if creator.live else f"{creator.name} - LIVE ended"
+    # Escape "<" so that nothing in the JSON can end the script element early.
+    sigi = json.dumps(state).replace("<", "\\u003c")
+    body = (
+        f"<!DOCTYPE html><html><head><title>{html.escape(title)}</title></head><body>"
+        f'<script id="SIGI_STATE" type="application/json">{sigi}</script></body></html>'
+    )
+    return web.Response(text=body, content_type="text/html", status=200 if creator else 404)
+
+
+@routes.get("/api-live/user/room/")
+async def user_room(request: web.Request) -> web.Response:
+    """TikTokLive's fallback when the LIVE page has no LiveRoom (for example a captcha page)."""
+    creator = _known_creator(request, request.query.get("uniqueId", ""))
+    if creator is None:
+        return web.json_response({"message": "user_not_found", "statusCode": 19881007})
+    status = _LIVE if creator.live else _OFFLINE
+    return web.json_response({
+        "message": "", "statusCode": 0,
+        "data": {"user": _user_json(creator, _sim(request).base_url), "liveRoom": {"status": status}},
+    })
+
+
+def _room_ids(request: web.Request, key: str) -> list[int]:
+    try:
+        return [int(part) for part in request.query.get(key, "").split(",") if part]
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text=f"bad {key}") from exc
+
+
+@routes.get("/webcast/room/check_alive/")
+async def check_alive(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    data = []
+    for room_id in _room_ids(request, "room_ids"):
+        creator = sim.by_room(room_id)
+        alive = bool(creator and creator.live)
+        data.append({"alive": alive, "room_id": room_id, "room_id_str": str(room_id)})
+    return web.json_response({"data": data, "extra": {"now": int(time.time() * 1000)}, "status_code": 0})
+
+
+@routes.get("/webcast/room/info/")
+async def room_info(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    room_ids = _room_ids(request, "room_id")
+    creator = sim.by_room(room_ids[0]) if room_ids else None
+    if creator is None:
+        return web.json_response({"data": {"message": "room not found"}, "status_code": 4003110})
+    return web.json_response({"status_code": 0, "data": {
+        "id": creator.room_id, "id_str": str(creator.room_id), "status": _LIVE if creator.live else _OFFLINE,
+        "title": f"{creator.name} is LIVE", "user_count": creator.viewers,
+        "owner": {"id": stable_id(creator.name), "display_id": creator.name,
+                  "nickname": creator.name.capitalize(),
+                  "avatar_thumb": {"url_list": [protocol.avatar_url(sim.base_url, creator.name)]}},
+        "stats": {"total_user": creator.viewers, "like_count": creator.total_likes},
+    }})
+
+
+@routes.get("/webcast/gift/list/")
+async def gift_list(request: web.Request) -> web.Response:
+    base_url = _sim(request).base_url
+    gifts = [
+        {"id": g.gift_id, "name": g.name, "diamond_count": g.diamond_count, "type": g.gift_type,
+         "image": {"url_list": [protocol.gift_image_url(base_url, g.gift_id)]}}
+        for g in catalogue.GIFTS_BY_ID.values()
+    ]
+    return web.json_response({"data": {"gifts": gifts}, "status_code": 0})
+
+
+def _sign_failure_response(failure: SignFailure) -> web.Response:
+    if failure.status == 429:
+        headers = {
+            "RateLimit-Limit": "10",
+            # TikTokLive reads RateLimit-Remaining as the seconds to wait (SignatureRateLimitError).
+            "RateLimit-Remaining": str(failure.retry_after),
+            "RateLimit-Reset": str(int(time.time()) + failure.retry_after),
+            "Retry-After": str(failure.retry_after),
+        }
+        body = {"message": "Too many connections started, slow down (simulated).", "code": 429}
+        return web.json_response(body, status=429, headers=headers)
+    return web.json_response({"message": f"Simulated sign server failure ({failure.status})",
+                              "code": failure.status}, status=failure.status)
+
+
+@routes.get("/webcast/fetch")
+async def sign_fetch(request: web.Request) -> web.Response:
+    """The sign server: the room's first fetch, a protobuf naming the push socket, plus cookies."""
+    sim = _sim(request)
+    room_ids = _room_ids(request, "room_id")
+    creator = sim.by_room(room_ids[0]) if room_ids else None
+    failure = sim.take_sign_failure(creator)
+    if failure is not None:
+        log.info("Sign request failed on purpose with %d (%d more planned)", failure.status, failure.times)
+        return _sign_failure_response(failure)
+    if creator is None or not creator.live:
+        return web.json_response({"message": "Room not found or not live", "code": 404}, status=404)
+    replay = [protocol.as_history(message) for message in creator.recent_chat]
+    push_server = f"ws://{request.host}{protocol.PUSH_PATH}"
+    body = protocol.initial_fetch(replay, creator.room_id, creator.next_cursor(), push_server)
+    log.info("Signed the webcast fetch of @%s (room %d, %d replayed)", creator.name, creator.room_id,
+             len(replay))
+    return web.Response(body=body, content_type="application/x-protobuf", headers={
+        "X-Set-TT-Cookie": f"ttwid=sim{secrets.token_hex(16)}; Path=/; Domain=.tiktok.com",
+        "X-Request-Id": secrets.token_hex(8), "X-Agent-Id": "simulator", "X-Log-Code": "0",
+    })
+
+
+@routes.get(protocol.PUSH_PATH)
+async def push_socket(request: web.Request) -> web.StreamResponse:
+    """The push socket: frames out; im_enter_room, hb heartbeats and acks in (read and ignored)."""
+    sim = _sim(request)
+    room_ids = _room_ids(request, "room_id")
+    creator = sim.by_room(room_ids[0]) if room_ids else None
+    if creator is None or not creator.live:
+        raise web.HTTPNotFound(text="room not found or not live")
+    # timeout: how long our close() waits for the client's close frame.
+    ws = web.WebSocketResponse(protocols=("echo-protocol",), compress=False, timeout=3.0)
+    await ws.prepare(request)
+    sock = PushSocket(ws=ws, gzip=request.query.get("compress") == "gzip", transport=request.transport,
+                      peer=str(request.remote))
+    attach(sim, creator, sock)
+    try:
+        await serve_socket(creator, sock)
+    finally:
+        detach(creator, sock)
+    return ws

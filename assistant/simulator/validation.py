@@ -1,0 +1,216 @@
+"""Checking control API bodies and turning them into simulator events and settings.
+
+Anything malformed raises BadRequest with a message for the caller; the server answers 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import catalogue
+from .model import (
+    Chat,
+    Event,
+    Follow,
+    Gift,
+    GiftInfo,
+    Join,
+    Like,
+    Share,
+    SimUser,
+    Viewers,
+    normalise_name,
+    stable_id,
+)
+from .state import SignFailure
+
+INT32_MAX = 2**31 - 1
+MAX_EVENTS = 1000
+MAX_RATE = 1000.0
+_MISSING: Any = object()
+
+
+class BadRequest(ValueError):
+    """A control request the simulator cannot act on."""
+
+
+def _check_keys(obj: dict, allowed: set[str], what: str) -> None:
+    unknown = sorted(set(obj) - allowed)
+    if unknown:
+        raise BadRequest(f"unknown field(s) in {what}: {', '.join(unknown)}")
+
+
+def _int(obj: dict, key: str, default: Any = _MISSING, low: int = 0, high: int = INT32_MAX) -> int:
+    value = obj.get(key, default)
+    if value is _MISSING:
+        raise BadRequest(f"'{key}' is required")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"'{key}' must be an integer")
+    if not low <= value <= high:
+        raise BadRequest(f"'{key}' must be between {low} and {high}")
+    return value
+
+
+def _bool(obj: dict, key: str, default: Any = _MISSING) -> bool:
+    value = obj.get(key, default)
+    if value is _MISSING:
+        raise BadRequest(f"'{key}' is required")
+    if not isinstance(value, bool):
+        raise BadRequest(f"'{key}' must be true or false")
+    return value
+
+
+def _str(obj: dict, key: str, default: Any = _MISSING, max_len: int = 500) -> str:
+    value = obj.get(key, default)
+    if value is _MISSING:
+        raise BadRequest(f"'{key}' is required")
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"'{key}' must be a non-empty string")
+    if len(value) > max_len:
+        raise BadRequest(f"'{key}' is longer than {max_len} characters")
+    return value
+
+
+def _object(body: Any, what: str) -> dict:
+    if not isinstance(body, dict):
+        raise BadRequest(f"{what} must be a JSON object")
+    return body
+
+
+def parse_name(raw: str, what: str = "creator name") -> str:
+    name = normalise_name(raw)
+    if name is None:
+        raise BadRequest(f"invalid {what} {raw!r}: 2 to 24 letters, digits, '_' or '.'")
+    return name
+
+
+def parse_config(body: Any) -> dict[str, Any]:
+    """`{live?, exists?, viewers?, rate?}` → the settings given, validated."""
+    body = _object(body, "the stream settings")
+    _check_keys(body, {"live", "exists", "viewers", "rate"}, "the stream settings")
+    settings: dict[str, Any] = {}
+    for key in ("live", "exists"):
+        if key in body:
+            settings[key] = _bool(body, key)
+    if "viewers" in body:
+        settings["viewers"] = _int(body, "viewers")
+    if "rate" in body:
+        rate = body["rate"]
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= MAX_RATE:
+            raise BadRequest(f"'rate' must be a number between 0 and {MAX_RATE:g}")
+        settings["rate"] = float(rate)
+    if settings.get("live") and settings.get("exists") is False:
+        raise BadRequest("a creator that does not exist cannot be live")
+    return settings
+
+
+def parse_sign_failure(body: Any) -> SignFailure:
+    """`{status, times, retryAfter?, name?}` → the failure plan for the next sign requests."""
+    body = _object(body, "the sign failure")
+    _check_keys(body, {"status", "times", "retryAfter", "name"}, "the sign failure")
+    return SignFailure(
+        status=_int(body, "status", low=400, high=599), times=_int(body, "times", high=1000),
+        retry_after=_int(body, "retryAfter", 3, high=3600),
+        name=parse_name(_str(body, "name", max_len=64)) if "name" in body else None,
+    )
+
+
+def parse_drop(body: Any) -> bool:
+    """`{abort?}` (or no body) → whether to cut the connections instead of closing them."""
+    body = _object(body, "the drop options")
+    _check_keys(body, {"abort"}, "the drop options")
+    return _bool(body, "abort", False)
+
+
+def _user_id(value: Any) -> int:
+    """An integer or its decimal string (TikTok ids overflow JavaScript numbers, so JSON may quote them)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**63:
+        raise BadRequest("'userId' must be a positive integer or a string of digits")
+    return value
+
+
+def _user(raw: Any, pick_user: Callable[[], SimUser]) -> SimUser:
+    """`{userId, uniqueId, nickname}`, any of them missing; a stable identity follows from what is given."""
+    if raw is None:
+        return pick_user()
+    raw = _object(raw, "'user'")
+    _check_keys(raw, {"userId", "uniqueId", "nickname"}, "'user'")
+    user_id = _user_id(raw["userId"]) if "userId" in raw else None
+    unique_id = parse_name(_str(raw, "uniqueId", max_len=24), "'uniqueId'") if "uniqueId" in raw else None
+    nickname = _str(raw, "nickname", max_len=64) if "nickname" in raw else None
+    if user_id is None and unique_id is None and nickname is None:
+        return pick_user()
+    if unique_id is None:
+        unique_id = f"user{user_id}" if user_id is not None else f"user{stable_id(nickname or '') % 10**9}"
+    return SimUser(
+        user_id=user_id if user_id is not None else stable_id(unique_id),
+        unique_id=unique_id,
+        nickname=nickname or unique_id,
+    )
+
+
+def _gift(event: dict, user: SimUser) -> Gift:
+    gift_id = _int(event, "giftId", catalogue.ROSE.gift_id, low=1, high=2**63 - 1)
+    known = catalogue.GIFTS_BY_ID.get(gift_id)
+    gift = GiftInfo(
+        gift_id=gift_id,
+        name=_str(event, "giftName", known.name if known else f"Gift {gift_id}", max_len=64),
+        diamond_count=_int(event, "diamondCount", known.diamond_count if known else 1),
+        gift_type=_int(event, "giftType", known.gift_type if known else 1, high=100),
+    )
+    return Gift(
+        user=user, gift=gift, repeat_count=_int(event, "repeatCount", 1, low=1),
+        repeat_end=_bool(event, "repeatEnd", True),
+        # One streak per user and gift, as TikTok's group_id.
+        group_id=stable_id(f"{user.user_id}:{gift_id}") % 2**48,
+    )
+
+
+_FIELDS: dict[str, set[str]] = {
+    "chat": {"comment"},
+    "gift": {"giftId", "giftName", "diamondCount", "repeatCount", "repeatEnd", "giftType"},
+    "like": {"count", "total"},
+    "follow": set(),
+    "share": set(),
+    "join": set(),
+    "viewers": {"viewerCount"},
+}
+
+
+def parse_events(body: Any, pick_user: Callable[[], SimUser], total_likes: int) -> list[Event]:
+    """`[{type, user?, ...}]` → events, in order. Like totals default to the room's running total."""
+    if not isinstance(body, list):
+        raise BadRequest("the events must be a JSON list")
+    if len(body) > MAX_EVENTS:
+        raise BadRequest(f"at most {MAX_EVENTS} events at a time")
+    events: list[Event] = []
+    for index, raw in enumerate(body):
+        try:
+            event = _event(_object(raw, "an event"), pick_user, total_likes)
+        except BadRequest as exc:
+            raise BadRequest(f"event {index}: {exc}") from exc
+        if isinstance(event, Like):
+            total_likes = max(total_likes, event.total)
+        events.append(event)
+    return events
+
+
+def _event(raw: dict, pick_user: Callable[[], SimUser], total_likes: int) -> Event:
+    kind = raw.get("type")
+    if kind not in _FIELDS:
+        raise BadRequest(f"unknown event type {kind!r}; expected one of {', '.join(_FIELDS)}")
+    _check_keys(raw, _FIELDS[kind] | {"type", "user"}, f"a {kind} event")
+    if kind == "viewers":
+        return Viewers(_int(raw, "viewerCount"))
+    user = _user(raw.get("user"), pick_user)
+    if kind == "chat":
+        return Chat(user, _str(raw, "comment"))
+    if kind == "gift":
+        return _gift(raw, user)
+    if kind == "like":
+        count = _int(raw, "count", 1, low=1)
+        return Like(user, count, _int(raw, "total", total_likes + count, high=2**63 - 1))
+    return {"follow": Follow, "share": Share, "join": Join}[kind](user)

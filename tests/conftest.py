@@ -1,0 +1,94 @@
+"""Shared test fixtures."""
+
+import pytest
+from appserver import RunningServer
+from dashboardclient import DashboardClient
+from simclient import SimulatorControl, unique_name
+
+from assistant.simulator import start_simulator
+
+# --- TikTok LIVE simulator -------------------------------------------------------------------------
+
+SIMULATOR_RATE = 20.0
+
+
+@pytest.fixture(scope="session")
+def simulator():
+    """One simulator child process for the whole run, driven through its control API.
+
+    Tests share it: give each test its own creator names (simclient.unique_name) and read the
+    per-creator counters, since other tests' clients (an app server's runners) may use it too.
+    """
+    with start_simulator(rate=SIMULATOR_RATE) as running:
+        control = SimulatorControl(running.url)
+        yield control
+        control.close()
+
+
+@pytest.fixture
+def fresh_simulator(simulator):
+    """The shared simulator, reset first: no creators, counters at zero, no planned sign failures.
+
+    A reset closes every push socket, whoever holds it: use it only where a clean slate matters.
+    """
+    simulator.reset()
+    return simulator
+
+
+# --- the Live Assistant server ---------------------------------------------------------------------
+
+TEST_GRACE_SECONDS = 2
+
+
+def _server_env(simulator, overrides):
+    return {"TIKTOK_SIMULATOR_URL": simulator.url, "CLEANUP_GRACE_SECONDS": TEST_GRACE_SECONDS, **overrides}
+
+
+@pytest.fixture(scope="module")
+def server(simulator):
+    """The real server (`python wsgi.py`) on a free port, shared by a test module."""
+    running = RunningServer(_server_env(simulator, {}))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def server_factory(simulator):
+    """Start servers of a test's own, with environment overrides: `server_factory(MAX_STREAMS=1)`."""
+    started = []
+
+    def start(**overrides):
+        running = RunningServer(_server_env(simulator, overrides))
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def connect(server):
+    """Open dashboard clients (to the module's server unless `url=` says otherwise); closed after the test."""
+    clients = []
+
+    def open_client(auth=None, url=None, headers=None):
+        client = DashboardClient(url or server.url, auth=auth, headers=headers)
+        clients.append(client)
+        return client
+
+    yield open_client
+    for client in clients:
+        client.disconnect()
+
+
+@pytest.fixture
+def quiet_creator(simulator):
+    """Make live creators with no generated traffic: they send only what a test injects."""
+
+    def make(prefix="quiet"):
+        name = unique_name(prefix)
+        simulator.configure(name, rate=0, viewers=10)
+        return name
+
+    return make
