@@ -44,6 +44,7 @@ def create_app(config=None):
         async_mode="eventlet",
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,  # None: same origin only
         message_queue=app.config["REDIS_URL"],
+        channel=app.config["REDIS_CHANNEL"],
         max_http_buffer_size=TRANSPORT_MESSAGE_LIMIT,
     )
     if app.config["TRUSTED_PROXIES"]:  # outermost, so that Socket.IO requests see the client's address too

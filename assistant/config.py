@@ -42,6 +42,7 @@ class Config:
     DEMO = _flag("DEMO")
     TIKTOK_SIMULATOR_URL = os.environ.get("TIKTOK_SIMULATOR_URL")
     REDIS_URL = os.environ.get("REDIS_URL")
+    REDIS_CHANNEL = os.environ.get("REDIS_CHANNEL") or "live-assistant"  # the Socket.IO queue's pub/sub channel
 
     # Tuning knobs below are not part of the documented contract but can be set the same way.
     RECENT_EVENTS = _int("RECENT_EVENTS", 500)

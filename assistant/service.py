@@ -6,6 +6,7 @@ green threads; nothing blocks except on socket I/O.
 """
 
 import logging
+import secrets
 from datetime import UTC, datetime
 
 import eventlet
@@ -33,6 +34,10 @@ class LiveService:
     def __init__(self, socketio, config):
         self._socketio = socketio
         self._config = config
+        # Rooms are this process's own: with a Redis message queue, an emit to a room reaches the
+        # sockets in that room on every process, and each process runs its own stream runners.
+        self._instance = secrets.token_hex(4)
+        self._everyone = f"everyone:{self._instance}"
         grace = config["CLEANUP_GRACE_SECONDS"]
         self.sessions = SessionRegistry(grace, config["MAX_SESSIONS"], config["MAX_SESSIONS_PER_IP"])
         self.streams = StreamRegistry(self._make_runner, grace, config["MAX_STREAMS"])
@@ -42,6 +47,7 @@ class LiveService:
     def _make_runner(self, username):
         return StreamRunner(
             username,
+            room=f"stream:{self._instance}:{username}",
             emit=self._emit,
             on_status=self._stream_status_changed,
             recent_events=self._config["RECENT_EVENTS"],
@@ -73,6 +79,7 @@ class LiveService:
             log.info("Session %s resumed", session.id)
         self.sessions.attach(session, sid)
         self._enter(sid, session.room)
+        self._enter(sid, self._everyone)
         self._send_session(session, resumed=resumed)
         if session.username:
             last_seq = auth.get("lastSeq")
@@ -138,7 +145,7 @@ class LiveService:
     def _stop_watching(self, session):
         if not session.username:
             return
-        room = f"stream:{session.username}"
+        room = self.streams.get(session.username).room
         for client in session.clients:
             self._leave(client, room)
         log.info("Session %s stops watching @%s", session.id, session.username)
@@ -207,7 +214,7 @@ class LiveService:
             if stats != self._stats_sent:
                 self._stats_sent = stats
                 try:
-                    self._socketio.emit("stats", stats, namespace=NAMESPACE)
+                    self._emit("stats", stats, self._everyone)
                 except Exception:
                     log.exception("Could not send stats")
 

@@ -49,9 +49,9 @@ def backoff_delay(failures):
 
 
 class StreamRunner:
-    def __init__(self, username, emit, on_status, recent_events=500, streak_timeout=10.0):
+    def __init__(self, username, room, emit, on_status, recent_events=500, streak_timeout=10.0):
         self.username = username
-        self.room = f"stream:{username}"
+        self.room = room
         self.status = "connecting"
         self.error = None  # {code, message, retryAfter?} of the last failure, while it holds
         self.seq = 0

@@ -129,6 +129,26 @@ def test_a_streak_whose_end_never_comes_is_finalised(server_factory, simulator, 
         client.disconnect()
 
 
+def test_a_malformed_upstream_message_is_logged_and_skipped(server_factory, simulator, quiet_creator):
+    server = server_factory()
+    name, other = quiet_creator(), quiet_creator()
+    client, bystander = DashboardClient(server.url), DashboardClient(server.url)
+    try:
+        client.watch_until_connected(name)
+        bystander.watch_until_connected(other)
+        simulator.inject(name, [chat("before the garbage"), {"type": "garbled", "method": "WebcastChatMessage"},
+                                {"type": "garbled", "method": "WebcastGiftMessage"}, chat("after the garbage")])
+        simulator.inject(other, [chat("the other runner goes on")])
+        client.wait_for_event(lambda e: e.get("comment") == "after the garbage")
+        bystander.wait_for_event(lambda e: e.get("comment") == "the other runner goes on")
+        assert client.comments() == ["before the garbage", "after the garbage"]
+        assert client.session["status"] == "connected"
+        assert "Failed to parse WebcastChatMessage" in server.log_text()
+    finally:
+        client.disconnect()
+        bystander.disconnect()
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),

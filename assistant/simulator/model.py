@@ -87,4 +87,11 @@ class Viewers:
     viewer_count: int
 
 
-Event = Chat | Gift | Like | Follow | Share | Join | Viewers
+@dataclass(frozen=True)
+class Garbled:
+    """A message whose payload is not valid protobuf: what a client must survive (log it, skip it)."""
+
+    method: str
+
+
+Event = Chat | Gift | Like | Follow | Share | Join | Viewers | Garbled

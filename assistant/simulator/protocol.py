@@ -34,7 +34,7 @@ from TikTokLive.proto import Gift as GiftProto
 # Not re-exported by TikTokLive.proto; it is the same package TikTokLive parses with.
 from TikTokLiveProto.v3.webcast.model.message.common import Text
 
-from .model import Chat, Event, Follow, Gift, Join, Like, Share, SimUser, Viewers
+from .model import Chat, Event, Follow, Garbled, Gift, Join, Like, Share, SimUser, Viewers
 
 PUSH_PATH = "/webcast/im/ws_proxy/ws_reuse_supplement/"
 
@@ -96,6 +96,10 @@ def _wrap(method: str, payload: bytes, msg_id: int) -> ProtoMessageFetchResultBa
 # *calling frame's locals*, so a local called `common`, `base` or `data` breaks them.
 
 
+# A truncated varint: no protobuf parser accepts it.
+_GARBLED_PAYLOAD = b"\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+
+
 def build_message(event: Event, room_id: int, base_url: str) -> ProtoMessageFetchResultBaseProtoMessage:
     """The BaseProtoMessage TikTok would push for `event` in room `room_id`."""
     match event:
@@ -132,6 +136,8 @@ def build_message(event: Event, room_id: int, base_url: str) -> ProtoMessageFetc
         case Viewers(viewer_count):
             head = _common("WebcastRoomUserSeqMessage", room_id)
             message = WebcastRoomUserSeqMessage(common=head, total=viewer_count, total_user=viewer_count)
+        case Garbled(method):
+            return _wrap(method, _GARBLED_PAYLOAD, _new_id())
         case _:
             raise TypeError(f"not a simulator event: {event!r}")
     return _wrap(head.method, bytes(message), head.msg_id)

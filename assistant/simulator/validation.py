@@ -13,6 +13,7 @@ from .model import (
     Chat,
     Event,
     Follow,
+    Garbled,
     Gift,
     GiftInfo,
     Join,
@@ -177,6 +178,7 @@ _FIELDS: dict[str, set[str]] = {
     "share": set(),
     "join": set(),
     "viewers": {"viewerCount"},
+    "garbled": {"method"},
 }
 
 
@@ -205,6 +207,8 @@ def _event(raw: dict, pick_user: Callable[[], SimUser], total_likes: int) -> Eve
     _check_keys(raw, _FIELDS[kind] | {"type", "user"}, f"a {kind} event")
     if kind == "viewers":
         return Viewers(_int(raw, "viewerCount"))
+    if kind == "garbled":
+        return Garbled(_str(raw, "method", "WebcastChatMessage", max_len=100))
     user = _user(raw.get("user"), pick_user)
     if kind == "chat":
         return Chat(user, _str(raw, "comment"))
