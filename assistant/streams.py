@@ -62,7 +62,8 @@ class StreamRunner:
         self._on_status = on_status
         self._queue = LightQueue()
         self._message_ids = OrderedDict()
-        self._stream = None
+        self._stream = None  # the current connection attempt, and the green thread awaiting it
+        self._attempt = None
         self._supervisor = None
         self._drainer = None
         self._stopped = False
@@ -94,7 +95,9 @@ class StreamRunner:
         log.info("Runner for @%s stopped", self.username)
 
     def _close_stream(self):
-        stream, self._stream = self._stream, None
+        """Close the current connection attempt; if it will not close in time, cancel its coroutine."""
+        stream, attempt = self._stream, self._attempt
+        self._stream = self._attempt = None
         if stream is None:
             return
         try:
@@ -104,6 +107,8 @@ class StreamRunner:
             error = "timed out"
         if error is not None:
             log.warning("Closing the upstream connection to @%s failed: %s", self.username, error)
+        if attempt is not None and not attempt.dead:
+            attempt.kill()  # cancels the coroutine: nothing goes on reading from TikTok
 
     # -- what sessions read -------------------------------------------------------------------
 
@@ -138,8 +143,9 @@ class StreamRunner:
         while not self._stopped:
             self._stream = TikTokStream(self.username, self._put_event, self._put_connected)
             self._queue.put(("status", "reconnecting" if self.connected_at else "connecting", None))
+            self._attempt = spawn_for_awaitable(_settled(self._stream.run()))
             try:
-                outcome, error = spawn_for_awaitable(_settled(self._stream.run())).wait()
+                outcome, error = self._attempt.wait()
             finally:
                 self._close_stream()
             if error is not None:
@@ -180,7 +186,8 @@ class StreamRunner:
     # -- called from the asyncio side: only queue puts -------------------------------------------
 
     def _put_event(self, event, message_id):
-        self._queue.put(("event", event, message_id))
+        if not self._stopped:
+            self._queue.put(("event", event, message_id))
 
     def _put_connected(self):
         self._queue.put(("status", "connected", None))

@@ -8,6 +8,7 @@ events to the callbacks it was given, which put them on the runner's queue.
 import logging
 import time
 
+import httpx
 from TikTokLive.client.client import TikTokLiveClient
 from TikTokLive.client.errors import SignatureRateLimitError, UserNotFoundError, UserOfflineError
 from TikTokLive.client.web.web_settings import WebDefaults
@@ -25,6 +26,10 @@ from TikTokLive.events import (
 from TikTokLive.proto.custom_proto import ControlAction
 
 log = logging.getLogger(__name__)
+
+# One TLS context for every TikTokLive client: httpx would otherwise load the CA bundle into a new
+# context for each one (about 1 MB apiece), and a server starts a client per connection attempt.
+_TLS_CONTEXT = httpx.create_ssl_context()
 
 
 def point_at(base_url):
@@ -137,7 +142,9 @@ class TikTokStream:
 
     async def run(self):
         """Connect and relay events until the socket closes: "ended" if the stream ended, else "dropped"."""
-        self._client = client = TikTokLiveClient(unique_id=self.username)
+        self._client = client = TikTokLiveClient(
+            unique_id=self.username, web_kwargs={"httpx_kwargs": {"verify": _TLS_CONTEXT}}
+        )
         client.add_listener(WebsocketResponseEvent, self._on_response)
         for event_class, normalise in _NORMALISERS.items():
             client.add_listener(event_class, self._relay(normalise))
