@@ -9,6 +9,7 @@ Two green threads per runner:
 Asyncio code never emits: it only puts on the queue (see DESIGN.md, "Runtime").
 """
 
+import asyncio
 import logging
 import random
 import time
@@ -18,6 +19,7 @@ import eventlet
 from eventlet.asyncio import spawn_for_awaitable
 from eventlet.queue import Empty, LightQueue
 
+from .memory import release_freed_memory
 from .metrics import StreamMetrics
 from .tiktok import TikTokStream, UpstreamError
 
@@ -39,7 +41,7 @@ async def _settled(awaitable):
     eventlet would report it from the hub as an unhandled error, on top of re-raising it to the waiter."""
     try:
         return await awaitable, None
-    except Exception as ex:
+    except (Exception, asyncio.CancelledError) as ex:  # a cancelled close or attempt is an outcome too
         return None, ex
 
 
@@ -148,6 +150,8 @@ class StreamRunner:
                 outcome, error = self._attempt.wait()
             finally:
                 self._close_stream()
+            if self._stopped:
+                return
             if error is not None:
                 delay = self._after_failure(error, failures)
                 failures += 1
@@ -312,6 +316,8 @@ class StreamRegistry:
         if self._refs.get(username) == 0:
             del self._refs[username]
             self._runners.pop(username).stop()
+            if not self._runners:
+                release_freed_memory()
 
     def get(self, username):
         return self._runners.get(username)

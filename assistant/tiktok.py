@@ -5,6 +5,7 @@ asyncio hub and must never touch Socket.IO, Redis or eventlet locks: it only han
 events to the callbacks it was given, which put them on the runner's queue.
 """
 
+import functools
 import logging
 import time
 
@@ -57,12 +58,14 @@ def _first_url(image):
 def _user(user):
     if user is None:
         return None
-    return {
-        "userId": str(user.id),
-        "uniqueId": user.display_id or "",
-        "nickname": user.nickname or "",
-        "avatarUrl": _first_url(user.avatar_thumb),
-    }
+    return _shared_user(str(user.id), user.display_id or "", user.nickname or "", _first_url(user.avatar_thumb))
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_user(user_id, unique_id, nickname, avatar_url):
+    """One dict per distinct viewer, shared by all their events (never mutated): the same chatters
+    come back again and again, and a runner keeps hundreds of recent events."""
+    return {"userId": user_id, "uniqueId": unique_id, "nickname": nickname, "avatarUrl": avatar_url}
 
 
 def _retry_after(error):
