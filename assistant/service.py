@@ -122,11 +122,13 @@ class LiveService:
             self._stop_watching(session)
             session.username = username
             log.info("Session %s watches @%s", session.id, username)
+            payload = self._send_session(session)  # first, so that clients know whose snapshot comes
             for client in list(session.clients):
                 self._catch_up(client, runner, None)
         else:
+            payload = self._send_session(session)
             self._catch_up(sid, self.streams.get(username), None)
-        return {"ok": True, "session": self._send_session(session)}
+        return {"ok": True, "session": payload}
 
     def unwatch(self, sid, payload):
         session = self._session_of(sid)

@@ -1,0 +1,247 @@
+// The Socket.IO side of the dashboard: connect, resume, acks, reconnect, and the protocol state
+// (session, watched creator, last seq seen). No DOM here: everything the page shows goes out through
+// the handlers given to createConnection().
+//
+// Contract: DESIGN.md, "Socket.IO contract (v1)".
+
+import { io } from './vendor/socket.io.esm.min.js';
+import { normaliseUsername } from './format.js';
+
+const TOKEN_KEY = 'liveAssistant.resumeToken';
+const ACK_TIMEOUT_MS = 15_000;
+const REFUSED_RETRY_MS = 10_000;
+
+function storageGet(key) {
+  try {
+    return window.sessionStorage.getItem(key);
+  } catch {
+    return null; // storage disabled: the session simply does not survive a reload
+  }
+}
+
+function storageSet(key, value) {
+  try {
+    window.sessionStorage.setItem(key, value);
+  } catch (err) {
+    console.warn('Live Assistant: cannot keep the session for reloads', err);
+  }
+}
+
+function seqOf(event) {
+  const n = Number(event && event.seq);
+  return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * handlers (all optional):
+ *   onSocketState(state)   'connecting' (first connection) | 'connected' | 'reconnecting' | 'refused'
+ *   onSession(session)     every `session` payload (and the session returned in acks)
+ *   onCreator(username)    the watched creator changed (null: none); the view should start empty
+ *   onSnapshot(snapshot)   replace feeds and cards
+ *   onEvents(events)       new events for the watched creator, in seq order, without duplicates
+ *   onMetrics(metrics)     metrics of the watched creator
+ *   onStats(stats)         {totalSessions, totalConnectedClients}
+ *   onError(error)         {code, message, retryAfter?} from an `error` event or a refused connection
+ */
+export function createConnection(handlers = {}) {
+  const call = (name, ...args) => {
+    const fn = handlers[name];
+    if (typeof fn !== 'function') return;
+    try {
+      fn(...args);
+    } catch (err) {
+      console.error(`Live Assistant: ${name} handler failed`, err);
+    }
+  };
+
+  const state = {
+    sessionId: null,
+    username: null, // the creator this tab shows
+    pendingUsername: null, // asked for with `watch`, ack not back yet
+    lastSeq: null, // highest seq seen for `username`
+    // A snapshot (and the live events after it) for a creator this tab does not show yet: another
+    // window of the same session switched creator, and the `session` saying so comes just after.
+    stray: null,
+    everConnected: false,
+    loggedSocketId: null, // the socket connection whose session was last logged
+  };
+
+  function setCreator(username) {
+    const name = username || null;
+    if (name === state.username) return;
+    state.username = name;
+    state.lastSeq = null;
+    call('onCreator', name);
+    const stray = state.stray;
+    state.stray = null;
+    if (name && stray && stray.snapshot.username === name) {
+      applySnapshot(stray.snapshot);
+      applyEvents(stray.events);
+    }
+  }
+
+  function applySnapshot(snapshot) {
+    const recent = Array.isArray(snapshot.recent) ? snapshot.recent : [];
+    let last = seqOf(snapshot);
+    for (const event of recent) {
+      const s = seqOf(event);
+      if (s !== null && (last === null || s > last)) last = s;
+    }
+    state.lastSeq = last;
+    call('onSnapshot', { ...snapshot, recent });
+  }
+
+  function applyEvents(events) {
+    const fresh = [];
+    for (const event of events) {
+      if (!event || typeof event !== 'object') continue;
+      const s = seqOf(event);
+      if (s !== null) {
+        if (state.lastSeq !== null && s <= state.lastSeq) continue; // already shown
+        state.lastSeq = s;
+      }
+      fresh.push(event);
+    }
+    if (fresh.length) call('onEvents', fresh);
+  }
+
+  function handleSession(session, fromSocket = true) {
+    if (!session || typeof session !== 'object') return;
+    if (session.resumeToken) storageSet(TOKEN_KEY, session.resumeToken);
+    const previousId = state.sessionId;
+    state.sessionId = session.sessionId || state.sessionId;
+    // Buffered events reach us before 'connect' fires, so tell connections apart by socket id.
+    if (fromSocket && (state.loggedSocketId !== socket.id || previousId !== state.sessionId)) {
+      state.loggedSocketId = socket.id;
+      console.log(`Live Assistant session ${state.sessionId} (${session.resumed ? 'resumed' : 'new'})`);
+    }
+    if (previousId && previousId !== state.sessionId) {
+      // The old session expired (server restart, long outage): start from a clean view.
+      state.username = undefined;
+    }
+    setCreator(session.username);
+    call('onSession', session);
+  }
+
+  const socket = io({
+    // Function form: evaluated on every (re)connection, so a reconnect sends the current lastSeq.
+    auth: (cb) => {
+      const auth = {};
+      const token = storageGet(TOKEN_KEY);
+      if (token) auth.resumeToken = token;
+      if (state.username && state.lastSeq !== null) auth.lastSeq = state.lastSeq;
+      cb(auth);
+    },
+  });
+
+  socket.on('connect', () => {
+    state.everConnected = true;
+    call('onSocketState', 'connected');
+  });
+
+  socket.on('disconnect', (reason) => {
+    call('onSocketState', 'reconnecting');
+    if (reason === 'io server disconnect') {
+      // The server closed this socket on purpose; socket.io does not retry that by itself.
+      window.setTimeout(() => socket.connect(), 1000);
+    }
+  });
+
+  socket.io.on('reconnect_attempt', () => call('onSocketState', 'reconnecting'));
+
+  socket.on('connect_error', (err) => {
+    if (socket.active) {
+      // Network trouble: socket.io keeps retrying with backoff.
+      call('onSocketState', state.everConnected ? 'reconnecting' : 'connecting');
+      return;
+    }
+    // Refused by the server (e.g. too_many_sessions): show why, try again later.
+    const data = (err && err.data) || {};
+    const error = data.error && typeof data.error === 'object' ? data.error : data;
+    call('onSocketState', 'refused');
+    call('onError', {
+      code: error.code || 'connect_refused',
+      message: error.message || (err && err.message) || '',
+      retryAfter: error.retryAfter,
+    });
+    const wait = Number(error.retryAfter) > 0 ? Number(error.retryAfter) * 1000 : REFUSED_RETRY_MS;
+    window.setTimeout(() => socket.connect(), wait);
+  });
+
+  socket.on('session', (session) => handleSession(session, true));
+
+  socket.on('snapshot', (snapshot) => {
+    if (!snapshot || typeof snapshot !== 'object' || !snapshot.username) return;
+    const name = snapshot.username;
+    if (name === state.username) {
+      applySnapshot(snapshot);
+    } else if (name === state.pendingUsername) {
+      state.stray = null;
+      setCreator(name);
+      applySnapshot(snapshot);
+    } else {
+      state.stray = { snapshot, events: [] };
+    }
+  });
+
+  socket.on('live', (payload) => {
+    if (!payload || !Array.isArray(payload.events)) return;
+    if (payload.username === state.username) {
+      applyEvents(payload.events);
+    } else if (state.stray && payload.username === state.stray.snapshot.username && state.stray.events.length < 5000) {
+      state.stray.events.push(...payload.events);
+    }
+  });
+
+  socket.on('metrics', (payload) => {
+    if (!payload || payload.username !== state.username || !payload.metrics) return;
+    call('onMetrics', payload.metrics);
+  });
+
+  socket.on('stats', (stats) => {
+    if (stats && typeof stats === 'object') call('onStats', stats);
+  });
+
+  socket.on('error', (error) => {
+    if (error && typeof error === 'object') call('onError', error);
+  });
+
+  async function request(event, payload) {
+    let response;
+    try {
+      response = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
+    } catch {
+      return { ok: false, error: { code: 'timeout', message: 'The server did not answer in time.' } };
+    }
+    if (!response || typeof response !== 'object') {
+      return { ok: false, error: { code: 'bad_response', message: 'Unexpected answer from the server.' } };
+    }
+    if (response.ok && response.session) handleSession(response.session, false);
+    return response;
+  }
+
+  return {
+    /** Start following a creator: a name, `@name` or a TikTok link. Resolves to the ack. */
+    async watch(input) {
+      state.pendingUsername = normaliseUsername(input);
+      try {
+        return await request('watch', { username: String(input) });
+      } finally {
+        state.pendingUsername = null;
+      }
+    },
+    /** Stop following. Resolves to the ack. */
+    async unwatch() {
+      return request('unwatch', {});
+    },
+    get sessionId() {
+      return state.sessionId;
+    },
+    get username() {
+      return state.username;
+    },
+    get connected() {
+      return socket.connected;
+    },
+  };
+}

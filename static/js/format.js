@@ -1,0 +1,71 @@
+// Number, time and name formatting. Pure functions, no DOM.
+
+const exact = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+
+/** Numbers at or above this are shown compact ("12.3K"), with the exact value in a title. */
+export const COMPACT_FROM = 10_000;
+
+/** A finite, non-negative integer from anything (null, strings, NaN become 0). */
+export function toCount(value) {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+}
+
+export function formatExact(value) {
+  return exact.format(toCount(value));
+}
+
+/** `{text, title}`: text for reading, title with the exact value when text is compact (else ''). */
+export function formatCount(value) {
+  const n = toCount(value);
+  if (n >= COMPACT_FROM) return { text: compact.format(n), title: exact.format(n) };
+  return { text: exact.format(n), title: '' };
+}
+
+export function formatTime(ts) {
+  const n = Number(ts);
+  return Number.isFinite(n) && n > 0 ? clock.format(new Date(n)) : '';
+}
+
+/** Up to two initials (letters or digits only) from a nickname or username, for avatar fallbacks. */
+export function initials(name) {
+  const words = String(name || '')
+    .split(/[\s._-]+/u)
+    .map((word) => Array.from(word.replace(/[^\p{L}\p{N}]/gu, '')))
+    .filter((letters) => letters.length > 0);
+  if (words.length === 0) return '?';
+  const letters = words.length === 1 ? words[0].slice(0, 2) : [words[0][0], words[1][0]];
+  return letters.join('').toUpperCase();
+}
+
+/** A stable hue (0-359) for a user, so the same person keeps the same avatar colour. */
+export function hueFor(key) {
+  let h = 2166136261;
+  for (const ch of String(key || '')) {
+    h ^= ch.codePointAt(0);
+    h = Math.imul(h, 16777619);
+  }
+  return Math.abs(h) % 360;
+}
+
+/** A URL that is safe to put in an <img src>: http(s) only, else ''. */
+export function safeImageUrl(url) {
+  if (typeof url !== 'string' || url === '') return '';
+  try {
+    const parsed = new URL(url, window.location.href);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : '';
+  } catch {
+    return '';
+  }
+}
+
+/** The client's reading of the contract's username rule; the server has the last word. */
+export function normaliseUsername(input) {
+  let s = String(input || '').trim();
+  const url = s.match(/^(?:https?:\/\/)?(?:(?:www|m)\.)?tiktok\.com\/@([^/?#]+)(?:\/live)?\/?(?:[?#].*)?$/iu);
+  if (url) s = url[1];
+  else if (s.startsWith('@')) s = s.slice(1);
+  return /^[A-Za-z0-9_.]{2,24}$/u.test(s) ? s.toLowerCase() : null;
+}

@@ -1,0 +1,61 @@
+// The header: session ID, status badge, creator and the number of active sessions.
+
+import { setText } from './dom.js';
+import { formatCount, toCount } from './format.js';
+import { requestFlush } from './frame.js';
+
+export const STATUSES = ['idle', 'connecting', 'connected', 'reconnecting', 'offline', 'ended', 'error'];
+
+const LABELS = {
+  idle: 'idle',
+  connecting: 'connecting',
+  connected: 'connected',
+  reconnecting: 'reconnecting',
+  offline: 'offline',
+  ended: 'ended',
+  error: 'error',
+};
+
+function setNumber(el, value) {
+  if (value === null || value === undefined) return;
+  const n = toCount(value);
+  const { text, title } = formatCount(n);
+  el.dataset.value = String(n);
+  setText(el, text);
+  if (title) el.title = title;
+  else el.removeAttribute('title');
+}
+
+export function createHeader(root = document) {
+  const els = {
+    id: root.getElementById('session-id'),
+    status: root.getElementById('session-status'),
+    username: root.getElementById('session-username'),
+    total: root.getElementById('total-sessions'),
+    clients: root.getElementById('session-clients'),
+  };
+  const view = { sessionId: null, status: 'connecting', username: null, total: null, totalClients: null, clients: null };
+
+  function render() {
+    setText(els.id, view.sessionId || '—');
+    if (view.sessionId) els.id.title = `Session ${view.sessionId}`;
+    const status = STATUSES.includes(view.status) ? view.status : 'error';
+    els.status.dataset.status = status;
+    setText(els.status, LABELS[status]);
+    setText(els.username, view.username ? `@${view.username}` : '—');
+    els.username.dataset.value = view.username || '';
+    setNumber(els.total, view.total);
+    if (view.totalClients !== null) els.total.title = `${view.total} sessions, ${view.totalClients} connected windows`;
+    setNumber(els.clients, view.clients);
+  }
+
+  return {
+    /** Merge what is known; fields left undefined are unchanged. */
+    update(fields) {
+      for (const [k, v] of Object.entries(fields)) {
+        if (v !== undefined) view[k] = v;
+      }
+      requestFlush(render);
+    },
+  };
+}

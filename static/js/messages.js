@@ -1,0 +1,60 @@
+// Human messages for the contract's error codes. Pure functions, no DOM.
+
+function who(username) {
+  return username ? `@${username}` : 'That creator';
+}
+
+/** Seconds → "40 seconds", "2 minutes". */
+export function describeWait(seconds) {
+  const s = Math.max(0, Math.ceil(Number(seconds) || 0));
+  if (s < 90) return `${s} second${s === 1 ? '' : 's'}`;
+  const m = Math.ceil(s / 60);
+  return `${m} minute${m === 1 ? '' : 's'}`;
+}
+
+/**
+ * The sentence shown for an error {code, message, retryAfter?}. Options: `username`, the creator
+ * concerned when known; `secondsLeft`, overriding retryAfter for a running countdown; `context`,
+ * 'request' (the answer to the user's own watch/unwatch) or 'stream' (a failure the server reports
+ * later, while it keeps retrying on its own).
+ */
+export function errorMessage(error, { username = null, secondsLeft, context = 'request' } = {}) {
+  const code = (error && error.code) || 'unknown';
+  const retryAfter = secondsLeft !== undefined ? secondsLeft : Number(error && error.retryAfter);
+  const retry = retryAfter > 0 ? ` Try again in ${describeWait(retryAfter)}.` : '';
+  switch (code) {
+    case 'invalid_username':
+      return 'That is not a TikTok username. Use 2 to 24 letters, digits, "_" or ".", like @creator, or paste a link to their profile or LIVE.';
+    case 'bad_request':
+      return 'The server did not understand that request. Reload the page and try again.';
+    case 'too_many_streams':
+      return `The server is already following as many LIVE streams as it can.${retry || ' Try again later, or pick a creator someone here already follows.'}`;
+    case 'too_many_sessions':
+      return `Too many dashboards are open right now.${retry || ' Close one of your other windows and try again.'}`;
+    case 'rate_limited':
+      if (context === 'stream') {
+        return retryAfter > 0
+          ? `TikTok allows only a few new LIVE connections a minute. Retrying by itself in about ${describeWait(retryAfter)}.`
+          : 'TikTok allows only a few new LIVE connections a minute. Retrying by itself shortly.';
+      }
+      return `You switched creators too often.${retry || ' Wait a moment and try again.'}`;
+    case 'user_not_found':
+      return `${who(username)} does not exist on TikTok. Check the spelling.`;
+    case 'user_offline':
+      return context === 'stream'
+        ? `${who(username)} is not live right now. This page follows them as soon as their LIVE starts.`
+        : `${who(username)} is not live right now. Try again when their LIVE starts.`;
+    case 'upstream_error':
+      return context === 'stream'
+        ? `The connection to TikTok${username ? ` for @${username}` : ''} failed. Retrying by itself.`
+        : `Could not reach TikTok${username ? ` for @${username}` : ''}.${retry || ' Try again in a moment.'}`;
+    case 'timeout':
+      return 'The server did not answer in time. Check your connection and try again.';
+    case 'empty':
+      return 'Enter a creator: a username, @name, or a TikTok link.';
+    default: {
+      const detail = error && typeof error.message === 'string' && error.message ? ` (${error.message})` : '';
+      return `Something went wrong${detail}.${retry || ' Try again in a moment.'}`;
+    }
+  }
+}
