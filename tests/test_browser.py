@@ -487,7 +487,7 @@ def test_limits_and_upstream_trouble_are_explained(server_factory, simulator, qu
 
 def test_heavy_traffic_keeps_the_page_responsive_and_the_feeds_capped(server_factory, simulator,
                                                                       quiet_creator, open_dashboard):
-    """10,000 events, 1,000 a second (or as fast as the simulator builds them): no animation frame is
+    """10,000 events, 1,000 a second (or as fast as the simulator takes them): no animation frame is
     late by more than 500 ms, no feed holds more than its cap, and the chat shown is the newest, in order."""
     server = server_factory(CLEANUP_GRACE_SECONDS=5)
     name = quiet_creator("flood")
@@ -520,8 +520,8 @@ def test_heavy_traffic_keeps_the_page_responsive_and_the_feeds_capped(server_fac
         }"""
     )
 
-    # The simulator takes at most 1,000 events a call and needs about a second to build them, so one
-    # call a second; the server relays each call's events in a few `live` batches.
+    # The simulator takes at most 1,000 events a call (it builds them in about half a second): one call
+    # a second; the server relays each call's events in a few `live` batches.
     per_batch, batches_per_second, seconds = 1000, 1, 10
     sent_chat = []
     started = time.monotonic()
