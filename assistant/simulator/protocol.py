@@ -12,6 +12,7 @@ import functools
 import gzip
 import random
 import time
+from typing import NamedTuple
 
 from betterproto2 import encode_varint
 from TikTokLive.proto import (
@@ -39,7 +40,7 @@ from TikTokLiveProto.v3.webcast.model.message.common import Text
 
 from .model import Chat, Event, Follow, Garbled, Gift, Join, Like, Share, SimUser, Viewers
 
-_LENGTH_DELIMITED = 2  # protobuf wire type of embedded messages
+_VARINT, _LENGTH_DELIMITED = 0, 2  # protobuf wire types
 
 PUSH_PATH = "/webcast/im/ws_proxy/ws_reuse_supplement/"
 
@@ -84,35 +85,70 @@ def _user(user: SimUser, base_url: str) -> User:
     )
 
 
+# Building and serialising messages with betterproto costs about half a millisecond apiece, most of it in
+# the parts every message has: the common header and the viewer. Those are encoded here once per
+# distinct value, or by hand, and put around the rest: protobuf lets fields stand in any order, so a
+# parser reads exactly what one `bytes(message)` with `common` and `user` set would have given.
+
+
+def _tag(number: int, wire_type: int) -> bytes:
+    return encode_varint(number << 3 | wire_type)
+
+
+def _varint_field(number: int, value: int) -> bytes:
+    return _tag(number, _VARINT) + encode_varint(value)
+
+
+def _bytes_field(number: int, data: bytes) -> bytes:
+    return _tag(number, _LENGTH_DELIMITED) + encode_varint(len(data)) + data
+
+
+@functools.cache
+def _field_number(message_class: type, name: str) -> int:
+    field = next(f for f in dataclasses.fields(message_class) if f.name == name)
+    return field.metadata["betterproto"].number
+
+
 @functools.lru_cache(maxsize=4096)
 def _user_bytes(user: SimUser, base_url: str) -> bytes:
     return bytes(_user(user, base_url))
 
 
-@functools.cache
-def _user_field_number(message_class: type) -> int:
-    field = next(f for f in dataclasses.fields(message_class) if f.name == "user")
-    return field.metadata["betterproto"].number
+@functools.lru_cache(maxsize=64)
+def _display_text_bytes(key: str, pattern: str) -> bytes:
+    return bytes(Text(key=key, default_pattern=pattern))
 
 
-def _user_field(message_class: type, user: SimUser, base_url: str) -> bytes:
-    """The `user` field of a `message_class` message, serialised once per viewer and reused.
+class _Head(NamedTuple):
+    """A message's CommonMessageData: its method and id, and its serialised form."""
 
-    Building and serialising proto messages costs about a millisecond each; the viewer (User with its
-    avatar) is half of it. Protobuf lets a field stand anywhere in a message, so the cached bytes are
-    appended to the rest: parsers read exactly what one `bytes(message)` would have given.
-    """
-    number = _user_field_number(message_class)
-    user_bytes = _user_bytes(user, base_url)
-    return encode_varint(number << 3 | _LENGTH_DELIMITED) + encode_varint(len(user_bytes)) + user_bytes
+    method: str
+    msg_id: int
+    encoded: bytes
 
 
-def _common(method: str, room_id: int, display_key: str = "", pattern: str = "") -> CommonMessageData:
-    display = Text(key=display_key, default_pattern=pattern) if display_key else None
-    return CommonMessageData(
-        method=method, msg_id=_new_id(), room_id=room_id, create_time=_now_ms(), is_show_msg=True,
-        display_text=display,
+def _common(method: str, room_id: int, display_key: str = "", pattern: str = "") -> _Head:
+    msg_id = _new_id()
+    number = functools.partial(_field_number, CommonMessageData)
+    encoded = (
+        _bytes_field(number("method"), method.encode())
+        + _varint_field(number("msg_id"), msg_id)
+        + _varint_field(number("room_id"), room_id)
+        + _varint_field(number("create_time"), _now_ms())
+        + _varint_field(number("is_show_msg"), 1)
     )
+    if display_key:
+        encoded += _bytes_field(number("display_text"), _display_text_bytes(display_key, pattern))
+    return _Head(method, msg_id, encoded)
+
+
+def _serialise(message, head: _Head, viewer: SimUser | None, base_url: str) -> ProtoMessageFetchResultBaseProtoMessage:
+    """`message` with `head` as its `common` and `viewer` as its `user`, wrapped for a fetch result."""
+    message_class = type(message)
+    payload = _bytes_field(_field_number(message_class, "common"), head.encoded) + bytes(message)
+    if viewer is not None:
+        payload += _bytes_field(_field_number(message_class, "user"), _user_bytes(viewer, base_url))
+    return _wrap(head.method, payload, head.msg_id)
 
 
 def _wrap(method: str, payload: bytes, msg_id: int) -> ProtoMessageFetchResultBaseProtoMessage:
@@ -130,16 +166,15 @@ _GARBLED_PAYLOAD = b"\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
 
 def build_message(event: Event, room_id: int, base_url: str) -> ProtoMessageFetchResultBaseProtoMessage:
     """The BaseProtoMessage TikTok would push for `event` in room `room_id`."""
-    viewer = getattr(event, "user", None)  # serialised apart: see _user_field
+    viewer = getattr(event, "user", None)  # serialised apart: see _serialise
     match event:
         case Chat(_, comment):
             head = _common("WebcastChatMessage", room_id)
-            message = WebcastChatMessage(common=head, content=comment, content_language="en")
+            message = WebcastChatMessage(content=comment, content_language="en")
         case Gift(_, gift, repeat_count, repeat_end, group_id):
             head = _common("WebcastGiftMessage", room_id, _GIFT_KEY, "{0:user} sent {1:gift} x{2:string}")
             message = WebcastGiftMessage(
-                common=head, gift_id=gift.gift_id,
-                repeat_count=repeat_count, combo_count=repeat_count, repeat_end=int(repeat_end),
+                gift_id=gift.gift_id, repeat_count=repeat_count, combo_count=repeat_count, repeat_end=int(repeat_end),
                 group_id=group_id, group_count=1, fan_ticket_count=gift.diamond_count * repeat_count,
                 gift=GiftProto(
                     id=gift.gift_id, name=gift.name, diamond_count=gift.diamond_count, type=gift.gift_type,
@@ -149,33 +184,31 @@ def build_message(event: Event, room_id: int, base_url: str) -> ProtoMessageFetc
             )
         case Like(_, count, total):
             head = _common("WebcastLikeMessage", room_id, "pm_mt_msg_viewer", "{0:user} liked the LIVE")
-            message = WebcastLikeMessage(common=head, count=count, total=total)
+            message = WebcastLikeMessage(count=count, total=total)
         case Follow():
             head = _common("WebcastSocialMessage", room_id, _FOLLOW_KEY, "{0:user} followed the host")
-            message = WebcastSocialMessage(common=head, action=_SOCIAL_FOLLOW)
+            message = WebcastSocialMessage(action=_SOCIAL_FOLLOW)
         case Share():
             head = _common("WebcastSocialMessage", room_id, _SHARE_KEY, "{0:user} shared the LIVE")
-            message = WebcastSocialMessage(common=head, action=_SOCIAL_SHARE, share_type=1, share_count=1)
+            message = WebcastSocialMessage(action=_SOCIAL_SHARE, share_type=1, share_count=1)
         case Join(user):
             head = _common("WebcastMemberMessage", room_id, _JOIN_KEY, "{0:user} joined")
-            message = WebcastMemberMessage(common=head, user_id=user.user_id,
-                                           action=MemberMessageAction.JOINED)
+            message = WebcastMemberMessage(user_id=user.user_id, action=MemberMessageAction.JOINED)
         case Viewers(viewer_count):
             head = _common("WebcastRoomUserSeqMessage", room_id)
-            message = WebcastRoomUserSeqMessage(common=head, total=viewer_count, total_user=viewer_count)
+            message = WebcastRoomUserSeqMessage(total=viewer_count, total_user=viewer_count)
         case Garbled(method):
             return _wrap(method, _GARBLED_PAYLOAD, _new_id())
         case _:
             raise TypeError(f"not a simulator event: {event!r}")
-    payload = bytes(message) + (_user_field(type(message), viewer, base_url) if viewer else b"")
-    return _wrap(head.method, payload, head.msg_id)
+    return _serialise(message, head, viewer, base_url)
 
 
 def end_message(room_id: int) -> ProtoMessageFetchResultBaseProtoMessage:
     """The control message of a stream that ended: TikTokLive emits LiveEndEvent and disconnects."""
     head = _common("WebcastControlMessage", room_id)
-    message = WebcastControlMessage(common=head, action=ControlAction.STREAM_ENDED, tips="LIVE has ended")
-    return _wrap(head.method, bytes(message), head.msg_id)
+    message = WebcastControlMessage(action=ControlAction.STREAM_ENDED, tips="LIVE has ended")
+    return _serialise(message, head, None, "")
 
 
 def as_history(message: ProtoMessageFetchResultBaseProtoMessage) -> ProtoMessageFetchResultBaseProtoMessage:
@@ -189,8 +222,8 @@ def initial_fetch(
     messages: list[ProtoMessageFetchResultBaseProtoMessage], room_id: int, cursor: str, push_server: str,
 ) -> bytes:
     """The sign server's answer: where the push socket is, with the messages replayed on connect."""
-    return bytes(ProtoMessageFetchResult(
-        messages=messages, cursor=cursor, fetch_interval=1000, now=_now_ms(),
+    return _fetch_result(messages, ProtoMessageFetchResult(
+        cursor=cursor, fetch_interval=1000, now=_now_ms(),
         internal_ext=_internal_ext(room_id, cursor), fetch_type=0, heartbeat_duration=10000, need_ack=True,
         push_server=push_server, is_first=True, history_no_more=True,
         route_params={"cursor": cursor, "internal_ext": _internal_ext(room_id, cursor)},
@@ -199,10 +232,28 @@ def initial_fetch(
 
 def push_payload(messages: list[ProtoMessageFetchResultBaseProtoMessage], room_id: int, cursor: str) -> bytes:
     """A pushed batch of messages, serialised (before any compression)."""
-    return bytes(ProtoMessageFetchResult(
-        messages=messages, cursor=cursor, fetch_interval=1000, now=_now_ms(),
-        internal_ext=_internal_ext(room_id, cursor), need_ack=True,
+    return _fetch_result(messages, ProtoMessageFetchResult(
+        cursor=cursor, fetch_interval=1000, now=_now_ms(), internal_ext=_internal_ext(room_id, cursor),
+        need_ack=True,
     ))
+
+
+def _fetch_result(messages: list[ProtoMessageFetchResultBaseProtoMessage], rest: ProtoMessageFetchResult) -> bytes:
+    """`rest` with `messages` as its repeated `messages` field, each encoded by hand (see _serialise)."""
+    number = _field_number(ProtoMessageFetchResult, "messages")
+    return bytes(rest) + b"".join(_bytes_field(number, _base_message_bytes(message)) for message in messages)
+
+
+def _base_message_bytes(message: ProtoMessageFetchResultBaseProtoMessage) -> bytes:
+    number = functools.partial(_field_number, ProtoMessageFetchResultBaseProtoMessage)
+    encoded = (
+        _bytes_field(number("method"), message.method.encode())
+        + _bytes_field(number("payload"), message.payload)
+        + _varint_field(number("msg_id"), message.msg_id)
+    )
+    if message.is_history:
+        encoded += _varint_field(number("is_history"), 1)
+    return encoded
 
 
 def push_frame(payload: bytes, log_id: int, gzipped: bool) -> bytes:
