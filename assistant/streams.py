@@ -31,7 +31,8 @@ MAX_BATCH = 1000
 OFFLINE_POLL_SECONDS = 30  # how often to look again whether an offline creator went live
 MAX_BACKOFF_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 5
-_MESSAGE_IDS_KEPT = 2000
+# Chat ids remembered to drop what TikTok replays on a reconnect (it replays its last few lines).
+_MESSAGE_IDS_KEPT = 256
 
 TERMINAL_STATUSES = ("ended", "error")
 
