@@ -7,7 +7,6 @@ green threads; nothing blocks except on socket I/O.
 
 import logging
 import secrets
-from datetime import UTC, datetime
 
 import eventlet
 
@@ -244,7 +243,7 @@ class LiveService:
                 "status": runner.status,
                 "sessions": self.streams.sessions_watching(runner.username),
                 "seq": runner.seq,
-                "connectedAt": _epoch_to_iso(runner.connected_at),
+                "connectedAt": iso_utc(runner.connected_at) if runner.connected_at else None,
             }
             for runner in self.streams.runners()
         ]
@@ -260,7 +259,3 @@ class LiveService:
         """Stop every runner (closing its upstream connection) and the stats ticker."""
         self._stats_ticker.kill()
         self.streams.stop_all()
-
-
-def _epoch_to_iso(epoch_seconds):
-    return None if epoch_seconds is None else iso_utc(datetime.fromtimestamp(epoch_seconds, UTC))

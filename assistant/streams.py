@@ -14,6 +14,7 @@ import logging
 import random
 import time
 from collections import OrderedDict, deque
+from datetime import UTC, datetime
 
 import eventlet
 from eventlet.asyncio import spawn_for_awaitable
@@ -33,8 +34,6 @@ MAX_BACKOFF_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 5
 # Chat ids remembered to drop what TikTok replays on a reconnect (it replays its last few lines).
 _MESSAGE_IDS_KEPT = 256
-
-TERMINAL_STATUSES = ("ended", "error")
 
 
 async def _settled(awaitable):
@@ -82,7 +81,7 @@ class StreamRunner:
 
     def restart_if_finished(self):
         """A new viewer of an ended (or failed) stream: try the creator again."""
-        if self.status in TERMINAL_STATUSES and self._supervisor is not None and self._supervisor.dead:
+        if self._supervisor.dead:  # the supervisor gives up only on an end or a creator that does not exist
             self._supervisor = eventlet.spawn(self._supervise)
 
     def stop(self):
@@ -266,7 +265,7 @@ class StreamRunner:
             return
         self.status, self.error = status, error
         if status == "connected":
-            self.connected_at = self.connected_at or time.time()
+            self.connected_at = self.connected_at or datetime.now(UTC)
             log.info("Runner for @%s connected", self.username)
         elif status == "reconnecting":
             log.info("Runner for @%s reconnecting", self.username)
