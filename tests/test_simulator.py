@@ -280,6 +280,8 @@ def test_generated_traffic_has_every_event_type(tiktok):
     async def scenario():
         watcher = await watching(name)
         await watcher.wait_for(lambda: all(watcher.of(t) for t in wanted), "every event type", timeout=10)
+        # Enough chat to judge its variety: the first few lines may come from one viewer by chance.
+        await watcher.wait_for(lambda: len(watcher.of(CommentEvent)) >= 5, "five chat lines", timeout=10)
         likes = [e.total for e in watcher.of(LikeEvent)]
         assert likes == sorted(likes) and all(e.count >= 1 for e in watcher.of(LikeEvent))
         assert len({c.user.unique_id for c in watcher.of(CommentEvent)}) > 1
