@@ -49,6 +49,15 @@ class SimulatorControl:
         """Send these events now, in order; returns `{sent, sockets}`."""
         return self._call("POST", f"/_sim/streams/{name}/events", events)
 
+    def flood(self, name: str, rate: float, seconds: float, mix: dict[str, int] | None = None) -> dict:
+        """Send `rate` events a second for `seconds` (chat unless `mix` weights other types); answers at once
+        with `{count, counts: {type: n}, rate, seconds, expected: {comments, gifts, diamonds, likes,
+        likesTotal, follows, shares, joins}}`. Chat reads "t=<send time, epoch ms> <n>", n from 0."""
+        body: dict[str, Any] = {"rate": rate, "seconds": seconds}
+        if mix is not None:
+            body["mix"] = mix
+        return self._call("POST", f"/_sim/streams/{name}/flood", body)
+
     def end(self, name: str) -> dict:
         """End the stream; returns once its push sockets are closed, `{name, closed}`."""
         return self._call("POST", f"/_sim/streams/{name}/end")
@@ -75,8 +84,8 @@ class SimulatorControl:
         return self._call("GET", "/_sim/connections")
 
     def stats(self) -> dict:
-        """`{signRequests, signRequestsByName: {name: n}, pushConnectionsOpened: {name: n}}` since the last
-        reset."""
+        """`{signRequests, signRequestsByName: {name: n}, pushConnectionsOpened: {name: n}, floodEventsSent,
+        floodsRunning}` since the last reset."""
         return self._call("GET", "/_sim/stats")
 
     def reset(self) -> None:

@@ -122,7 +122,7 @@ def test_live_creator_delivers_every_injected_event(tiktok):
         assert comment.comment == "hello from the test"
         user = comment.user
         assert (user.nickname, user.unique_id, user.id) == ("Alice K", "alice.k", 1001)
-        assert comment.user.avatar_thumb.url_list == [f"{tiktok.url}/_sim/avatar/alice.k.svg"]
+        assert comment.user.avatar_thumb.url_list == [f"{tiktok.url}/_sim/avatar/alice.k.svg?name=Alice+K"]
 
         gifts = watcher.of(GiftEvent)
         assert [(g.gift.name, g.repeat_count, g.streaking) for g in gifts] == [
@@ -358,7 +358,9 @@ def test_room_info_and_gift_list_are_served(tiktok):
 def test_avatars_and_gift_images_are_svg(simulator):
     avatar = requests.get(f"{simulator.url}/_sim/avatar/maya.sunny12.svg", timeout=5)
     assert avatar.status_code == 200 and avatar.headers["Content-Type"].startswith("image/svg+xml")
-    assert ">MS</text>" in avatar.text
+    assert ">MS</text>" in avatar.text  # no name given: the handle's initials
+    named = requests.get(f"{simulator.url}/_sim/avatar/itsmoonliam3.svg", params={"name": "Coffee Hana"}, timeout=5)
+    assert ">CH</text>" in named.text, "the initials of the name shown, not of the handle"
     gift = requests.get(f"{simulator.url}/_sim/gift/5655.svg", timeout=5)
     assert gift.status_code == 200 and gift.text.startswith("<svg")
     assert requests.get(f"{simulator.url}/_sim/avatar/no%20way.svg", timeout=5).status_code == 404
@@ -405,7 +407,8 @@ def test_reset_forgets_everything_and_closes_sockets(tiktok, fresh_simulator):
         await watcher.wait_for(lambda: watcher.of(DisconnectEvent), "the disconnect")
         assert fresh_simulator.connections() == {}
         assert fresh_simulator.stats() == {"signRequests": 0, "signRequestsByName": {},
-                                           "pushConnectionsOpened": {}}
+                                           "pushConnectionsOpened": {}, "floodEventsSent": 0,
+                                           "floodsRunning": 0}
         await watcher.stop()
 
     asyncio.run(scenario())

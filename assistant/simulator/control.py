@@ -7,11 +7,15 @@ GET  /_sim/streams/<name>          -> {name, exists, live, roomId, viewers, tota
 POST /_sim/streams/<name>/events   [{type, user?, ...}]  -> {sent, sockets}  (one frame, in order)
 POST /_sim/streams/<name>/end      -> {name, closed}  once the push sockets are closed
 POST /_sim/streams/<name>/drop     {abort?}  -> {name, closed}  (abort: cut TCP, no close frame)
+POST /_sim/streams/<name>/flood    {rate, seconds, mix?}  -> {count, counts: {type: n}, rate, seconds,
+                                       expected: {comments, gifts, diamonds, likes, likesTotal, follows,
+                                       shares, joins}}  at once; the flood runs on (flood.py)
 POST /_sim/sign/fail               {status, times, retryAfter?, name?}  -> the same, as planned
 GET  /_sim/connections             -> {name: open push sockets}, creators with none left out
 GET  /_sim/stats                   -> {signRequests, signRequestsByName: {name: count},
-                                       pushConnectionsOpened: {name: count}}  (since the last reset)
-POST /_sim/reset                   -> {reset: true}
+                                       pushConnectionsOpened: {name: count}, floodEventsSent, floodsRunning}
+                                       (since the last reset)
+POST /_sim/reset                   -> {reset: true}  (floods stopped, sockets closed)
 """
 
 from __future__ import annotations
@@ -22,10 +26,18 @@ from typing import Any
 
 from aiohttp import web
 
-from . import push
+from . import flood, push
 from .state import Creator, new_room_id
 from .tiktok_routes import SIMULATOR
-from .validation import BadRequest, parse_config, parse_drop, parse_events, parse_name, parse_sign_failure
+from .validation import (
+    BadRequest,
+    parse_config,
+    parse_drop,
+    parse_events,
+    parse_flood,
+    parse_name,
+    parse_sign_failure,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +113,16 @@ async def drop_stream(request: web.Request) -> web.Response:
     return web.json_response({"name": creator.name, "closed": closed})
 
 
+@routes.post("/_sim/streams/{name}/flood")
+async def flood_stream(request: web.Request) -> web.Response:
+    """Send `rate` events a second for `seconds` to the creator's push sockets; answers with the plan at once."""
+    rate, seconds, mix = parse_flood(await _json(request))
+    creator = _creator(request)
+    planned = flood.plan(rate, seconds, mix, creator)
+    flood.start(request.app[SIMULATOR], creator, planned)
+    return web.json_response(planned.describe())
+
+
 @routes.post("/_sim/sign/fail")
 async def fail_sign_requests(request: web.Request) -> web.Response:
     failure = parse_sign_failure(await _json(request))
@@ -123,8 +145,9 @@ async def stats(request: web.Request) -> web.Response:
 
 @routes.post("/_sim/reset")
 async def reset(request: web.Request) -> web.Response:
-    """Close every push socket and forget all creators, counters and planned sign failures."""
+    """Stop the floods, close every push socket, forget all creators, counters and planned sign failures."""
     sim = request.app[SIMULATOR]
+    sim.cancel_floods()
     for creator in list(sim.creators.values()):
         await push.close_sockets(creator, reason="simulator reset")
     sim.forget()

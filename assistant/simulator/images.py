@@ -14,6 +14,7 @@ from .model import NAME_PATTERN
 routes = web.RouteTableDef()
 
 _CACHE = {"Cache-Control": "public, max-age=86400"}
+_NAME_CHARS = 64  # of the `name` query parameter; initials need only the first words
 _FONT = 'font-family="Helvetica,Arial,sans-serif" font-weight="bold" text-anchor="middle"'
 
 
@@ -21,23 +22,25 @@ def _hue(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:2], "big") % 360
 
 
-def initials(unique_id: str) -> str:
-    """Two letters for a handle: "maya.sunny12" gives "MS", "itsmoonliam3" gives "IT"."""
-    words = [w for w in re.split(r"[^a-z]+", unique_id.lower()) if w]
-    if not words:
-        return unique_id[:2].upper()
-    if len(words) == 1:
-        return words[0][:2].upper()
-    return (words[0][0] + words[1][0]).upper()
+def initials(name: str) -> str:
+    """Up to two initials of the name shown: "Coffee Hana" gives "CH", "maya.sunny12" gives "MS"."""
+    words = [w for w in re.split(r"[\s._-]+", name) if w]
+    letters = ["".join(ch for ch in word if ch.isalnum()) for word in words]
+    letters = [w for w in letters if w]
+    if not letters:
+        return "?"
+    if len(letters) == 1:
+        return letters[0][:2].upper()
+    return (letters[0][0] + letters[1][0]).upper()
 
 
-def avatar_svg(unique_id: str) -> str:
-    """The user's initials on a colour that follows from their handle."""
+def avatar_svg(unique_id: str, name: str = "") -> str:
+    """The initials of the name shown (else of the handle) on a colour that follows from the handle."""
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" viewBox="0 0 100 100">'
         f'<circle cx="50" cy="50" r="50" fill="hsl({_hue(unique_id)},55%,45%)"/>'
         f'<text x="50" y="50" dy="0.35em" font-size="40" fill="#fff" {_FONT}>'
-        f"{escape(initials(unique_id))}</text>"
+        f"{escape(initials(name or unique_id))}</text>"
         "</svg>"
     )
 
@@ -63,7 +66,8 @@ async def avatar(request: web.Request) -> web.Response:
     unique_id = request.match_info["unique_id"].lower()
     if not NAME_PATTERN.match(unique_id):
         raise web.HTTPNotFound(text="no such avatar")
-    return web.Response(text=avatar_svg(unique_id), content_type="image/svg+xml", headers=_CACHE)
+    name = request.query.get("name", "")[:_NAME_CHARS]
+    return web.Response(text=avatar_svg(unique_id, name), content_type="image/svg+xml", headers=_CACHE)
 
 
 @routes.get(r"/_sim/gift/{gift_id:\d{1,19}}.svg")

@@ -66,23 +66,33 @@ async def broadcast(creator: Creator, messages: list[ProtoMessageFetchResultBase
     if not messages:
         return 0
     async with creator.send_lock:
-        sockets = [s for s in creator.sockets if not s.ws.closed]
+        sockets = open_sockets(creator)
         if not sockets:
             return 0
         payload = protocol.push_payload(messages, creator.room_id, creator.next_cursor())
-        log_id = random.getrandbits(62)
-        frames: dict[bool, bytes] = {}
-        delivered = 0
-        for sock in sockets:
-            if sock.gzip not in frames:
-                body = protocol.compress(payload) if sock.gzip else payload
-                frames[sock.gzip] = protocol.push_frame(body, log_id, sock.gzip)
-            try:
-                await sock.ws.send_bytes(frames[sock.gzip])
-                delivered += 1
-            except ConnectionError as exc:
-                log.debug("Push to %s for @%s failed: %s", sock.peer, creator.name, exc)
-        return delivered
+        return await send_payload(creator, sockets, payload)
+
+
+def open_sockets(creator: Creator) -> list[PushSocket]:
+    return [s for s in creator.sockets if not s.ws.closed]
+
+
+async def send_payload(creator: Creator, sockets: list[PushSocket], payload: bytes, gzip_level: int = 6) -> int:
+    """Send a serialised fetch result as one frame to `sockets` (compressed once for those that asked);
+    return how many took it. The caller holds the creator's send lock."""
+    log_id = random.getrandbits(62)
+    frames: dict[bool, bytes] = {}
+    delivered = 0
+    for sock in sockets:
+        if sock.gzip not in frames:
+            body = protocol.compress(payload, gzip_level) if sock.gzip else payload
+            frames[sock.gzip] = protocol.push_frame(body, log_id, sock.gzip)
+        try:
+            await sock.ws.send_bytes(frames[sock.gzip])
+            delivered += 1
+        except ConnectionError as exc:
+            log.debug("Push to %s for @%s failed: %s", sock.peer, creator.name, exc)
+    return delivered
 
 
 async def send_events(sim: Simulator, creator: Creator, events: list[Event]) -> int:

@@ -26,6 +26,7 @@ def create_app(sim: Simulator) -> web.Application:
 
 async def _close_push_sockets(sim: Simulator) -> None:
     """Say goodbye (close 1001, going away) while the server still reads the clients' replies."""
+    sim.cancel_floods()
     for creator in list(sim.creators.values()):
         await push.close_sockets(creator, reason="simulator shutting down")
 

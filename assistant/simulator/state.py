@@ -68,6 +68,8 @@ class Creator:
     traffic_task: asyncio.Task | None = None
     # Serialises the frames sent to this creator's sockets, so every socket sees the same order.
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # The pre-encoded messages of floods (flood.py), kept while the room stays the same.
+    flood_templates: object | None = None
 
     def __post_init__(self) -> None:
         self.traffic = TrafficGenerator(self.name)
@@ -122,6 +124,8 @@ class Simulator:
         self.creators: dict[str, Creator] = {}
         self.sign_requests = 0
         self.sign_failure: SignFailure | None = None
+        self.floods: set[asyncio.Task] = set()  # running floods (flood.py), each its own task
+        self.flood_events_sent = 0
 
     def creator(self, name: str) -> Creator:
         """The creator called `name` (already normalised), made up on first mention."""
@@ -154,10 +158,19 @@ class Simulator:
             "signRequests": self.sign_requests,
             "signRequestsByName": {c.name: c.sign_requests for c in creators if c.sign_requests},
             "pushConnectionsOpened": {c.name: c.pushes_opened for c in creators if c.pushes_opened},
+            "floodEventsSent": self.flood_events_sent,
+            "floodsRunning": len(self.floods),
         }
 
+    def cancel_floods(self) -> None:
+        for task in list(self.floods):
+            task.cancel()
+
     def forget(self) -> None:
-        """Forget every creator, counter and planned failure (their sockets must be closed first)."""
+        """Forget every creator, counter and planned failure, and stop the floods (sockets must be closed
+        first)."""
+        self.cancel_floods()
         self.creators.clear()
         self.sign_requests = 0
         self.sign_failure = None
+        self.flood_events_sent = 0

@@ -29,6 +29,10 @@ from .state import SignFailure
 INT32_MAX = 2**31 - 1
 MAX_EVENTS = 1000
 MAX_RATE = 1000.0
+MAX_FLOOD_RATE = 50_000
+MAX_FLOOD_SECONDS = 600
+MAX_FLOOD_WEIGHT = 1000
+FLOOD_TYPES = ("chat", "gift", "like", "join", "follow", "share", "viewers")
 _MISSING: Any = object()
 
 
@@ -104,6 +108,34 @@ def parse_config(body: Any) -> dict[str, Any]:
     if settings.get("live") and settings.get("exists") is False:
         raise BadRequest("a creator that does not exist cannot be live")
     return settings
+
+
+def _positive_number(obj: dict, key: str, high: float) -> float:
+    value = obj.get(key, _MISSING)
+    if value is _MISSING:
+        raise BadRequest(f"'{key}' is required")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= high:
+        raise BadRequest(f"'{key}' must be a number above 0 and at most {high:g}")
+    return float(value)
+
+
+def parse_flood(body: Any) -> tuple[float, float, dict[str, int]]:
+    """`{rate, seconds, mix?}` → (events a second, seconds, {type: weight}); chat only without a mix."""
+    body = _object(body, "the flood")
+    _check_keys(body, {"rate", "seconds", "mix"}, "the flood")
+    rate = _positive_number(body, "rate", MAX_FLOOD_RATE)
+    seconds = _positive_number(body, "seconds", MAX_FLOOD_SECONDS)
+    raw_mix = _object(body.get("mix", {"chat": 1}), "'mix'")
+    unknown = sorted(set(raw_mix) - set(FLOOD_TYPES))
+    if unknown:
+        raise BadRequest(f"unknown event type(s) in 'mix': {', '.join(map(repr, unknown))}; "
+                         f"expected some of {', '.join(FLOOD_TYPES)}")
+    mix = {kind: _int(raw_mix, kind, high=MAX_FLOOD_WEIGHT) for kind in FLOOD_TYPES if kind in raw_mix}
+    if not any(mix.values()):
+        raise BadRequest("'mix' needs at least one type with a weight above 0")
+    if round(rate * seconds) < 1:
+        raise BadRequest("'rate' × 'seconds' makes no event")
+    return rate, seconds, mix
 
 
 def parse_sign_failure(body: Any) -> SignFailure:
