@@ -34,7 +34,10 @@ lint: $(DEV_STAMP)
 test: $(DEV_STAMP) system-deps lint
 	$(PY) -m pytest
 
+# `make bench` — the project beside a bare Flask-SocketIO server (about 7 minutes; figures printed, never
+# asserted), then the soak. `$(PY) bench/throughput.py --quick` takes about 3 minutes.
 bench: $(DEV_STAMP)
+	$(PY) bench/throughput.py
 	$(PY) bench/soak.py
 
 clean:
