@@ -1,8 +1,11 @@
 """Entry point (Procfile: `web: python wsgi.py`): eventlet on its asyncio hub, then the app."""
 
 import os
+import warnings
 
 os.environ.setdefault("EVENTLET_HUB", "asyncio")  # TikTokLive is asyncio: run it on eventlet's asyncio hub
+# The stack is fixed and eventlet's code is kept to a few places; its nine-line notice at every start says nothing new.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 import eventlet  # noqa: E402
 

@@ -2,7 +2,8 @@
 
 - Gifts: a streakable gift (type 1) repeats while its streak runs (`streaking` true) and once more at
   the end; it is counted only at the end, with its final repeatCount. A streak whose end never
-  comes is finalised after a quiet timeout with its last repeatCount. Others count at once.
+  comes is finalised after a quiet timeout, or when the stream ends, with its last repeatCount.
+  Others count at once.
 - Likes: the room total (the largest seen), never a sum of per-user batches.
 - Viewers: the latest room total, and the peak.
 - Comments: live chat only; the chat TikTok replays on connect (`history`) is not counted.
@@ -62,6 +63,13 @@ class StreamMetrics:
             return False
         return True
 
+    def add_folded(self, joins, likes_total):
+        """Count joins and a room like total that were folded under load instead of sent as events."""
+        changed = joins > 0 or likes_total > self.likes
+        self.joins += joins
+        self.likes = max(self.likes, likes_total)
+        return changed
+
     def _apply_gift(self, event):
         key = _streak_key(event)
         if event["streaking"]:
@@ -77,19 +85,23 @@ class StreamMetrics:
         self.gifts += units
         self.diamonds += units * event["diamondCount"]
 
-    def expire_streaks(self):
-        """Finalise streaks quiet for longer than the timeout: count them and return their end events."""
+    def expire_streaks(self, everything=False):
+        """Finalise streaks quiet for longer than the timeout (`everything`: all open ones, the stream
+        ended): count them and return their end events."""
         now = self._clock()
         ended = []
         for key, (event, seen_at) in list(self._open_streaks.items()):
-            if now - seen_at < self._streak_timeout:
+            if not everything and now - seen_at < self._streak_timeout:
                 continue
             del self._open_streaks[key]
             self._count_gift(event, event["repeatCount"])
             self._expired_streaks[key] = event["repeatCount"]
             if len(self._expired_streaks) > _EXPIRED_STREAKS_KEPT:
                 self._expired_streaks.popitem(last=False)
-            ended.append({**event, "streaking": False, "timedOut": True})
+            final = {**event, "streaking": False}
+            if not everything:
+                final["timedOut"] = True
+            ended.append(final)
         return ended
 
     def to_dict(self):

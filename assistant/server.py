@@ -7,14 +7,17 @@ within the 10 s a PaaS waits before SIGKILL.
 
 import logging
 import signal
-import sys
 
 import greenlet
 from eventlet.hubs import get_hub
 
 from . import socketio
+from .logs import configure_logging
 
 log = logging.getLogger(__name__)
+
+# Settings whose values must never reach the log.
+SECRET_SETTINGS = ("SECRET_KEY", "SIGN_API_KEY", "DEBUG_TOKEN")
 
 
 def _stop_main_on_sigterm():
@@ -31,17 +34,19 @@ def _stop_main_on_sigterm():
 
 
 def serve(app):
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    config = app.config
+    configure_logging(config[name] for name in SECRET_SETTINGS)
     _stop_main_on_sigterm()
-    log.info("Live Assistant listening on http://%s:%s", app.config["HOST"], app.config["PORT"])
+    log.info("Live Assistant listening on http://%s:%s", config["HOST"], config["PORT"])
+    if config["DEMO"]:
+        simulator = config["TIKTOK_SIMULATOR_URL"]
+        log.info("TikTok LIVE simulator on %s (control API under %s/_sim)", simulator, simulator)
     try:
         socketio.run(
             app,
-            host=app.config["HOST"],
-            port=app.config["PORT"],
-            max_size=app.config["MAX_CONNECTIONS"],
+            host=config["HOST"],
+            port=config["PORT"],
+            max_size=config["MAX_CONNECTIONS"],
             log_output=False,
         )
     finally:

@@ -13,7 +13,7 @@ import eventlet
 from .metrics import StreamMetrics
 from .sessions import SessionLimitError, SessionRegistry, iso_utc
 from .streams import StreamLimitError, StreamRegistry, StreamRunner
-from .usernames import parse_username
+from .usernames import UsernameError, parse_username
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,7 @@ class LiveService:
 
     def _session_expired(self, session):
         if session.username:
-            self.streams.release(session.username)
-            session.username = None
+            self.streams.release(session.username, linger=False)
 
     # -- watch / unwatch -------------------------------------------------------------------
 
@@ -102,12 +101,10 @@ class LiveService:
         session = self._session_of(sid)
         if not isinstance(payload, dict) or not isinstance(payload.get("username"), str):
             raise ServiceError("bad_request", "watch takes {username: string}")
-        username = parse_username(payload["username"])
-        if username is None:
-            raise ServiceError(
-                "invalid_username",
-                "Enter a TikTok username (2-24 letters, digits, _ or .), @name, or a tiktok.com profile link",
-            )
+        try:
+            username = parse_username(payload["username"])
+        except UsernameError as ex:
+            raise ServiceError("invalid_username", ex.message, reason=ex.reason) from ex
         if not session.allow_watch(self._config["WATCH_CALLS_PER_MINUTE"]):
             retry_after = session.seconds_until_watch_allowed()
             message = f"Too many creator changes; try again in {retry_after} s"
@@ -119,7 +116,7 @@ class LiveService:
             except StreamLimitError as ex:
                 raise ServiceError("too_many_streams", str(ex)) from ex
             self._stop_watching(session)
-            session.username = username
+            self.sessions.set_watching(session, username)
             log.info("Session %s watches @%s", session.id, username)
             payload = self._send_session(session)  # first, so that clients know whose snapshot comes
             for client in list(session.clients):
@@ -151,7 +148,7 @@ class LiveService:
             self._leave(client, room)
         log.info("Session %s stops watching @%s", session.id, session.username)
         self.streams.release(session.username)
-        session.username = None
+        self.sessions.set_watching(session, None)
 
     def _catch_up(self, sid, runner, last_seq):
         """Bring one socket up to date with a runner, then let it join the runner's room.
@@ -201,9 +198,8 @@ class LiveService:
         return payload
 
     def _stream_status_changed(self, runner):
-        for session in self.sessions.all():
-            if session.username == runner.username:
-                self._send_session(session)
+        for session in self.sessions.watching(runner.username):
+            self._send_session(session)
 
     def _send_stats_forever(self):
         while True:
@@ -243,6 +239,7 @@ class LiveService:
                 "status": runner.status,
                 "sessions": self.streams.sessions_watching(runner.username),
                 "seq": runner.seq,
+                "shed": runner.shed,
                 "connectedAt": iso_utc(runner.connected_at) if runner.connected_at else None,
             }
             for runner in self.streams.runners()
@@ -256,6 +253,7 @@ class LiveService:
         }
 
     def shutdown(self):
-        """Stop every runner (closing its upstream connection) and the stats ticker."""
+        """Stop the pending cleanups, the stats ticker and every runner (closing its upstream connection)."""
+        self.sessions.cancel_cleanups()
         self._stats_ticker.kill()
         self.streams.stop_all()

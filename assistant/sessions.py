@@ -9,7 +9,7 @@ import hashlib
 import logging
 import secrets
 import time
-from collections import deque
+from collections import Counter, defaultdict, deque
 from datetime import UTC, datetime
 
 import eventlet
@@ -63,9 +63,12 @@ class SessionRegistry:
         self._grace = grace_seconds
         self._max_sessions = max_sessions
         self._max_per_ip = max_sessions_per_ip
+        # Indexes, so that nothing per connect, watch or status change scans every session.
         self._by_id = {}
         self._by_token_digest = {}
         self._by_sid = {}
+        self._per_ip = Counter()
+        self._watching = defaultdict(set)  # creator -> sessions watching it
 
     def __len__(self):
         return len(self._by_id)
@@ -79,12 +82,12 @@ class SessionRegistry:
     def create(self, client_ip):
         if len(self._by_id) >= self._max_sessions:
             raise SessionLimitError("The server is at its session limit; try again later")
-        same_ip = sum(1 for session in self._by_id.values() if session.client_ip == client_ip)
-        if same_ip >= self._max_per_ip:
+        if self._per_ip[client_ip] >= self._max_per_ip:
             raise SessionLimitError(f"Too many sessions from your address (limit {self._max_per_ip})")
         session = Session(client_ip)
         self._by_id[session.id] = session
         self._by_token_digest[_digest(session.resume_token)] = session
+        self._per_ip[client_ip] += 1
         log.info("Session %s created (%d active)", session.id, len(self._by_id))
         return session
 
@@ -95,6 +98,21 @@ class SessionRegistry:
 
     def for_sid(self, sid):
         return self._by_sid.get(sid)
+
+    def watching(self, username):
+        """The sessions watching `username` now."""
+        return list(self._watching.get(username, ()))
+
+    def set_watching(self, session, username):
+        """Record that `session` now watches `username` (None: nobody)."""
+        if session.username:
+            watchers = self._watching[session.username]
+            watchers.discard(session)
+            if not watchers:
+                del self._watching[session.username]
+        session.username = username
+        if username:
+            self._watching[username].add(session)
 
     def attach(self, session, sid):
         if session.pending_cleanup is not None:
@@ -118,11 +136,22 @@ class SessionRegistry:
             session.pending_cleanup = eventlet.spawn_after(self._grace, self._expire, session, on_expired)
         return session
 
+    def cancel_cleanups(self):
+        """Shutdown: no cleanup may fire once the runners are being stopped."""
+        for session in self._by_id.values():
+            if session.pending_cleanup is not None:
+                session.pending_cleanup.cancel()
+                session.pending_cleanup = None
+
     def _expire(self, session, on_expired):
         session.pending_cleanup = None
         if session.clients or session.id not in self._by_id:
             return
         on_expired(session)
+        self.set_watching(session, None)
         del self._by_id[session.id]
         del self._by_token_digest[_digest(session.resume_token)]
+        self._per_ip[session.client_ip] -= 1
+        if not self._per_ip[session.client_ip]:
+            del self._per_ip[session.client_ip]
         log.info("Session %s removed (%d active)", session.id, len(self._by_id))

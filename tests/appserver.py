@@ -21,8 +21,11 @@ def free_port():
 
 
 class RunningServer:
-    def __init__(self, env_overrides):
-        self.port = free_port()
+    """`port`: listen there (e.g. a stopped server's port, to restart it); also taken from a PORT
+    override; else a free port."""
+
+    def __init__(self, env_overrides, port=None):
+        self.port = port or int(env_overrides.get("PORT") or 0) or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
             **os.environ,
@@ -36,9 +39,13 @@ class RunningServer:
         self.process = subprocess.Popen(
             [sys.executable, "wsgi.py"], cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
-        self._wait_until_up()
+        try:
+            self._wait_until_up()
+        except BaseException:
+            self.stop()  # never leave a server behind that did not come up in time
+            raise
 
-    def _wait_until_up(self, timeout=30):
+    def _wait_until_up(self, timeout=60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

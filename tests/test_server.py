@@ -1,6 +1,7 @@
 """The multi-user server, end to end: the real server, the simulator, real Socket.IO clients."""
 
 import json
+import re
 
 import requests
 from dashboardclient import wait_until
@@ -138,7 +139,8 @@ def test_debug_has_the_seed_shape_and_no_secrets(server, connect, quiet_creator)
     watched = next(s for s in report["sessions"] if s["sessionId"] == client.session["sessionId"])
     assert watched["hasConnection"] is True and watched["connectedClients"] == 1
     for stream in report["streams"]:
-        assert set(stream) == {"username", "status", "sessions", "seq", "connectedAt"}
+        assert set(stream) == {"username", "status", "sessions", "seq", "shed", "connectedAt"}
+        assert stream["shed"] == 0, "nothing folded at this traffic"
     for secret in (client.session["resumeToken"], idle.session["resumeToken"]):
         assert secret not in response.text
     assert "resumeToken" not in response.text
@@ -259,6 +261,10 @@ def test_switching_creator_leaves_the_old_room(server, connect, simulator, quiet
 def test_demo_mode_serves_the_dashboard(server_factory):
     server = server_factory(DEMO="1", TIKTOK_SIMULATOR_URL="")
     assert requests.get(server.url + "/healthz", timeout=5).json() == {"status": "ok"}
+    log = server.log_text()
+    assert f"Live Assistant listening on {server.url}" in log
+    assert re.search(r"TikTok LIVE simulator on http://127\.0\.0\.1:\d+ \(control API under \S+/_sim\)", log), log
+    assert "Eventlet is deprecated" not in log, "eventlet's notice is filtered at start"
     page = requests.get(server.url + "/", timeout=5)
     assert page.status_code == 200 and "<html" in page.text.lower()
     from dashboardclient import DashboardClient
