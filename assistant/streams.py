@@ -29,6 +29,14 @@ log = logging.getLogger(__name__)
 BATCH_WINDOW_SECONDS = 0.05  # how long a burst may gather before one `live` emit
 METRICS_INTERVAL_SECONDS = 0.25  # at most ~4 `metrics` emits a second
 MAX_BATCH = 1000
+# The queue from the upstream reader to the drain loop is bounded (in items). Past SHED_BACKLOG, joins
+# and likes are folded into counts instead of queued (totals stay exact; no row, no seq); past
+# PAUSE_BACKLOG the reader waits between frames, so that a flood backs up into its own upstream
+# socket. Chat, gifts, follows, shares and the end are never dropped.
+SHED_BACKLOG = 1000
+PAUSE_BACKLOG = 4000
+PAUSE_SECONDS = 0.01
+SHEDDABLE = frozenset(("join", "like"))
 OFFLINE_POLL_SECONDS = 30  # how often to look again whether an offline creator went live
 MAX_BACKOFF_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 5
@@ -71,6 +79,10 @@ class StreamRunner:
         self._stopped = False
         self._metrics_dirty = False
         self._metrics_sent_at = 0.0
+        self.shed = 0  # joins and likes folded into counts, in all
+        self._shedding = False
+        self._folded_joins = 0
+        self._folded_likes_total = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -89,9 +101,11 @@ class StreamRunner:
         if self._stopped:
             return
         self._stopped = True
+        # Close first, here: a killed supervisor would run the close in its `finally` without anyone
+        # waiting for it, and a shutting-down process would exit before the socket is closed.
+        self._close_stream()
         if self._supervisor is not None:
             self._supervisor.kill()
-        self._close_stream()
         if self._drainer is not None:
             self._drainer.kill()
         log.info("Runner for @%s stopped", self.username)
@@ -190,8 +204,29 @@ class StreamRunner:
     # -- called from the asyncio side: only queue puts -------------------------------------------
 
     def _put_event(self, event, message_id):
-        if not self._stopped:
+        if self._stopped:
+            return
+        if event["type"] in SHEDDABLE and self._queue.qsize() >= SHED_BACKLOG:
+            self._fold(event)
+        else:
             self._queue.put(("event", event, message_id))
+
+    def _fold(self, event):
+        """Count a join or like without queueing it: the drain loop adds the counts to the totals."""
+        if not self._shedding:
+            self._shedding = True
+            log.warning("Runner for @%s is behind (%d queued): folding joins and likes into counts",
+                        self.username, self._queue.qsize())
+        self.shed += 1
+        if event["type"] == "join":
+            self._folded_joins += 1
+        else:
+            self._folded_likes_total = max(self._folded_likes_total, event.get("totalLikes") or 0)
+
+    async def _wait_for_room(self):
+        """Awaited by the upstream reader between frames: holds it while the drain loop is far behind."""
+        while not self._stopped and self._queue.qsize() >= PAUSE_BACKLOG:
+            await asyncio.sleep(PAUSE_SECONDS)
 
     def _put_connected(self):
         self._queue.put(("status", "connected", None))
@@ -211,7 +246,8 @@ class StreamRunner:
         except Empty:
             items = []
         else:
-            eventlet.sleep(BATCH_WINDOW_SECONDS)
+            if self._queue.qsize() < MAX_BATCH:  # a full batch waiting already: no reason to let more gather
+                eventlet.sleep(BATCH_WINDOW_SECONDS)
             items = [first]
             while len(items) < MAX_BATCH:
                 try:
@@ -230,7 +266,17 @@ class StreamRunner:
             self._metrics_dirty = True
             batch.append(self._number(ended_streak))
         self._publish(batch)
+        self._take_folded()
         self._send_metrics_if_due()
+
+    def _take_folded(self):
+        joins, likes_total = self._folded_joins, self._folded_likes_total
+        self._folded_joins = self._folded_likes_total = 0
+        if self.metrics.add_folded(joins, likes_total):
+            self._metrics_dirty = True
+        if self._shedding and self._queue.qsize() < SHED_BACKLOG // 2:
+            self._shedding = False
+            log.info("Runner for @%s caught up (%d joins and likes folded so far)", self.username, self.shed)
 
     def _ingest(self, event, message_id, batch):
         if event["type"] == "chat" and message_id:
@@ -239,6 +285,10 @@ class StreamRunner:
             self._message_ids[message_id] = None
             if len(self._message_ids) > _MESSAGE_IDS_KEPT:
                 self._message_ids.popitem(last=False)
+        if event["type"] == "end":  # the totals shown with the end are final: no streak is left open
+            for ended_streak in self.metrics.expire_streaks(everything=True):
+                batch.append(self._number(ended_streak))
+            self._metrics_dirty = True
         if self.metrics.apply(event):
             self._metrics_dirty = True
         batch.append(self._number(event))
@@ -305,11 +355,22 @@ class StreamRegistry:
         self._refs[username] += 1
         return runner
 
-    def release(self, username):
+    def release(self, username, linger=True):
+        """One session fewer watches `username`. With nobody left the runner stops: after the grace when
+        `linger` (a live session unwatched or switched, and may come back), else at once (a session
+        removed after its own grace: the reconnect window is over)."""
+        if not self._refs.get(username):
+            log.warning("Release of @%s, which no session holds: ignored", username)
+            return
         self._refs[username] -= 1
-        if self._refs[username] == 0:
+        if self._refs[username] > 0:
+            return
+        if linger:
             log.info("Runner for @%s has no sessions; stopping in %.0f s", username, self._grace)
             self._pending_stops[username] = eventlet.spawn_after(self._grace, self._stop_if_unused, username)
+        else:
+            log.info("Runner for @%s has no sessions; stopping now", username)
+            self._stop_if_unused(username)
 
     def _stop_if_unused(self, username):
         self._pending_stops.pop(username, None)
@@ -332,7 +393,7 @@ class StreamRegistry:
         for pending in self._pending_stops.values():
             pending.cancel()
         self._pending_stops.clear()
-        for runner in self._runners.values():
-            runner.stop()
-        self._runners.clear()
         self._refs.clear()
+        while self._runners:  # popped one by one: a stop yields, and nothing else may find it meanwhile
+            _, runner = self._runners.popitem()
+            runner.stop()

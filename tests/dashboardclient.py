@@ -23,6 +23,7 @@ class DashboardClient:
 
     def __init__(self, url, auth=None, headers=None):
         self.received = []  # (event name, payload), in arrival order
+        self.arrived = []  # when each of them arrived (epoch seconds)
         self._lock = threading.Lock()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("*", self._record)
@@ -34,6 +35,15 @@ class DashboardClient:
     def _record(self, event, payload=None):
         with self._lock:
             self.received.append((event, payload))
+            self.arrived.append(time.time())
+
+    def live_arrivals(self, username=None):
+        """(arrival time in epoch seconds, event) of every `live` event, in order."""
+        with self._lock:
+            received = list(zip(self.arrived, self.received, strict=True))
+        return [(at, event) for at, (name, payload) in received
+                if name == "live" and (username is None or payload["username"] == username)
+                for event in payload["events"]]
 
     def payloads(self, event):
         with self._lock:

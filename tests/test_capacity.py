@@ -1,0 +1,153 @@
+"""Capacity: a flood keeps totals exact and loses no chat or gift, a flooded creator does not slow a quiet
+one, and the connect path does not scan every session.
+
+Bounds here are generous (machines are shared and noisy); bench/throughput.py measures the real figures.
+"""
+
+import re
+import statistics
+import threading
+import time
+
+import eventlet
+import pytest
+import requests
+from dashboardclient import DashboardClient, wait_until
+
+from assistant.sessions import SessionLimitError, SessionRegistry
+
+FLOOD_CHAT = re.compile(r"t=(\d+) (\d+)")
+QUIET_LATENCY_BOUND = 1.0  # seconds: the quiet creator's events arrive within this during the flood
+HEALTHZ_BOUND = 1.0
+
+
+def _flood_chat(client, name):
+    """The flood's chat received: [(n, latency seconds)], in arrival order."""
+    found = []
+    for at, event in client.live_arrivals(name):
+        match = event["type"] == "chat" and FLOOD_CHAT.fullmatch(event["comment"])
+        if match:
+            found.append((int(match.group(2)), at - int(match.group(1)) / 1000))
+    return found
+
+
+@pytest.fixture
+def flood_server(server_factory):
+    return server_factory(CLEANUP_GRACE_SECONDS=2)
+
+
+def test_a_flood_keeps_totals_exact_and_every_chat_and_gift(flood_server, simulator, quiet_creator):
+    name = quiet_creator("flood")
+    client = DashboardClient(flood_server.url)
+    try:
+        client.watch_until_connected(name)
+        plan = simulator.flood(name, rate=8000, seconds=2, mix={"chat": 2, "join": 10, "like": 5, "gift": 1})
+        expected = plan["expected"]
+
+        def caught_up():
+            metrics = client.latest_metrics()
+            return metrics and metrics["totalComments"] == expected["comments"] \
+                and metrics["totalJoins"] == expected["joins"] and metrics["totalLikes"] == expected["likesTotal"] \
+                and metrics["totalGifts"] == expected["gifts"]
+
+        wait_until(caught_up, timeout=30, message=f"totals {expected}, have {client.latest_metrics()}")
+        metrics = client.latest_metrics()
+        assert metrics["totalDiamonds"] == expected["diamonds"]
+
+        chat = [n for n, _ in _flood_chat(client, name)]
+        assert chat == list(range(plan["counts"]["chat"])), "every chat line once, in order"
+        gifts = [e for e in client.live_events(name) if e["type"] == "gift"]
+        assert len(gifts) == plan["counts"]["gift"], "no gift line dropped"
+        seqs = [e["seq"] for e in client.live_events(name)]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "gapless: shed events take no seq"
+
+        stream = next(s for s in flood_server.debug()["streams"] if s["username"] == name)
+        shown_joins = sum(e["type"] == "join" for e in client.live_events(name))
+        shown_likes = sum(e["type"] == "like" for e in client.live_events(name))
+        assert stream["shed"] == plan["counts"]["join"] + plan["counts"]["like"] - shown_joins - shown_likes
+        print(f"flood: {plan['count']} events, {stream['shed']} joins and likes folded into counts")
+    finally:
+        client.disconnect()
+
+
+def test_a_flooded_creator_does_not_slow_a_quiet_one(flood_server, simulator, quiet_creator):
+    flooded, quiet = quiet_creator("flooded"), quiet_creator("quiet")
+    flood_client = DashboardClient(flood_server.url)
+    quiet_clients = [DashboardClient(flood_server.url) for _ in range(3)]
+    health = []
+    stop = threading.Event()
+
+    def poll_health():
+        while not stop.is_set():
+            started = time.monotonic()
+            assert requests.get(flood_server.url + "/healthz", timeout=10).ok
+            health.append(time.monotonic() - started)
+            time.sleep(0.05)
+
+    try:
+        flood_client.watch_until_connected(flooded)
+        for client in quiet_clients:
+            client.watch_until_connected(quiet)
+        plan = simulator.flood(flooded, rate=10_000, seconds=4)
+        poller = threading.Thread(target=poll_health, daemon=True)
+        poller.start()
+        sent = []
+        started = time.monotonic()
+        while time.monotonic() - started < 4:
+            sent.append(f"t={int(time.time() * 1000)} {len(sent)}")
+            simulator.inject(quiet, [{"type": "chat", "comment": sent[-1],
+                                      "user": {"userId": "5", "uniqueId": "u5", "nickname": "Quiet"}}])
+            time.sleep(0.1)
+        for client in quiet_clients:
+            client.wait_for_event(lambda e: e.get("comment") == sent[-1], timeout=10, message="the quiet chat")
+        stop.set()
+        poller.join()
+        wait_until(lambda: len(_flood_chat(flood_client, flooded)) >= plan["count"], timeout=60,
+                   message="every chat of the flooded creator")
+
+        for client in quiet_clients:
+            arrived = _flood_chat(client, quiet)
+            assert [n for n, _ in arrived] == list(range(len(sent))), "the quiet creator's chat, all, in order"
+            worst = max(latency for _, latency in arrived)
+            assert worst < QUIET_LATENCY_BOUND, f"a quiet event took {worst:.3f} s"
+        assert max(health) < HEALTHZ_BOUND, f"/healthz took {max(health):.3f} s"
+        assert [n for n, _ in _flood_chat(flood_client, flooded)] == list(range(plan["count"])), "none lost"
+        latencies = [latency for _, latency in _flood_chat(quiet_clients[0], quiet)]
+        print(f"quiet creator during a 10,000/s flood: median {statistics.median(latencies) * 1000:.0f} ms, "
+              f"max {max(latencies) * 1000:.0f} ms; /healthz max {max(health) * 1000:.0f} ms")
+    finally:
+        stop.set()
+        for client in [flood_client, *quiet_clients]:
+            client.disconnect()
+
+
+class _NoScan(dict):
+    """A session index that fails a test if anything walks through it."""
+
+    def values(self):
+        raise AssertionError("scanned every session")
+
+    __iter__ = items = values
+
+
+def test_connecting_counts_sessions_per_address_without_a_scan():
+    registry = SessionRegistry(grace_seconds=0, max_sessions=100, max_sessions_per_ip=3)
+    registry._by_id = _NoScan()
+    made = [registry.create("10.0.0.1") for _ in range(3)]
+    with pytest.raises(SessionLimitError):
+        registry.create("10.0.0.1")
+    other = registry.create("10.0.0.2")
+    for i, session in enumerate(made):
+        registry.attach(session, f"sid{i}")
+    registry.set_watching(made[0], "alice")
+    registry.set_watching(other, "alice")
+    assert set(registry.watching("alice")) == {made[0], other}
+
+    expired = []
+    registry.detach("sid0", on_expired=expired.append)
+    eventlet.sleep(0.1)  # the hub runs the cleanup due after a grace of 0
+    assert expired == [made[0]] and made[0].id not in registry._by_id
+    assert registry.watching("alice") == [other]
+    registry.create("10.0.0.1")  # a place freed by the removal
+    with pytest.raises(SessionLimitError):
+        registry.create("10.0.0.1")
