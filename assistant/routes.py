@@ -1,4 +1,4 @@
-"""HTTP routes: the dashboard, /debug and /healthz."""
+"""HTTP routes: the dashboard (at / and at /@<username>), /debug and /healthz."""
 
 import gc
 import hmac
@@ -11,6 +11,13 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
+    return render_template("index.html")
+
+
+@bp.get("/@<path:handle>")
+def creator_page(handle):
+    """`/@<username>`: the dashboard, which reads the address, checks it with the username rule and
+    follows that creator (or explains why not). Any text is accepted here: the page says what is wrong."""
     return render_template("index.html")
 
 

@@ -11,9 +11,13 @@ _USERNAME = r"(?=[.]*[A-Za-z0-9_])[A-Za-z0-9_.]{2,24}"
 _SCHEME = r"(?:https?://)?"
 # `@name`, `name`, `@name/live`; a profile or LIVE link, with or without scheme and www./m.
 _HANDLE = re.compile(rf"@?({_USERNAME})(?:/live)?/?")
-_LINK = re.compile(rf"{_SCHEME}(?:(?:www|m)\.)?tiktok\.com/@({_USERNAME})(?:/live)?/?(?:[?#]\S*)?", re.IGNORECASE)
+_LINK = re.compile(
+    rf"{_SCHEME}(?:(?:www|m)\.)?tiktok\.com/@({_USERNAME})(?:/live)?/?(?:[?#]\S*)?", re.IGNORECASE | re.ASCII
+)
 # What the TikTok app's share button gives: a short link that only TikTok can resolve.
-_SHORT_LINK = re.compile(rf"{_SCHEME}(?:(?:vm|vt)\.tiktok\.com/|(?:(?:www|m)\.)?tiktok\.com/t/)\S*", re.IGNORECASE)
+_SHORT_LINK = re.compile(
+    rf"{_SCHEME}(?:(?:vm|vt)\.tiktok\.com/|(?:(?:www|m)\.)?tiktok\.com/t/)\S*", re.IGNORECASE | re.ASCII
+)
 
 INVALID_MESSAGE = "Enter a TikTok username (2-24 letters, digits, _ or .), @name, or a tiktok.com profile or LIVE link"
 SHORT_LINK_MESSAGE = (

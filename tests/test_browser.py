@@ -1,8 +1,7 @@
 """The dashboard in a real browser: Debian's Chromium driven by Playwright, against the real server and
 the TikTok LIVE simulator. The seed's Tests 1-4, HTML in user text, reload, heavy traffic, screenshots.
 
-What the tests read is the stable interface documented at the top of templates/index.html
-(element ids, `data-status`, `data-value`, `data-state`).
+The browser, the `Dashboard` window and the events to inject are in browserpage.py.
 
 Screenshots go to pytest's tmp_path; with UPDATE_SCREENSHOTS=1 they are also copied to docs/.
 """
@@ -12,199 +11,24 @@ import re
 import shutil
 import time
 import uuid
-from pathlib import Path
 
-import pytest
-from dashboardclient import wait_until
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import expect, sync_playwright
-
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
-FEED_CAP = 200  # static/js/feeds.js DEFAULT_CAP
-WAIT_MS = 15_000
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Chromium is not installed (make system-deps installs it)"
+from browserpage import (
+    FEED_CAP,
+    PHONE,
+    REPO,
+    WAIT_MS,
+    Dashboard,
+    chat,
+    gift_streak,
+    marker,
+    needs_chromium,
+    user,
 )
+from dashboardclient import wait_until
+from playwright.sync_api import expect
 
-
-# --- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def open_dashboard(browser):
-    """open_dashboard(server, viewport=DESKTOP): a new browser window (its own context, so its own
-    sessionStorage, like a separate browser) showing the dashboard, once its session is known."""
-    opened = []
-
-    def open_(server, viewport=DESKTOP):
-        context = browser.new_context(viewport=viewport)
-        dashboard = Dashboard(context.new_page(), server.url)
-        opened.append(dashboard)
-        dashboard.load()
-        return dashboard
-
-    yield open_
-    for dashboard in opened:
-        dashboard.close()
-    for dashboard in opened:
-        assert not dashboard.page_errors, f"JavaScript errors in the page: {dashboard.page_errors}"
-        assert not dashboard.console_errors, f"errors in the console: {dashboard.console_errors}"
-
-
-# --- a dashboard window ---------------------------------------------------------------------------
-
-
-class Dashboard:
-    def __init__(self, page, url):
-        self.page = page
-        self.url = url
-        self.console = []
-        self.console_errors = []
-        self.page_errors = []
-        self.dialogs = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
-        page.on("dialog", self._dialog)
-
-    def _console(self, message):
-        self.console.append(message.text)
-        network = ("Failed to load resource", "WebSocket connection to", "net::ERR_")
-        if message.type == "error" and not any(text in message.text for text in network):
-            self.console_errors.append(message.text)  # e.g. a Content-Security-Policy violation
-
-    def _dialog(self, dialog):
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def load(self):
-        self.page.goto(self.url + "/")
-        self.wait_for_session()
-
-    def reload(self):
-        self.page.reload()
-        self.wait_for_session()
-
-    def wait_for_session(self):
-        expect(self.page.locator("#session-id")).not_to_have_text("—", timeout=WAIT_MS)
-        expect(self.page.locator("#session-status")).not_to_have_attribute("data-status", "connecting",
-                                                                           timeout=WAIT_MS)
-
-    def close(self):
-        try:
-            self.page.context.close()
-        except PlaywrightError:
-            pass  # already closed by the test
-
-    # header
-    @property
-    def session_id(self):
-        return self.page.locator("#session-id").text_content().strip()
-
-    @property
-    def status(self):
-        return self.page.locator("#session-status").get_attribute("data-status")
-
-    def expect_status(self, status, timeout=WAIT_MS):
-        expect(self.page.locator("#session-status")).to_have_attribute("data-status", status, timeout=timeout)
-
-    def expect_total_sessions(self, total, timeout=WAIT_MS):
-        expect(self.page.locator("#total-sessions")).to_have_attribute("data-value", str(total), timeout=timeout)
-
-    # form
-    def watch(self, text, username=None, status="connected"):
-        self.page.fill("#username-input", text)
-        self.page.click("#connect-button")
-        if username:
-            expect(self.page.locator("#session-username")).to_have_attribute("data-value", username,
-                                                                              timeout=WAIT_MS)
-        if status:
-            self.expect_status(status)
-
-    # cards and feeds
-    def metric(self, name):
-        return int(self.page.locator(f"#metric-{name}").get_attribute("data-value"))
-
-    def expect_metric(self, name, value, timeout=WAIT_MS):
-        expect(self.page.locator(f"#metric-{name}")).to_have_attribute("data-value", str(value), timeout=timeout)
-
-    def metrics(self):
-        names = ["viewers", "peak-viewers", "likes", "gifts", "diamonds", "comments", "follows", "shares", "joins"]
-        return {name: self.metric(name) for name in names}
-
-    def chat_lines(self):
-        """(nickname, text) of every chat row, oldest first."""
-        rows = self.page.locator("#chat-feed > li")
-        nicks = rows.locator(".nick").all_text_contents()
-        texts = rows.locator(".chat-text").all_text_contents()
-        return list(zip(reversed(nicks), reversed(texts), strict=True))
-
-    def chat_texts(self):
-        return [text for _, text in self.chat_lines()]
-
-    def expect_chat(self, text, timeout=WAIT_MS):
-        exactly = re.compile(f"^{re.escape(text)}$")
-        expect(self.page.locator("#chat-feed .chat-text", has_text=exactly)).to_have_count(1, timeout=timeout)
-
-    def gift_rows(self):
-        return self.page.evaluate(
-            """() => Array.from(document.querySelectorAll('#gift-feed > li')).map((li) => ({
-                name: li.querySelector('.gift-name').textContent,
-                nick: li.querySelector('.nick').textContent,
-                repeat: Number(li.dataset.repeat),
-                diamonds: Number(li.dataset.diamonds),
-                streaking: li.dataset.streaking === 'true',
-            }))"""
-        )
-
-    def row_counts(self):
-        return self.page.evaluate(
-            """() => Object.fromEntries(['chat-feed', 'gift-feed', 'activity-feed'].map(
-                (id) => [id, document.getElementById(id).childElementCount]))"""
-        )
-
-
-# --- events to inject -----------------------------------------------------------------------------
-
-
-def user(n, nickname=None):
-    return {"userId": str(1000 + n), "uniqueId": f"viewer{n}", "nickname": nickname or f"Viewer {n}"}
-
-
-def chat(text, n=1, nickname=None):
-    return {"type": "chat", "comment": text, "user": user(n, nickname)}
-
-
-def gift_streak(n, name, diamonds, count):
-    """A streakable gift sent `count` times in one streak: count-1 updates, then the end."""
-    return [
-        {"type": "gift", "user": user(n), "giftId": 5655, "giftName": name, "diamondCount": diamonds,
-         "giftType": 1, "repeatCount": i, "repeatEnd": i == count}
-        for i in range(1, count + 1)
-    ]
-
-
-def marker(label):
-    return f"{label}-{uuid.uuid4().hex[:8]}"
+pytest_plugins = ["browserfixtures"]
+pytestmark = needs_chromium
 
 
 # --- the seed's tests ------------------------------------------------------------------------------
@@ -592,6 +416,10 @@ def test_screenshots_of_a_busy_dashboard(server_factory, simulator, open_dashboa
             " && document.querySelectorAll('#activity-feed > li').length >= 12",
             timeout=30_000)
         expect(window.page.locator("#stream-banner")).to_be_hidden()
+    # Hold still for the pictures: no row caught fading in.
+    simulator.configure(name, rate=0)
+    for window in (desktop, phone):
+        window.page.wait_for_timeout(600)
 
     shots = {"dashboard.png": desktop, "dashboard-mobile.png": phone}
     for filename, window in shots.items():

@@ -40,6 +40,8 @@ REFUSED = [
     ("name!", "invalid"),
     ("not a name", "invalid"),
     ("naïve", "invalid"),
+    ("tiktok.com/@ſam", "invalid"),  # letters that only case-folding makes ASCII
+    ("tiktok.com/@İab", "invalid"),
     ("<script>", "invalid"),
     ("tiktok.com/name", "invalid"),
     ("https://www.tiktok.com/@name/video/7301234567890123456", "invalid"),

@@ -2,30 +2,20 @@
 // (session, watched creator, last seq seen). No DOM here: everything the page shows goes out through
 // the handlers given to createConnection().
 //
+// The tab remembers its creator (sessionStorage): when the server no longer knows the tab's
+// session (a server restart, or a session that expired while the tab was away), the tab gets a new
+// one and follows that creator again by itself.
+//
 // Contract: DESIGN.md, "Socket.IO contract (v1)".
 
 import { io } from './vendor/socket.io.esm.min.js';
-import { normaliseUsername } from './format.js';
+import { tabGet, tabSet } from './storage.js';
+import { parseUsername } from './usernames.js';
 
 const TOKEN_KEY = 'liveAssistant.resumeToken';
+const CREATOR_KEY = 'liveAssistant.username';
 const ACK_TIMEOUT_MS = 15_000;
 const REFUSED_RETRY_MS = 10_000;
-
-function storageGet(key) {
-  try {
-    return window.sessionStorage.getItem(key);
-  } catch {
-    return null; // storage disabled: the session simply does not survive a reload
-  }
-}
-
-function storageSet(key, value) {
-  try {
-    window.sessionStorage.setItem(key, value);
-  } catch (err) {
-    console.warn('Live Assistant: cannot keep the session for reloads', err);
-  }
-}
 
 function seqOf(event) {
   const n = Number(event && event.seq);
@@ -42,8 +32,16 @@ function seqOf(event) {
  *   onMetrics(metrics)     metrics of the watched creator
  *   onStats(stats)         {totalSessions, totalConnectedClients}
  *   onError(error)         {code, message, retryAfter?} from an `error` event or a refused connection
+ *   onRestored({username, countingRestarted, error?})
+ *                          the session was lost and the tab followed its creator again (error: it
+ *                          could not); countingRestarted: true (the stream started over on the
+ *                          server, totals from zero), false (totals carried on) or null (unknown)
+ *   onRequestFailed({username, error})   the `requested` creator could not be followed
+ *
+ * options: `requested`, a username to follow once the session is known (the page's address), unless
+ * the session already follows it (a reload must not watch twice).
  */
-export function createConnection(handlers = {}) {
+export function createConnection(handlers = {}, { requested = null } = {}) {
   const call = (name, ...args) => {
     const fn = handlers[name];
     if (typeof fn !== 'function') return;
@@ -64,10 +62,16 @@ export function createConnection(handlers = {}) {
     stray: null,
     everConnected: false,
     loggedSocketId: null, // the socket connection whose session was last logged
+    startedSocketId: null, // the socket connection whose first `session` was handled
+    requested, // followed once the first session is known
+    // {username, restoring, previousSeq} while the tab follows a creator by itself (`restoring`: its
+    // remembered creator, after a lost session), until the ack
+    following: null,
   };
 
   function setCreator(username) {
     const name = username || null;
+    tabSet(CREATOR_KEY, name);
     if (name === state.username) return;
     state.username = name;
     state.lastSeq = null;
@@ -107,8 +111,9 @@ export function createConnection(handlers = {}) {
 
   function handleSession(session, fromSocket = true) {
     if (!session || typeof session !== 'object') return;
-    if (session.resumeToken) storageSet(TOKEN_KEY, session.resumeToken);
+    if (session.resumeToken) tabSet(TOKEN_KEY, session.resumeToken);
     const previousId = state.sessionId;
+    const previousSeq = state.username ? state.lastSeq : null;
     state.sessionId = session.sessionId || state.sessionId;
     // Buffered events reach us before 'connect' fires, so tell connections apart by socket id.
     if (fromSocket && (state.loggedSocketId !== socket.id || previousId !== state.sessionId)) {
@@ -119,15 +124,50 @@ export function createConnection(handlers = {}) {
       // The old session expired (server restart, long outage): start from a clean view.
       state.username = undefined;
     }
-    setCreator(session.username);
+    if (fromSocket && state.startedSocketId !== socket.id) {
+      state.startedSocketId = socket.id;
+      startSession(session, previousSeq);
+    }
+    // While the tab follows a creator by itself, it shows that creator (empty) until the ack.
+    setCreator(state.following ? state.following.username : session.username);
     call('onSession', session);
+  }
+
+  /** The first `session` of a socket connection: follow the requested or remembered creator. */
+  function startSession(session, previousSeq) {
+    const asked = state.requested;
+    state.requested = null;
+    const remembered = session.resumed ? null : tabGet(CREATOR_KEY);
+    const wanted = asked || remembered;
+    if (!wanted || wanted === session.username) return;
+    const following = { username: wanted, restoring: wanted === remembered, previousSeq };
+    state.following = following;
+    watch(wanted).then((ack) => {
+      if (state.following !== following) return;
+      state.following = null;
+      if (ack.ok) return; // a restore is reported with its snapshot, which came before the ack
+      setCreator(session.username);
+      if (following.restoring) call('onRestored', { username: wanted, countingRestarted: null, error: ack.error });
+      else call('onRequestFailed', { username: wanted, error: ack.error });
+    });
+  }
+
+  /** The snapshot of the creator followed again after a lost session: did its counting start over? */
+  function reportRestored(snapshot) {
+    const { username, restoring, previousSeq } = state.following;
+    if (!restoring) return;
+    state.following.restoring = false; // reported once
+    const seq = seqOf(snapshot);
+    // A stream that had numbered nothing yet tells nothing (0 then 0).
+    const countingRestarted = previousSeq > 0 && seq !== null ? seq < previousSeq : null;
+    call('onRestored', { username, countingRestarted });
   }
 
   const socket = io({
     // Function form: evaluated on every (re)connection, so a reconnect sends the current lastSeq.
     auth: (cb) => {
       const auth = {};
-      const token = storageGet(TOKEN_KEY);
+      const token = tabGet(TOKEN_KEY);
       if (token) auth.resumeToken = token;
       if (state.username && state.lastSeq !== null) auth.lastSeq = state.lastSeq;
       cb(auth);
@@ -175,6 +215,7 @@ export function createConnection(handlers = {}) {
     const name = snapshot.username;
     if (name === state.username) {
       applySnapshot(snapshot);
+      if (state.following && state.following.username === name) reportRestored(snapshot);
     } else if (name === state.pendingUsername) {
       state.stray = null;
       setCreator(name);
@@ -220,16 +261,18 @@ export function createConnection(handlers = {}) {
     return response;
   }
 
+  /** Start following a creator: a name, `@name` or a TikTok link. Resolves to the ack. */
+  async function watch(input) {
+    state.pendingUsername = parseUsername(input).username || null;
+    try {
+      return await request('watch', { username: String(input) });
+    } finally {
+      state.pendingUsername = null;
+    }
+  }
+
   return {
-    /** Start following a creator: a name, `@name` or a TikTok link. Resolves to the ack. */
-    async watch(input) {
-      state.pendingUsername = normaliseUsername(input);
-      try {
-        return await request('watch', { username: String(input) });
-      } finally {
-        state.pendingUsername = null;
-      }
-    },
+    watch,
     /** Stop following. Resolves to the ack. */
     async unwatch() {
       return request('unwatch', {});

@@ -1,10 +1,12 @@
-// The three feeds: chat, gifts (one row per streak, updated in place) and activity (joins, follows,
-// shares, stream end). Incoming events are queued and drawn once per animation frame; every list
-// keeps at most `cap` rows (oldest removed). User text goes in with textContent only.
+// The three feeds as lists: chat, gifts (one row per streak, updated in place) and activity (joins,
+// follows, shares, stream end). Incoming events are queued and drawn once per animation frame;
+// every list keeps at most `cap` rows (oldest removed). A paused feed (pause.js: the mouse on it,
+// or scrolled away from the top) holds its new rows instead, at most `cap` of them, and draws them
+// when it is released. The rows themselves are built in rows.js.
 
-import { avatar, giftImage, h, setText } from './dom.js';
-import { formatCount, formatExact, formatTime, toCount } from './format.js';
 import { frameTime, requestFlush } from './frame.js';
+import { createPause } from './pause.js';
+import { activityRow, chatRow, giftKey, giftRow, updateGiftRow } from './rows.js';
 
 export const DEFAULT_CAP = 200;
 // New rows drawn per feed and redraw: at least this many, or a quarter of the backlog, so a burst is
@@ -14,6 +16,8 @@ const CALM_ROWS = 3; // rows fade in only when this few arrive at once
 // While events keep streaming, a feed is redrawn at most this often (ms): enough to read, and it
 // leaves most frames free of layout and paint work.
 const MIN_REDRAW_MS = 100;
+// Gift events kept per row cap while queued or held: a streak sends many events for one row.
+const GIFT_EVENTS_PER_ROW = 5;
 
 let drawFrame = -1; // the frame in which the feeds were last redrawn (all feeds redraw together)
 
@@ -34,104 +38,15 @@ function rowsThisFrame(backlog) {
   return Math.max(ROWS_PER_FRAME, Math.ceil(backlog / 4));
 }
 
-function nameOf(user) {
-  return (user && (user.nickname || user.uniqueId)) || 'Someone';
+/** Keep the last `max` items of `items` (in place); returns how many were dropped. */
+function keepLast(items, max) {
+  const extra = items.length - max;
+  if (extra > 0) items.splice(0, extra);
+  return Math.max(0, extra);
 }
 
-function userTitle(user) {
-  return user && user.uniqueId ? `@${user.uniqueId}` : '';
-}
-
-function timeEl(ts) {
-  const text = formatTime(ts);
-  return text ? h('time', { className: 'row-time', text, attrs: { datetime: new Date(Number(ts)).toISOString() } }) : null;
-}
-
-// ---- rows ---------------------------------------------------------------------------------------
-
-function chatRow(event) {
-  const user = event.user || {};
-  return h('li', { className: event.history ? 'row chat-row is-history' : 'row chat-row', dataset: { seq: event.seq, type: 'chat' } },
-    avatar(user),
-    h('div', { className: 'row-body' },
-      h('div', { className: 'row-line' },
-        h('span', { className: 'nick', text: nameOf(user), attrs: { title: userTitle(user) } }),
-        event.history ? h('span', { className: 'tag', text: 'earlier' }) : null,
-        timeEl(event.ts)),
-      h('p', { className: 'chat-text', text: event.comment ?? '' })));
-}
-
-const ACTIVITY = {
-  join: { verb: 'joined', icon: 'join' },
-  follow: { verb: 'followed', icon: 'follow' },
-  share: { verb: 'shared the LIVE', icon: 'share' },
-};
-
-function activityRow(event) {
-  if (event.type === 'end') {
-    const reason = event.reason ? ` (${event.reason})` : '';
-    return h('li', { className: 'row activity-row activity-end', dataset: { seq: event.seq, type: 'end' } },
-      h('span', { className: 'activity-icon icon-end', attrs: { 'aria-hidden': 'true' } }),
-      h('p', { className: 'activity-text' }, h('strong', { text: 'The LIVE ended' }), h('span', { className: 'muted', text: reason })),
-      timeEl(event.ts));
-  }
-  const kind = ACTIVITY[event.type];
-  const user = event.user || {};
-  return h('li', { className: `row activity-row activity-${event.type}`, dataset: { seq: event.seq, type: event.type } },
-    h('span', { className: `activity-icon icon-${kind.icon}`, attrs: { 'aria-hidden': 'true' } }),
-    avatar(user, 'avatar avatar-small'),
-    h('p', { className: 'activity-text' },
-      h('span', { className: 'nick', text: nameOf(user), attrs: { title: userTitle(user) } }),
-      h('span', { className: 'verb', text: ` ${kind.verb}` })),
-    timeEl(event.ts));
-}
-
-function giftKey(event) {
-  const user = event.user || {};
-  return `${user.userId || user.uniqueId || '?'}:${event.giftId ?? event.giftName ?? '?'}`;
-}
-
-function giftRow(event, key) {
-  const user = event.user || {};
-  const row = h('li', { className: 'row gift-row', dataset: { key, type: 'gift' } },
-    avatar(user),
-    h('div', { className: 'row-body' },
-      h('div', { className: 'row-line' },
-        h('span', { className: 'nick', text: nameOf(user), attrs: { title: userTitle(user) } })),
-      h('div', { className: 'gift-line' },
-        giftImage(event.imageUrl, event.giftName),
-        h('span', { className: 'gift-name', text: event.giftName || 'Gift' }),
-        h('span', { className: 'gift-repeat num' }),
-        h('span', { className: 'gift-state' }))),
-    h('div', { className: 'gift-side' },
-      h('div', { className: 'gift-diamonds' },
-        h('span', { className: 'gift-diamond-value num' }),
-        h('span', { className: 'diamond-icon', attrs: { 'aria-label': 'diamonds', role: 'img' } })),
-      timeEl(event.ts)));
-  updateGiftRow(row, event);
-  return row;
-}
-
-function updateGiftRow(row, event) {
-  const repeat = Math.max(1, toCount(event.repeatCount));
-  const diamonds = toCount(event.diamondCount) * repeat;
-  const streaking = event.streaking === true;
-  row.dataset.seq = String(event.seq ?? '');
-  row.dataset.repeat = String(repeat);
-  row.dataset.diamonds = String(diamonds);
-  row.dataset.streaking = String(streaking);
-  if (streaking) row.dataset.wasStreak = 'true';
-  row.classList.toggle('is-streaking', streaking);
-  row.classList.toggle('is-streak-ended', !streaking && row.dataset.wasStreak === 'true');
-  setText(row.querySelector('.gift-repeat'), `×${formatExact(repeat)}`);
-  setText(row.querySelector('.gift-state'), streaking ? 'streak' : row.dataset.wasStreak === 'true' ? 'streak ended' : '');
-  const value = row.querySelector('.gift-diamond-value');
-  const { text, title } = formatCount(diamonds);
-  setText(value, text);
-  value.title = title || `${formatExact(diamonds)} diamonds`;
-}
-
-// ---- lists --------------------------------------------------------------------------------------
+// A feed that nothing pauses (no button on the page).
+const NEVER_PAUSED = { paused: false, add() {}, reset() {} };
 
 /**
  * A capped list: rows queued, drawn newest first once per frame. A burst is drawn over a few frames
@@ -143,33 +58,68 @@ class SimpleFeed {
     this.cap = cap;
     this.build = build;
     this.pending = [];
-    this.bulk = false; // draw everything pending at once (a snapshot), not in small steps
+    this.held = []; // events kept while paused, oldest first
+    this.dropped = 0; // pending events dropped unseen (no frames in a hidden tab), still new to count
+    this.bulk = false; // draw everything pending at once (a snapshot, a release), not in small steps
+    this.pause = NEVER_PAUSED;
     this.flush = this.flush.bind(this);
+  }
+
+  /** Let `button` (the feed's "N new") and the mouse and scrolling pause this feed. */
+  pausable(section, button) {
+    this.pause = createPause(section, this.list, button, () => this.release());
   }
 
   enqueue(event) {
     this.pending.push(event);
     // A hidden tab gets no animation frames: keep only what could still be shown.
-    if (this.pending.length > this.cap * 2) this.pending.splice(0, this.pending.length - this.cap);
+    if (this.pending.length > this.cap * 2) this.dropped += keepLast(this.pending, this.cap);
     requestFlush(this.flush);
   }
 
   clear() {
     this.pending = [];
+    this.held = [];
+    this.dropped = 0;
     this.list.replaceChildren();
+    this.pause.reset();
   }
 
-  /** Replace the rows with these events, drawn together in the next frame. */
+  /** Replace the rows with these events, drawn together in the next frame, paused or not. */
   replace(events) {
     this.clear();
     for (const event of events) this.enqueue(event);
     this.bulk = events.length > 0;
   }
 
+  /** Paused: keep the pending events (each one a new row) for later. */
+  hold() {
+    this.pause.add(this.pending.length + this.dropped);
+    this.dropped = 0;
+    this.held.push(...this.pending);
+    this.pending = [];
+    keepLast(this.held, this.cap); // more would push every row out anyway
+  }
+
+  /** Draw what was held, at once, and what came since. */
+  release() {
+    if (this.held.length === 0) return;
+    this.pending = this.held.concat(this.pending);
+    this.held = [];
+    this.bulk = true;
+    requestFlush(this.flush);
+  }
+
   flush() {
-    if (this.pending.length === 0 || tooSoon(this)) return;
+    if (this.pending.length === 0) return;
+    if (this.pause.paused && !this.bulk) {
+      this.hold();
+      return;
+    }
+    if (tooSoon(this)) return;
+    this.dropped = 0;
     if (this.pending.length >= this.cap) {
-      this.pending.splice(0, this.pending.length - this.cap);
+      keepLast(this.pending, this.cap);
       this.list.replaceChildren(); // every current row would be pushed out anyway
     }
     const items = this.pending.splice(0, this.bulk ? this.cap : rowsThisFrame(this.pending.length));
@@ -199,38 +149,73 @@ class SimpleFeed {
   removed() {}
 }
 
-/** Gifts: a streak (same user and gift while `streaking`) is one row, updated in place. */
+/**
+ * Gifts: a streak (same user and gift while `streaking`) is one row, updated in place. While the
+ * feed is paused, streak rows already on screen still count up in place (a row does not move, so
+ * reading is not disturbed); only new rows are held.
+ */
 class GiftFeed extends SimpleFeed {
   constructor(list, cap) {
     super(list, cap, null);
     this.active = new Map(); // key -> row of a running streak
+    this.heldStreaks = new Set(); // keys of running streaks whose row is held, not drawn yet
   }
 
   enqueue(event) {
     this.pending.push(event);
-    if (this.pending.length > this.cap * 5) this.pending.splice(0, this.pending.length - this.cap * 5);
+    if (this.pending.length > this.cap * GIFT_EVENTS_PER_ROW) keepLast(this.pending, this.cap * GIFT_EVENTS_PER_ROW);
     requestFlush(this.flush);
   }
 
   clear() {
     super.clear();
     this.active.clear();
+    this.heldStreaks.clear();
+  }
+
+  /** Update the row of a running streak, if it is on screen; false when the event is not for one. */
+  updateActive(event, key) {
+    const running = this.active.get(key);
+    if (!running) return false;
+    updateGiftRow(running, event);
+    if (event.streaking !== true) this.active.delete(key);
+    return true;
+  }
+
+  hold() {
+    let rows = 0;
+    for (const event of this.pending) {
+      const key = giftKey(event);
+      if (this.updateActive(event, key)) continue;
+      if (!this.heldStreaks.has(key)) rows += 1; // else: an update of a held streak's row
+      if (event.streaking === true) this.heldStreaks.add(key);
+      else this.heldStreaks.delete(key);
+      this.held.push(event);
+    }
+    this.pending = [];
+    keepLast(this.held, this.cap * GIFT_EVENTS_PER_ROW);
+    this.pause.add(rows);
+  }
+
+  release() {
+    this.heldStreaks.clear();
+    super.release();
   }
 
   flush() {
-    if (this.pending.length === 0 || tooSoon(this)) return;
+    if (this.pending.length === 0) return;
+    if (this.pause.paused && !this.bulk) {
+      this.hold();
+      return;
+    }
+    if (tooSoon(this)) return;
     const created = [];
     const limit = this.bulk ? Infinity : rowsThisFrame(this.pending.length);
     let used = 0;
     for (const event of this.pending) {
       used += 1;
       const key = giftKey(event);
-      const running = this.active.get(key);
-      if (running) {
-        updateGiftRow(running, event);
-        if (event.streaking !== true) this.active.delete(key);
-        continue;
-      }
+      if (this.updateActive(event, key)) continue;
       const row = giftRow(event, key);
       if (event.streaking === true) this.active.set(key, row);
       created.push(row);
@@ -278,30 +263,27 @@ function feedFor(event) {
 }
 
 /**
- * lists: {chat, gifts, activity} <ol> elements. Returns {push(events), replace(events), clear()}.
- * Unknown event types are ignored.
+ * lists: {chat, gifts, activity} <ol> elements; newButtons (optional): their "N new" buttons, which
+ * make the feeds pausable (each feed's box is its list's `.feed` ancestor). Returns
+ * {push(events), replace(events), clear()}. Unknown event types are ignored.
  */
-export function createFeeds(lists, { cap = DEFAULT_CAP } = {}) {
-  const chat = new SimpleFeed(lists.chat, cap, chatRow);
-  const gifts = new GiftFeed(lists.gifts, cap);
-  const activity = new SimpleFeed(lists.activity, cap, activityRow);
-
-  const feeds = { chat, gifts, activity };
-
-  function route(event) {
-    const feed = feedFor(event);
-    if (feed) feeds[feed].enqueue(event);
-  }
-
-  function clear() {
-    chat.clear();
-    gifts.clear();
-    activity.clear();
+export function createFeeds(lists, { cap = DEFAULT_CAP, newButtons = {} } = {}) {
+  const feeds = {
+    chat: new SimpleFeed(lists.chat, cap, chatRow),
+    gifts: new GiftFeed(lists.gifts, cap),
+    activity: new SimpleFeed(lists.activity, cap, activityRow),
+  };
+  for (const [name, feed] of Object.entries(feeds)) {
+    const button = newButtons[name];
+    if (button) feed.pausable(lists[name].closest('.feed') || lists[name].parentElement, button);
   }
 
   return {
     push(events) {
-      for (const event of events) route(event);
+      for (const event of events) {
+        const feed = feedFor(event);
+        if (feed) feeds[feed].enqueue(event);
+      }
     },
     replace(events) {
       const by = { chat: [], gifts: [], activity: [] };
@@ -309,10 +291,10 @@ export function createFeeds(lists, { cap = DEFAULT_CAP } = {}) {
         const feed = feedFor(event);
         if (feed) by[feed].push(event);
       }
-      chat.replace(by.chat);
-      gifts.replace(by.gifts);
-      activity.replace(by.activity);
+      for (const [name, feed] of Object.entries(feeds)) feed.replace(by[name]);
     },
-    clear,
+    clear() {
+      for (const feed of Object.values(feeds)) feed.clear();
+    },
   };
 }

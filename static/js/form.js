@@ -1,7 +1,9 @@
 // The connect form: one field (name, @name or a TikTok link), Connect and Disconnect, and the
-// message line under it that explains errors in plain words.
+// message line under it that explains errors in plain words. What is typed is checked here first
+// (usernames.js, the server's rule), so a mistake is explained without a round trip.
 
 import { errorMessage } from './messages.js';
+import { parseUsername } from './usernames.js';
 
 export function createForm({ onWatch, onUnwatch }, root = document) {
   const form = root.getElementById('watch-form');
@@ -70,10 +72,10 @@ export function createForm({ onWatch, onUnwatch }, root = document) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (busy) return;
-    const value = input.value.trim();
-    if (!value) {
-      showError({ code: 'empty' });
-      input.focus();
+    const value = input.value; // as typed: the rule trims it the way the server does
+    const parsed = parseUsername(value);
+    if (parsed.error) {
+      refuse(value.trim() ? parsed.error : { code: 'empty' });
       return;
     }
     clearMessage();
@@ -81,11 +83,16 @@ export function createForm({ onWatch, onUnwatch }, root = document) {
     if (ack && ack.ok) {
       input.value = '';
     } else {
-      showError(ack && ack.error, value.replace(/^@/u, ''));
-      input.focus();
-      input.select();
+      refuse(ack && ack.error, parsed.username);
     }
   });
+
+  /** Explain why `error` refused what is in the field, and leave it selected for a correction. */
+  function refuse(error, username) {
+    showError(error, username);
+    input.focus();
+    input.select();
+  }
 
   disconnectButton.addEventListener('click', async () => {
     if (busy) return;
@@ -99,6 +106,11 @@ export function createForm({ onWatch, onUnwatch }, root = document) {
   return {
     showError,
     clearMessage,
+    /** Put `text` (a refused address) in the field and explain why it is refused. */
+    refuseText(text, error) {
+      input.value = text;
+      refuse(error);
+    },
     /** The creator now followed (null: none): enables Disconnect. */
     setWatching(username) {
       watching = username || null;

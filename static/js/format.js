@@ -1,4 +1,4 @@
-// Number, time and name formatting. Pure functions, no DOM.
+// Number, time and name formatting. Pure functions, no DOM. (Usernames: usernames.js.)
 
 const exact = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
@@ -59,13 +59,4 @@ export function safeImageUrl(url) {
   } catch {
     return '';
   }
-}
-
-/** The client's reading of the contract's username rule; the server has the last word. */
-export function normaliseUsername(input) {
-  let s = String(input || '').trim();
-  const url = s.match(/^(?:https?:\/\/)?(?:(?:www|m)\.)?tiktok\.com\/@([^/?#]+)(?:\/live)?\/?(?:[?#].*)?$/iu);
-  if (url) s = url[1];
-  else if (s.startsWith('@')) s = s.slice(1);
-  return /^[A-Za-z0-9_.]{2,24}$/u.test(s) ? s.toLowerCase() : null;
 }

@@ -1,4 +1,5 @@
-// The header: session ID, status badge, creator and the number of active sessions.
+// The header: session ID, status badge, creator, the number of active sessions (the whole server's)
+// and of this session's tabs.
 
 import { setText } from './dom.js';
 import { formatCount, toCount } from './format.js';
@@ -34,6 +35,7 @@ export function createHeader(root = document) {
     total: root.getElementById('total-sessions'),
     clients: root.getElementById('session-clients'),
   };
+  els.totalItem = els.total.closest('.session-item') || els.total; // carries the explaining tooltip
   const view = { sessionId: null, status: 'connecting', username: null, total: null, totalClients: null, clients: null };
 
   function render() {
@@ -45,7 +47,9 @@ export function createHeader(root = document) {
     setText(els.username, view.username ? `@${view.username}` : '—');
     els.username.dataset.value = view.username || '';
     setNumber(els.total, view.total);
-    if (view.totalClients !== null) els.total.title = `${view.total} sessions, ${view.totalClients} connected windows`;
+    if (view.totalClients !== null) {
+      els.totalItem.title = `Every dashboard open on this server, yours and everyone else's: ${view.total} sessions in ${view.totalClients} browser tabs`;
+    }
     setNumber(els.clients, view.clients);
   }
 

@@ -1,24 +1,29 @@
 // Wires the dashboard together: the connection (socket and protocol state) on one side, the
-// rendering modules (header, banner, form, cards, feeds) on the other.
+// rendering modules (header, banner, form, notice, cards, feeds) and the address on the other.
 
+import { addressRequest, createAddress } from './address.js';
 import { createBanner } from './banner.js';
 import { createConnection } from './connection.js';
 import { createFeeds } from './feeds.js';
 import { createForm } from './form.js';
 import { createHeader } from './header.js';
+import { sessionLostNotice } from './messages.js';
 import { createMetrics } from './metrics.js';
+import { createNotice } from './notice.js';
+import { parseUsername } from './usernames.js';
 
 const header = createHeader();
 const banner = createBanner();
+const notice = createNotice();
 const metrics = createMetrics();
-const feeds = createFeeds({
-  chat: document.getElementById('chat-feed'),
-  gifts: document.getElementById('gift-feed'),
-  activity: document.getElementById('activity-feed'),
-});
+const byId = (id) => document.getElementById(id);
+const feeds = createFeeds(
+  { chat: byId('chat-feed'), gifts: byId('gift-feed'), activity: byId('activity-feed') },
+  { newButtons: { chat: byId('chat-new'), gifts: byId('gift-new'), activity: byId('activity-new') } },
+);
 
 let socketState = 'connecting';
-let sessionStatus = 'idle';
+let sessionStatus = null; // null until the first `session`
 
 // What the header badge says: the socket's trouble first, else the session's status.
 function badgeStatus() {
@@ -28,11 +33,53 @@ function badgeStatus() {
   return sessionStatus || 'idle';
 }
 
+// True while this tab's user switches creator (the form): the address then gets a new history
+// entry; other changes (a resume, another tab of the session, back and forward) replace it.
+let userSwitch = false;
+
+async function switchCreator(action) {
+  userSwitch = true;
+  try {
+    const ack = await action();
+    if (ack && ack.ok) notice.hide();
+    return ack;
+  } finally {
+    userSwitch = false;
+  }
+}
+
 // The form only reaches the connection when the user acts, so it can be built first.
 const form = createForm({
-  onWatch: (input) => connection.watch(input),
-  onUnwatch: () => connection.unwatch(),
+  onWatch: (input) => switchCreator(() => connection.watch(input)),
+  onUnwatch: () => switchCreator(() => connection.unwatch()),
 });
+
+/** What an address asks for: {username: null} for /, else the username rule's answer for the text. */
+function parseRequest(request) {
+  return request === null ? { username: null } : parseUsername(request);
+}
+
+// Back and forward: follow the creator of that address (checked like the form's input).
+async function navigate(request) {
+  const wanted = parseRequest(request);
+  if (wanted.error) {
+    form.refuseText(request, wanted.error);
+    return;
+  }
+  if (wanted.username === connection.username) return;
+  const ack = await (wanted.username ? connection.watch(wanted.username) : connection.unwatch());
+  if (!ack.ok) {
+    form.showError(ack.error, wanted.username);
+    address.follow(connection.username); // the address stays the creator shown
+  }
+}
+
+const address = createAddress({ onNavigate: navigate });
+
+// The address this page was opened at: a refused one is explained like a refused input.
+const opened = addressRequest();
+const openedWith = parseRequest(opened);
+if (openedWith.error) form.refuseText(opened, openedWith.error);
 
 const connection = createConnection({
   onSocketState(state) {
@@ -56,7 +103,9 @@ const connection = createConnection({
       // the stream's last failure while it holds; cleared once the stream is fine again
       error: session.error || (sessionStatus === 'error' || sessionStatus === 'offline' ? undefined : null),
     });
-    if (sessionStatus === 'connected' && previous !== 'connected') {
+    // A stream that is fine again clears the form's old complaint (not the page's first news: a
+    // refused address stays explained).
+    if (sessionStatus === 'connected' && previous !== null && previous !== 'connected') {
       banner.update({ error: null });
       form.clearMessage();
     }
@@ -66,6 +115,7 @@ const connection = createConnection({
     metrics.reset();
     banner.update({ username, error: null });
     form.setWatching(username);
+    address.follow(username, { push: userSwitch });
     document.title = username ? `@${username} · Live Assistant` : 'Live Assistant';
   },
   onSnapshot(snapshot) {
@@ -87,4 +137,11 @@ const connection = createConnection({
     // Errors answered in an ack are shown under the form by the form itself.
     banner.update({ error });
   },
-});
+  onRestored(outcome) {
+    notice.show(sessionLostNotice(outcome), outcome.error ? 'session_restore_failed' : 'session_restored');
+  },
+  onRequestFailed({ username, error }) {
+    form.showError(error, username);
+    address.follow(connection.username);
+  },
+}, { requested: openedWith.username || null });

@@ -1,4 +1,7 @@
-// Human messages for the contract's error codes. Pure functions, no DOM.
+// Human messages for the contract's error codes, and the notice after a lost session. Pure
+// functions, no DOM.
+
+import { SHORT_LINK_MESSAGE } from './usernames.js';
 
 function who(username) {
   return username ? `@${username}` : 'That creator';
@@ -24,6 +27,7 @@ export function errorMessage(error, { username = null, secondsLeft, context = 'r
   const retry = retryAfter > 0 ? ` Try again in ${describeWait(retryAfter)}.` : '';
   switch (code) {
     case 'invalid_username':
+      if (error.reason === 'short_link') return `${SHORT_LINK_MESSAGE}.`;
       return 'That is not a TikTok username. Use 2 to 24 letters, digits, "_" or ".", like @creator, or paste a link to their profile or LIVE.';
     case 'bad_request':
       return 'The server did not understand that request. Reload the page and try again.';
@@ -57,4 +61,24 @@ export function errorMessage(error, { username = null, secondsLeft, context = 'r
       return `Something went wrong${detail}.${retry || ' Try again in a moment.'}`;
     }
   }
+}
+
+/**
+ * What a tab says when the server no longer knew its session and the tab followed its creator again
+ * by itself. `countingRestarted`: true when the creator's stream started over on the server (the
+ * server restarted: totals from zero), false when it carried on (only the session had expired),
+ * null when unknown (the tab was reloaded in between).
+ */
+export function sessionLostNotice({ username, countingRestarted, error }) {
+  const at = `@${username}`;
+  if (error) {
+    return `The server restarted (or forgot this tab's session), and this tab could not follow ${at} again: ${errorMessage(error, { username })}`;
+  }
+  if (countingRestarted === true) {
+    return `The server restarted: this tab follows ${at} again, and counting restarted (the totals start again from zero).`;
+  }
+  if (countingRestarted === false) {
+    return `This tab's session had expired: it follows ${at} again with a new one. The totals carried on.`;
+  }
+  return `The server restarted or forgot this tab's session: it follows ${at} again with a new one, and the totals may have started again from zero.`;
 }
