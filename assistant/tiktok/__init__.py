@@ -1,0 +1,14 @@
+"""The only package that imports TikTokLive: client set-up, error mapping, and the fast decode of
+what the push socket carries into the contract's events.
+
+- connection: TikTokLive for the connection, with its per-frame work replaced (three seams);
+- schema: protobuf (upb) classes with only the fields the app reads, numbered from TikTokLive's classes;
+- decode: frame -> fetch result -> dispatch on the message's method; garbled input skipped and counted;
+- normalise: decoded messages -> event dicts;
+- stream: TikTokStream, one connection attempt, as the runner uses it.
+"""
+
+from .connection import UpstreamError, point_at
+from .stream import TikTokStream
+
+__all__ = ["TikTokStream", "UpstreamError", "point_at"]

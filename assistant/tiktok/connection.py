@@ -1,0 +1,147 @@
+"""TikTokLive keeps the connection; what arrives on it goes to our decoder instead of its own.
+
+TikTokLive does the room lookup, the live check, the sign server, the push WebSocket, acks and
+heartbeats. Per frame it would use betterproto2 (decode the push frame, the fetch result, then every
+message of every type into pydantic dataclasses and event objects; encode the ack). Three seams, all
+on the per-frame path, replace that:
+- `_FastConnect` (TikTokLive's `WebcastConnect`, the iterator over the socket): TikTokLive opens the
+  socket and maps its refusals, then the raw frames are read here and decoded by `Decoder.frame`.
+  It yields what TikTokLive's own iterator yields, (frame, fetch result) with the attributes
+  `WebcastWSClient.connect` reads for the room switch and the acks (`is_first`, `need_ack`,
+  `internal_ext`, `log_id`), so that loop runs unchanged.
+- `_FastWSClient.send_ack` (TikTokLive's `WebcastWSClient`): the same ack, encoded by upb.
+- `_FastClient._parse_webcast_response` (called once per fetch result by TikTokLive's
+  `_ws_client_loop`): relays the events of the fetch result and yields to the asyncio loop, instead of
+  building TikTokLive's event objects.
+"""
+
+import asyncio
+import functools
+
+import httpx
+from TikTokLive.client.client import TikTokLiveClient
+from TikTokLive.client.errors import SignatureRateLimitError, UserNotFoundError, UserOfflineError
+from TikTokLive.client.web.web_settings import WebDefaults
+from TikTokLive.client.ws.ws_client import WebcastWSClient
+from TikTokLive.client.ws.ws_connect import WebcastConnect
+
+from .decode import ack_frame
+
+# One TLS context for every TikTokLive client: httpx would otherwise load the CA bundle into a new
+# context for each one (about 1 MB apiece), and a server starts a client per connection attempt.
+_TLS_CONTEXT = httpx.create_ssl_context()
+
+
+def point_at(base_url):
+    """Send TikTokLive's web, webcast and sign-server requests to `base_url` (the simulator)."""
+    base_url = base_url.rstrip("/")
+    WebDefaults.tiktok_app_url = base_url
+    WebDefaults.tiktok_webcast_url = base_url + "/webcast"
+    WebDefaults.tiktok_sign_url = base_url
+
+
+class UpstreamError(Exception):
+    """A connection attempt failed; `code` is one of the contract's error codes."""
+
+    def __init__(self, code, message, retry_after=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+
+def _reason(error, limit=160):
+    """The first line of an error, cut short: some carry a whole server answer, which users need not read."""
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _retry_after(error):
+    """Seconds until the sign server takes a new connection (at least 1; 60 when it does not say)."""
+    try:
+        return max(int(error.retry_after), 1)
+    except (TypeError, ValueError):
+        return 60
+
+
+class _FastConnect(WebcastConnect):
+    """TikTokLive's push-socket iterator, with the frames decoded by `decoder` instead of betterproto2."""
+
+    def __init__(self, *, decoder, **kwargs):
+        super().__init__(**kwargs)
+        self._decoder = decoder
+
+    async def __aiter__(self):
+        # TikTokLive's iterator opens the socket inside `async with` (turning a refusal into its
+        # WebcastBlockedError), then yields the sign server's fetch result before reading any frame.
+        # It is driven that far and kept suspended there; closing it closes the socket as it would.
+        connection = super().__aiter__()
+        try:
+            yield await anext(connection)
+            async for data in self.ws:
+                if isinstance(data, str):  # websockets hands text frames over as str
+                    data = data.encode()
+                decoded = self._decoder.frame(data)
+                if decoded is not None:
+                    yield decoded
+        finally:
+            await connection.aclose()
+
+
+class _FastWSClient(WebcastWSClient):
+    """TikTokLive's WebSocket client (room switch, acks, heartbeats), reading frames with `decoder`."""
+
+    def __init__(self, decoder):
+        super().__init__()
+        self._connect_generator_class = functools.partial(_FastConnect, decoder=decoder)
+
+    async def send_ack(self, webcast_response, webcast_push_frame):
+        if self.connected:
+            await self.ws.send(ack_frame(webcast_push_frame.log_id, webcast_response.internal_ext))
+
+
+class _FastClient(TikTokLiveClient):
+    """A TikTokLiveClient that passes each fetch result to `decoder` and events to `on_event`, then awaits
+    `between_frames()` (if given) before it reads the next frame."""
+
+    def __init__(self, unique_id, decoder, on_event, between_frames=None, web_kwargs=None):
+        super().__init__(unique_id, web_kwargs=web_kwargs)
+        self._ws = _FastWSClient(decoder)  # as TikTokLive builds it when given no ws_kwargs and no proxy
+        self._decoder = decoder
+        self._on_event = on_event
+        self._between_frames = between_frames
+        self._end_task = None
+
+    async def _parse_webcast_response(self, webcast_response):
+        if self._decoder.relay(webcast_response, self._on_event) and self._end_task is None:
+            # As TikTokLive does on a LiveEndEvent: close the socket (from a task of its own, since
+            # disconnect() waits for the loop that runs this).
+            self._end_task = self._asyncio_loop.create_task(self.disconnect())
+        # One frame at a time: websockets hands over frames already received without suspending, so
+        # without this a busy creator's backlog would hold the event loop and starve everyone else.
+        await asyncio.sleep(0)
+        if self._between_frames is not None:
+            await self._between_frames()  # e.g. the runner holding its reader while it is far behind
+        return
+        yield  # an async generator, as TikTokLive iterates it; it yields none of TikTokLive's events
+
+
+def make_client(username, decoder, on_event, between_frames=None):
+    return _FastClient(username, decoder, on_event, between_frames,
+                       web_kwargs={"httpx_kwargs": {"verify": _TLS_CONTEXT}})
+
+
+async def start(client, username):
+    """Connect `client`: the task reading the push socket, or UpstreamError with the contract's code."""
+    try:
+        return await client.start(fetch_live_check=True)
+    except UserOfflineError as ex:
+        raise UpstreamError("user_offline", f"@{username} is not live right now") from ex
+    except UserNotFoundError as ex:
+        raise UpstreamError("user_not_found", f"@{username} does not exist on TikTok") from ex
+    except SignatureRateLimitError as ex:
+        retry_after = _retry_after(ex)
+        message = f"TikTok's sign server is rate-limiting new connections; retrying in {retry_after} s"
+        raise UpstreamError("rate_limited", message, retry_after) from ex
+    except Exception as ex:
+        raise UpstreamError("upstream_error", f"Could not connect to @{username}: {_reason(ex)}") from ex

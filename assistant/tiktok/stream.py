@@ -1,0 +1,62 @@
+"""TikTokStream: one connection attempt to one creator's LIVE, relaying the contract's events.
+
+Its coroutine runs on eventlet's asyncio hub and must never touch Socket.IO, Redis or eventlet locks:
+it only hands normalised events to the callbacks it was given, which put them on the runner's queue.
+"""
+
+import logging
+
+from . import connection
+from .decode import Decoder
+
+log = logging.getLogger(__name__)
+
+
+class TikTokStream:
+    """One upstream connection to a creator: connect, relay events until the socket closes.
+
+    `on_event(event, message_id)` gets each normalised event (message_id lets the runner drop the
+    chat TikTok replays again on a reconnect); `on_connected()` is called once the push socket is up;
+    `between_frames()`, a coroutine function, is awaited after each frame's events (a runner far behind
+    can hold its reader there: the backlog then waits in the upstream socket, not in memory).
+    `garbled` counts the frames and messages that could not be decoded (skipped, logged, never fatal).
+    """
+
+    def __init__(self, username, on_event, on_connected, between_frames=None):
+        self.username = username
+        self._on_event = on_event
+        self._on_connected = on_connected
+        self._between_frames = between_frames
+        self._decoder = Decoder(username)
+        self._client = None
+        self.ended = False
+
+    @property
+    def garbled(self):
+        return self._decoder.garbled
+
+    async def run(self):
+        """Connect and relay events until the socket closes: "ended" if the stream ended, else "dropped"."""
+        self._client = client = connection.make_client(self.username, self._decoder, self._relay, self._between_frames)
+        task = await connection.start(client, self.username)
+        self._on_connected()
+        try:
+            await task
+        except Exception:
+            log.warning("Upstream connection to @%s failed", self.username, exc_info=True)
+        return "ended" if self.ended else "dropped"
+
+    async def close(self):
+        """Close the push socket and the HTTP client; safe to call more than once."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            await client.disconnect()
+        finally:
+            await client.web.close()
+
+    def _relay(self, event, message_id):
+        if event["type"] == "end":
+            self.ended = True
+        self._on_event(event, message_id)
