@@ -240,6 +240,7 @@ class LiveService:
                 "sessions": self.streams.sessions_watching(runner.username),
                 "seq": runner.seq,
                 "shed": runner.shed,
+                "garbled": runner.garbled,
                 "connectedAt": iso_utc(runner.connected_at) if runner.connected_at else None,
             }
             for runner in self.streams.runners()

@@ -80,6 +80,7 @@ class StreamRunner:
         self._metrics_dirty = False
         self._metrics_sent_at = 0.0
         self.shed = 0  # joins and likes folded into counts, in all
+        self._garbled_before = 0  # undecodable upstream input in finished attempts
         self._shedding = False
         self._folded_joins = 0
         self._folded_likes_total = 0
@@ -116,6 +117,7 @@ class StreamRunner:
         self._stream = self._attempt = None
         if stream is None:
             return
+        self._garbled_before += stream.garbled
         try:
             with eventlet.Timeout(STOP_TIMEOUT_SECONDS):
                 _, error = spawn_for_awaitable(_settled(stream.close())).wait()
@@ -127,6 +129,11 @@ class StreamRunner:
             attempt.kill()  # cancels the coroutine: nothing goes on reading from TikTok
 
     # -- what sessions read -------------------------------------------------------------------
+
+    @property
+    def garbled(self):
+        """Upstream frames and messages that could not be decoded (skipped), over every attempt."""
+        return self._garbled_before + (self._stream.garbled if self._stream is not None else 0)
 
     @property
     def is_connecting(self):
@@ -157,7 +164,7 @@ class StreamRunner:
     def _supervise(self):
         failures = 0
         while not self._stopped:
-            self._stream = TikTokStream(self.username, self._put_event, self._put_connected)
+            self._stream = TikTokStream(self.username, self._put_event, self._put_connected, self._wait_for_room)
             self._queue.put(("status", "reconnecting" if self.connected_at else "connecting", None))
             self._attempt = spawn_for_awaitable(_settled(self._stream.run()))
             try:

@@ -144,6 +144,9 @@ def test_a_malformed_upstream_message_is_logged_and_skipped(server_factory, simu
         assert client.comments() == ["before the garbage", "after the garbage"]
         assert client.session["status"] == "connected"
         assert "Failed to parse WebcastChatMessage" in server.log_text()
+        streams = {s["username"]: s for s in server.debug()["streams"]}
+        assert streams[name]["garbled"] == 2, "both skipped and counted"
+        assert streams[other]["garbled"] == 0
     finally:
         client.disconnect()
         bystander.disconnect()

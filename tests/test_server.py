@@ -139,8 +139,8 @@ def test_debug_has_the_seed_shape_and_no_secrets(server, connect, quiet_creator)
     watched = next(s for s in report["sessions"] if s["sessionId"] == client.session["sessionId"])
     assert watched["hasConnection"] is True and watched["connectedClients"] == 1
     for stream in report["streams"]:
-        assert set(stream) == {"username", "status", "sessions", "seq", "shed", "connectedAt"}
-        assert stream["shed"] == 0, "nothing folded at this traffic"
+        assert set(stream) == {"username", "status", "sessions", "seq", "shed", "garbled", "connectedAt"}
+        assert stream["shed"] == 0 and stream["garbled"] == 0, "nothing folded or garbled at this traffic"
     for secret in (client.session["resumeToken"], idle.session["resumeToken"]):
         assert secret not in response.text
     assert "resumeToken" not in response.text
