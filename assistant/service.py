@@ -74,9 +74,7 @@ class LiveService:
                 session = self.sessions.create(client_ip)
             except SessionLimitError as ex:
                 raise ServiceError("too_many_sessions", str(ex)) from ex
-        else:
-            log.info("Session %s resumed", session.id)
-        self.sessions.attach(session, sid)
+        self.sessions.attach(session, sid, resumed)
         self._enter(sid, session.room)
         self._enter(sid, self._everyone)
         self._send_session(session, resumed=resumed)

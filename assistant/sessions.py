@@ -88,7 +88,6 @@ class SessionRegistry:
         self._by_id[session.id] = session
         self._by_token_digest[_digest(session.resume_token)] = session
         self._per_ip[client_ip] += 1
-        log.info("Session %s created (%d active)", session.id, len(self._by_id))
         return session
 
     def find_by_token(self, token):
@@ -114,14 +113,18 @@ class SessionRegistry:
         if username:
             self._watching[username].add(session)
 
-    def attach(self, session, sid):
+    def attach(self, session, sid, resumed):
+        """Attach a socket to a new (or, `resumed`, an existing) session; one log line says which."""
         if session.pending_cleanup is not None:
             session.pending_cleanup.cancel()
             session.pending_cleanup = None
         session.clients.add(sid)
         session.touch()
         self._by_sid[sid] = session
-        log.info("Client %s attached to session %s (%d clients)", sid, session.id, len(session.clients))
+        if resumed:
+            log.info("Session %s resumed by client %s (%d clients)", session.id, sid, len(session.clients))
+        else:
+            log.info("Session %s created for client %s (%d active)", session.id, sid, len(self._by_id))
 
     def detach(self, sid, on_expired):
         """Detach a socket; once a session has none, `on_expired(session)` runs after the grace."""
@@ -130,9 +133,11 @@ class SessionRegistry:
             return None
         session.clients.discard(sid)
         session.touch()
-        log.info("Client %s detached from session %s (%d clients)", sid, session.id, len(session.clients))
-        if not session.clients:
-            log.info("Session %s has no clients; cleanup in %.0f s", session.id, self._grace)
+        if session.clients:
+            log.info("Client %s detached from session %s (%d clients)", sid, session.id, len(session.clients))
+        else:
+            log.info("Client %s detached from session %s (no clients left; cleanup in %.0f s)",
+                     sid, session.id, self._grace)
             session.pending_cleanup = eventlet.spawn_after(self._grace, self._expire, session, on_expired)
         return session
 

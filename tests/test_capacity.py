@@ -138,7 +138,7 @@ def test_connecting_counts_sessions_per_address_without_a_scan():
         registry.create("10.0.0.1")
     other = registry.create("10.0.0.2")
     for i, session in enumerate(made):
-        registry.attach(session, f"sid{i}")
+        registry.attach(session, f"sid{i}", resumed=False)
     registry.set_watching(made[0], "alice")
     registry.set_watching(other, "alice")
     assert set(registry.watching("alice")) == {made[0], other}
