@@ -8,16 +8,13 @@ import re
 
 # 2 to 24 letters, digits, `_` or `.`, at least one of them not a dot (so never `..`).
 _USERNAME = r"(?=[.]*[A-Za-z0-9_])[A-Za-z0-9_.]{2,24}"
-_SCHEME = r"(?:https?://)?"
+# Scheme, host and `/live` in any case; the name itself only in ASCII (no case folding: "ſ" is not "s").
+_SITE = r"(?i:(?:https?://)?(?:(?:www|m)\.)?tiktok\.com)"
 # `@name`, `name`, `@name/live`; a profile or LIVE link, with or without scheme and www./m.
 _HANDLE = re.compile(rf"@?({_USERNAME})(?:/live)?/?")
-_LINK = re.compile(
-    rf"{_SCHEME}(?:(?:www|m)\.)?tiktok\.com/@({_USERNAME})(?:/live)?/?(?:[?#]\S*)?", re.IGNORECASE | re.ASCII
-)
+_LINK = re.compile(rf"{_SITE}/@({_USERNAME})(?i:/live)?/?(?:[?#]\S*)?")
 # What the TikTok app's share button gives: a short link that only TikTok can resolve.
-_SHORT_LINK = re.compile(
-    rf"{_SCHEME}(?:(?:vm|vt)\.tiktok\.com/|(?:(?:www|m)\.)?tiktok\.com/t/)\S*", re.IGNORECASE | re.ASCII
-)
+_SHORT_LINK = re.compile(r"(?i:(?:https?://)?(?:(?:vm|vt)\.tiktok\.com/|(?:(?:www|m)\.)?tiktok\.com/t/))\S*")
 
 INVALID_MESSAGE = "Enter a TikTok username (2-24 letters, digits, _ or .), @name, or a tiktok.com profile or LIVE link"
 SHORT_LINK_MESSAGE = (

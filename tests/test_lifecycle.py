@@ -76,6 +76,7 @@ def _race_once(simulator, offset):
     return server
 
 
+@pytest.mark.timeout(360)  # 20 server starts
 def test_sigterm_during_a_pending_cleanup_leaves_no_traceback(simulator):
     offsets = [random.uniform(-0.25, 0.15) for _ in range(SIGTERM_RACES)]
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -13,7 +13,7 @@ const STRIP = new RegExp(`^[${SPACE}]+|[${SPACE}]+$`, 'g');
 const USERNAME = '(?=[.]*[A-Za-z0-9_])[A-Za-z0-9_.]{2,24}';
 const SCHEME = '(?:https?://)?';
 // `@name`, `name`, `@name/live`; a profile or LIVE link, with or without scheme and www./m.
-// The `i` flag without `u` folds ASCII letters only (Python's re.IGNORECASE | re.ASCII).
+// The `i` flag without `u` folds ASCII letters only: the site and /live in any case, as Python's (?i:...) there.
 const HANDLE = new RegExp(`^@?(${USERNAME})(?:/live)?/?$`);
 const LINK = new RegExp(`^${SCHEME}(?:(?:www|m)\\.)?tiktok\\.com/@(${USERNAME})(?:/live)?/?(?:[?#]${NOT_SPACE}*)?$`, 'i');
 // What the TikTok app's share button gives: a short link that only TikTok can resolve.
