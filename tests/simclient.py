@@ -38,7 +38,7 @@ class SimulatorControl:
         return response.json()
 
     def configure(self, name: str, **fields: Any) -> dict:
-        """Set any of live, exists, viewers, rate; returns the creator's description."""
+        """Set any of live, exists, viewers, rate, newLive (a new room at once); returns the creator's description."""
         return self._call("POST", f"/_sim/streams/{name}", fields)
 
     def stream(self, name: str) -> dict:
@@ -79,13 +79,22 @@ class SimulatorControl:
             body["name"] = name
         return self._call("POST", "/_sim/sign/fail", body)
 
+    def sign_limits(self, **limits: int | None) -> dict:
+        """Set (an integer) or remove (None) any of perMinute, perHour, perDay: past them the sign server
+        answers 429. Returns the limits in force, `{perMinute, perHour, perDay}` (None when unset)."""
+        return self._call("POST", "/_sim/sign/limits", limits)
+
+    def stall(self, name: str, seconds: float) -> dict:
+        """The creator's push sockets open now send nothing for `seconds`; returns `{name, stalled, seconds}`."""
+        return self._call("POST", f"/_sim/streams/{name}/stall", {"seconds": seconds})
+
     def connections(self) -> dict[str, int]:
         """Open push sockets by creator; creators with none are left out."""
         return self._call("GET", "/_sim/connections")
 
     def stats(self) -> dict:
-        """`{signRequests, signRequestsByName: {name: n}, pushConnectionsOpened: {name: n}, floodEventsSent,
-        floodsRunning}` since the last reset."""
+        """`{signRequests, signRequestsByName: {name: n}, signRefused, pushConnectionsOpened: {name: n},
+        floodEventsSent, floodsRunning}` since the last reset."""
         return self._call("GET", "/_sim/stats")
 
     def reset(self) -> None:

@@ -406,7 +406,7 @@ def test_reset_forgets_everything_and_closes_sockets(tiktok, fresh_simulator):
         await control(fresh_simulator.reset)
         await watcher.wait_for(lambda: watcher.of(DisconnectEvent), "the disconnect")
         assert fresh_simulator.connections() == {}
-        assert fresh_simulator.stats() == {"signRequests": 0, "signRequestsByName": {},
+        assert fresh_simulator.stats() == {"signRequests": 0, "signRequestsByName": {}, "signRefused": 0,
                                            "pushConnectionsOpened": {}, "floodEventsSent": 0,
                                            "floodsRunning": 0}
         await watcher.stop()

@@ -2,20 +2,24 @@
 
 Names are case-insensitive (stored in lower case). A malformed request answers 400 `{"error"}`.
 
-POST /_sim/streams/<name>          {live?, exists?, viewers?, rate?}  -> the creator, as GET answers
+POST /_sim/streams/<name>          {live?, exists?, viewers?, rate?, newLive?}  -> the creator, as GET answers
+                                       (newLive: a new room at once; the old room's sockets get the end)
 GET  /_sim/streams/<name>          -> {name, exists, live, roomId, viewers, totalLikes, rate, connections}
 POST /_sim/streams/<name>/events   [{type, user?, ...}]  -> {sent, sockets}  (one frame, in order)
 POST /_sim/streams/<name>/end      -> {name, closed}  once the push sockets are closed
 POST /_sim/streams/<name>/drop     {abort?}  -> {name, closed}  (abort: cut TCP, no close frame)
+POST /_sim/streams/<name>/stall    {seconds}  -> {name, stalled, seconds}  (the sockets open now send nothing)
 POST /_sim/streams/<name>/flood    {rate, seconds, mix?}  -> {count, counts: {type: n}, rate, seconds,
                                        expected: {comments, gifts, diamonds, likes, likesTotal, follows,
                                        shares, joins}}  at once; the flood runs on (flood.py)
 POST /_sim/sign/fail               {status, times, retryAfter?, name?}  -> the same, as planned
+POST /_sim/sign/limits             {perMinute?, perHour?, perDay?}  (an int sets, null removes)
+GET  /_sim/sign/limits             -> {perMinute, perHour, perDay}  the limits in force, null when none
 GET  /_sim/connections             -> {name: open push sockets}, creators with none left out
-GET  /_sim/stats                   -> {signRequests, signRequestsByName: {name: count},
+GET  /_sim/stats                   -> {signRequests, signRequestsByName: {name: count}, signRefused,
                                        pushConnectionsOpened: {name: count}, floodEventsSent, floodsRunning}
                                        (since the last reset)
-POST /_sim/reset                   -> {reset: true}  (floods stopped, sockets closed)
+POST /_sim/reset                   -> {reset: true}  (floods stopped, sockets closed, stalls and limits gone)
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 from aiohttp import web
 
 from . import flood, push
-from .state import Creator, new_room_id
+from .state import Creator
 from .tiktok_routes import SIMULATOR
 from .validation import (
     BadRequest,
@@ -37,6 +41,8 @@ from .validation import (
     parse_flood,
     parse_name,
     parse_sign_failure,
+    parse_sign_limits,
+    parse_stall,
 )
 
 log = logging.getLogger(__name__)
@@ -66,15 +72,18 @@ async def describe_stream(request: web.Request) -> web.Response:
 
 @routes.post("/_sim/streams/{name}")
 async def configure_stream(request: web.Request) -> web.Response:
-    """Set whether a creator exists and is live, their viewer count and traffic rate."""
+    """Set whether a creator exists and is live, their viewer count and traffic rate; start a new LIVE."""
     settings = parse_config(await _json(request, {}))
     creator = _creator(request)
-    exists = settings.get("exists", creator.exists or settings.get("live", False))
-    live = settings.get("live", creator.live) and exists
+    new_live = settings.get("newLive", False)
+    exists = settings.get("exists", creator.exists or settings.get("live", False) or new_live)
+    live = (settings.get("live", creator.live) or new_live) and exists
     if creator.live and not live:
         await push.end_stream(creator)
     elif live and not creator.live:
-        creator.room_id = new_room_id()  # a new LIVE is a new room
+        creator.new_room()  # a new LIVE is a new room
+    elif new_live:
+        await push.new_live(creator)  # live already: the LIVE running ends, a new one starts at once
     creator.exists, creator.live = exists, live
     if "viewers" in settings:
         creator.viewers = settings["viewers"]
@@ -113,6 +122,15 @@ async def drop_stream(request: web.Request) -> web.Response:
     return web.json_response({"name": creator.name, "closed": closed})
 
 
+@routes.post("/_sim/streams/{name}/stall")
+async def stall_stream(request: web.Request) -> web.Response:
+    """The creator's push sockets open now stay open and send nothing at all for `seconds`."""
+    seconds = parse_stall(await _json(request))
+    creator = _creator(request)
+    stalled = push.stall(creator, seconds)
+    return web.json_response({"name": creator.name, "stalled": stalled, "seconds": seconds})
+
+
 @routes.post("/_sim/streams/{name}/flood")
 async def flood_stream(request: web.Request) -> web.Response:
     """Send `rate` events a second for `seconds` to the creator's push sockets; answers with the plan at once."""
@@ -133,6 +151,21 @@ async def fail_sign_requests(request: web.Request) -> web.Response:
                               "retryAfter": failure.retry_after, "name": failure.name})
 
 
+@routes.post("/_sim/sign/limits")
+async def set_sign_limits(request: web.Request) -> web.Response:
+    """Limit the sign requests per sliding minute, hour and day (past them: 429); answers the limits in force."""
+    changes = parse_sign_limits(await _json(request))
+    limiter = request.app[SIMULATOR].sign_limiter
+    limiter.update(changes)
+    log.info("Sign server limits: %s", limiter.describe())
+    return web.json_response(limiter.describe())
+
+
+@routes.get("/_sim/sign/limits")
+async def sign_limits(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SIMULATOR].sign_limiter.describe())
+
+
 @routes.get("/_sim/connections")
 async def connections(request: web.Request) -> web.Response:
     return web.json_response(request.app[SIMULATOR].connections())
@@ -145,7 +178,8 @@ async def stats(request: web.Request) -> web.Response:
 
 @routes.post("/_sim/reset")
 async def reset(request: web.Request) -> web.Response:
-    """Stop the floods, close every push socket, forget all creators, counters and planned sign failures."""
+    """Stop the floods, close every push socket, forget all creators (and their stalls), counters, planned sign
+    failures and sign limits."""
     sim = request.app[SIMULATOR]
     sim.cancel_floods()
     for creator in list(sim.creators.values()):

@@ -62,8 +62,10 @@ class RunningSimulator:
 
 
 def start_simulator(port: int = 0, rate: float = 20.0, host: str = "127.0.0.1", *,
-                    timeout: float = 30.0) -> RunningSimulator:
+                    timeout: float = 30.0, keepalive_seconds: float | None = None) -> RunningSimulator:
     """Start `python -m assistant.simulator` and return once it listens (port 0: a free port).
+
+    `keepalive_seconds` passes `--keepalive-seconds` (the simulator's own default, 10, when None).
 
     The child's log lines are relayed to this process's `logging` at their own level. The child
     also exits by itself when this process dies, since it stops when its standard input closes.
@@ -72,6 +74,8 @@ def start_simulator(port: int = 0, rate: float = 20.0, host: str = "127.0.0.1", 
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_IMPORT_ROOT, env.get("PYTHONPATH")) if p)
     command = [sys.executable, "-m", "assistant.simulator", "--host", host, "--port", str(port),
                "--rate", str(float(rate)), "--stop-on-stdin-eof"]
+    if keepalive_seconds is not None:
+        command += ["--keepalive-seconds", str(float(keepalive_seconds))]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, env=env, text=True, bufsize=1)
     found: dict[str, str] = {}

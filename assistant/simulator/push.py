@@ -1,4 +1,5 @@
-"""The push side of a room: serving sockets, fan-out of messages, traffic, ending and dropping."""
+"""The push side of a room: serving sockets, fan-out of messages, traffic, keep-alive, stalls, ending and
+dropping."""
 
 from __future__ import annotations
 
@@ -74,7 +75,12 @@ async def broadcast(creator: Creator, messages: list[ProtoMessageFetchResultBase
 
 
 def open_sockets(creator: Creator) -> list[PushSocket]:
-    return [s for s in creator.sockets if not s.ws.closed]
+    """The sockets that take the room's frames now: open, in the creator's current room, not stalled.
+
+    Whatever is sent while a socket is stalled is lost for it, as on a connection that went silent."""
+    now = asyncio.get_running_loop().time()
+    return [s for s in creator.sockets
+            if not s.ws.closed and s.room_id == creator.room_id and not s.stalled(now)]
 
 
 async def send_payload(creator: Creator, sockets: list[PushSocket], payload: bytes, gzip_level: int = 6) -> int:
@@ -83,12 +89,14 @@ async def send_payload(creator: Creator, sockets: list[PushSocket], payload: byt
     log_id = random.getrandbits(62)
     frames: dict[bool, bytes] = {}
     delivered = 0
+    loop = asyncio.get_running_loop()
     for sock in sockets:
         if sock.gzip not in frames:
             body = protocol.compress(payload, gzip_level) if sock.gzip else payload
             frames[sock.gzip] = protocol.push_frame(body, log_id, sock.gzip)
         try:
             await sock.ws.send_bytes(frames[sock.gzip])
+            sock.last_frame = loop.time()
             delivered += 1
         except ConnectionError as exc:
             log.debug("Push to %s for @%s failed: %s", sock.peer, creator.name, exc)
@@ -108,23 +116,28 @@ async def send_events(sim: Simulator, creator: Creator, events: list[Event]) -> 
 
 
 def attach(sim: Simulator, creator: Creator, sock: PushSocket) -> None:
-    """A push socket opened: count it, and start the room's traffic if it is the first."""
+    """A push socket opened: count it, and start the room's traffic and keep-alive if it is the first."""
     creator.sockets.add(sock)
     creator.pushes_opened += 1
     log.info("Push socket opened for @%s from %s (%d open)", creator.name, sock.peer, len(creator.sockets))
     if creator.traffic_task is None:
         creator.traffic_task = asyncio.create_task(_traffic_loop(sim, creator),
                                                    name=f"traffic-{creator.name}")
+    if creator.keepalive_task is None:
+        creator.keepalive_task = asyncio.create_task(_keepalive_loop(sim, creator),
+                                                     name=f"keepalive-{creator.name}")
 
 
 def detach(creator: Creator, sock: PushSocket) -> None:
-    """A push socket closed: stop the room's traffic when no one is left to see it."""
+    """A push socket closed: stop the room's traffic and keep-alive when no one is left to see them."""
     creator.sockets.discard(sock)
     sock.closed.set()
     log.info("Push socket closed for @%s from %s (%d open)", creator.name, sock.peer, len(creator.sockets))
-    if not creator.sockets and creator.traffic_task is not None:
-        creator.traffic_task.cancel()
-        creator.traffic_task = None
+    if not creator.sockets:
+        for task in (creator.traffic_task, creator.keepalive_task):
+            if task is not None:
+                task.cancel()
+        creator.traffic_task = creator.keepalive_task = None
 
 
 async def _traffic_loop(sim: Simulator, creator: Creator) -> None:
@@ -139,6 +152,50 @@ async def _traffic_loop(sim: Simulator, creator: Creator) -> None:
             await send_events(sim, creator, events)
 
 
+async def _keepalive_loop(sim: Simulator, creator: Creator) -> None:
+    """Send an empty fetch result to each socket of the room that got no frame for `keepalive_seconds`
+    (state.KEEPALIVE_SECONDS unless the command line says otherwise).
+
+    A stalled socket is due again when its stall ends (so it hears from the room at once), and sockets of a
+    room that is over (not live, or an old room after a new LIVE) get none.
+    """
+    loop = asyncio.get_running_loop()
+    interval = sim.keepalive_seconds
+    while True:
+        now = loop.time()
+        wake = now + interval
+        due = []
+        for sock in creator.sockets:
+            if sock.ws.closed or not creator.live or sock.room_id != creator.room_id:
+                continue
+            at = max(sock.last_frame + interval, sock.stalled_until)
+            if at <= now:
+                due.append(sock)
+            else:
+                wake = min(wake, at)
+        if due:
+            async with creator.send_lock:
+                sockets = set(open_sockets(creator))
+                due = [sock for sock in due if sock in sockets]
+                if due:
+                    payload = protocol.push_payload([], creator.room_id, creator.next_cursor())
+                    await send_payload(creator, due, payload)
+        await asyncio.sleep(max(0.0, wake - loop.time()))
+
+
+def stall(creator: Creator, seconds: float) -> int:
+    """The creator's push sockets open now send nothing at all for `seconds` (no events, no keep-alive);
+    they stay open, and the server still answers WebSocket pings. Returns how many there are.
+
+    A socket already stalled for longer stays stalled for longer: a stall only ever lengthens."""
+    until = asyncio.get_running_loop().time() + seconds
+    sockets = [sock for sock in creator.sockets if not sock.ws.closed]
+    for sock in sockets:
+        sock.stalled_until = max(sock.stalled_until, until)
+    log.info("Stalled %d push socket(s) of @%s for %g s", len(sockets), creator.name, seconds)
+    return len(sockets)
+
+
 async def end_stream(creator: Creator) -> int:
     """The LIVE ends: the creator goes offline, sockets get the end control message, then close.
 
@@ -146,11 +203,37 @@ async def end_stream(creator: Creator) -> int:
     """
     creator.live = False
     sockets = list(creator.sockets)
-    await broadcast(creator, [protocol.end_message(creator.room_id)])
     log.info("Stream of @%s ended (%d push socket(s))", creator.name, len(sockets))
-    await _wait_closed(sockets, END_GRACE_SECONDS)
-    await close_sockets(creator, WSCloseCode.OK, "stream ended")
+    await _end_room(creator, sockets, creator.room_id)
     return len(sockets)
+
+
+async def new_live(creator: Creator) -> int:
+    """The creator starts a new LIVE in a new room at once; the old room's push sockets get the end message
+    (that LIVE is over) and are closed as at an end. New connections go to the new room meanwhile.
+
+    Returns once the old room's sockets are closed; the number there were.
+    """
+    old_room = creator.room_id
+    sockets = [sock for sock in creator.sockets if sock.room_id == old_room]
+    creator.new_room()
+    log.info("@%s started a new LIVE: room %d after %d (%d push socket(s) of the old room ended)",
+             creator.name, creator.room_id, old_room, len(sockets))
+    await _end_room(creator, sockets, old_room)
+    return len(sockets)
+
+
+async def _end_room(creator: Creator, sockets: list[PushSocket], room_id: int) -> None:
+    """Send room `room_id`'s end message to `sockets` (not to the stalled ones: they send nothing), give the
+    clients END_GRACE_SECONDS to leave, then close those still open."""
+    now = asyncio.get_running_loop().time()
+    async with creator.send_lock:
+        hearing = [sock for sock in sockets if not sock.ws.closed and not sock.stalled(now)]
+        if hearing:
+            payload = protocol.push_payload([protocol.end_message(room_id)], room_id, creator.next_cursor())
+            await send_payload(creator, hearing, payload)
+    await _wait_closed(sockets, END_GRACE_SECONDS)
+    await _close(creator, sockets, WSCloseCode.OK, "stream ended")
 
 
 async def close_sockets(creator: Creator, code: int = WSCloseCode.GOING_AWAY, reason: str = "",
@@ -159,7 +242,11 @@ async def close_sockets(creator: Creator, code: int = WSCloseCode.GOING_AWAY, re
 
     Returns once they are closed; the number there were.
     """
-    sockets = list(creator.sockets)
+    return await _close(creator, list(creator.sockets), code, reason, abort)
+
+
+async def _close(creator: Creator, sockets: list[PushSocket], code: int, reason: str, abort: bool = False) -> int:
+    """Close `sockets` (see close_sockets); the number there were."""
     for sock in sockets:
         if abort and sock.transport is not None:
             sock.transport.abort()

@@ -10,7 +10,7 @@ import sys
 from aiohttp import web
 
 from . import control, images, push, tiktok_routes
-from .state import Simulator
+from .state import KEEPALIVE_SECONDS, Simulator
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,10 @@ def public_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-async def serve(host: str, port: int, rate: float, stop_on_stdin_eof: bool = False) -> None:
+async def serve(host: str, port: int, rate: float, stop_on_stdin_eof: bool = False,
+                keepalive_seconds: float = KEEPALIVE_SECONDS) -> None:
     """Serve until SIGINT or SIGTERM (or, if asked, until standard input closes)."""
-    sim = Simulator(default_rate=rate)
+    sim = Simulator(default_rate=rate, keepalive_seconds=keepalive_seconds)
     runner = web.AppRunner(create_app(sim), access_log=None, handle_signals=False)
     await runner.setup()
     try:

@@ -1,11 +1,12 @@
-"""What the simulator remembers: creators, their rooms and push sockets, and the sign server's plan.
+"""What the simulator remembers: creators, their rooms and push sockets, and the sign server's plan and limits.
 
-Pure state; no I/O. The async work on sockets (fan-out, ending, dropping) lives in push.py.
+Pure state; no I/O. The async work on sockets (fan-out, ending, dropping, keep-alive) lives in push.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import random
 from collections import deque
 from dataclasses import dataclass, field
@@ -18,6 +19,11 @@ from .traffic import TrafficGenerator
 
 # TikTokLive asks for history_comment_count=6; replay that many recent chat messages on connect.
 RECENT_CHAT = 6
+# Like TikTok, a push socket gets a frame at least this often, traffic or not (an empty fetch result: no
+# events), except while stalled (push.py). `--keepalive-seconds` (Simulator.keepalive_seconds) overrides it.
+KEEPALIVE_SECONDS = 10.0
+# The sign server's sliding windows, by the name the control API gives their limits (POST /_sim/sign/limits).
+SIGN_WINDOWS: dict[str, float] = {"perMinute": 60.0, "perHour": 3600.0, "perDay": 86400.0}
 
 
 def new_room_id() -> int:
@@ -38,6 +44,11 @@ class PushSocket:
     gzip: bool
     transport: asyncio.BaseTransport | None
     peer: str
+    room_id: int  # the room it joined; after a new LIVE (newLive) it still names the old one
+    # Event-loop times: when the last frame went out to it (its opening, before any), and until when it is
+    # stalled (sends nothing at all). The keep-alive (push.py) reads both.
+    last_frame: float = field(default_factory=lambda: asyncio.get_running_loop().time())
+    stalled_until: float = 0.0
     close_request: asyncio.Future[tuple[int, str]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
     closed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -45,6 +56,9 @@ class PushSocket:
     def request_close(self, code: int, reason: str) -> None:
         if not self.close_request.done():
             self.close_request.set_result((code, reason))
+
+    def stalled(self, now: float) -> bool:
+        return now < self.stalled_until
 
 
 @dataclass(eq=False)
@@ -66,6 +80,7 @@ class Creator:
     batches_sent: int = 0
     traffic: TrafficGenerator = field(init=False)
     traffic_task: asyncio.Task | None = None
+    keepalive_task: asyncio.Task | None = None
     # Serialises the frames sent to this creator's sockets, so every socket sees the same order.
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # The pre-encoded messages of floods (flood.py), kept while the room stays the same.
@@ -88,6 +103,12 @@ class Creator:
             self.total_likes = max(self.total_likes, event.total)
         elif isinstance(event, Viewers):
             self.viewers = event.viewer_count
+
+    def new_room(self) -> None:
+        """A new LIVE: a new room, whose like total starts at 0 and which replays none of the last one's chat."""
+        self.room_id = new_room_id()
+        self.total_likes = 0
+        self.recent_chat.clear()
 
     def next_cursor(self) -> str:
         self.batches_sent += 1
@@ -114,16 +135,75 @@ class SignFailure:
     name: str | None = None
 
 
+@dataclass(frozen=True)
+class SignRefusal:
+    """A sign request refused by a limit: which window (`perMinute`...), its limit, and the seconds until
+    that window takes a request again."""
+
+    window: str
+    limit: int
+    retry_after: float
+
+
+class SignLimiter:
+    """The sign server's own limits, in sliding windows (any 60 s, any hour, any day), as
+    `POST /_sim/sign/limits` sets them.
+
+    Only requests that get past the limits are counted (on arrival, whatever the answer then is: 200, 404):
+    a refused one (429) costs nothing, so a client that waits as told is let in. Requests are counted even
+    with no limit set, so that a limit set later applies to the requests already made.
+    """
+
+    def __init__(self) -> None:
+        self.limits: dict[str, int] = {}
+        self._arrivals: list[float] = []  # monotonic times of the counted requests of the last day, oldest first
+
+    def update(self, changes: dict[str, int | None]) -> None:
+        """Set (an int) or remove (None) the limits named in `changes`; the others stay."""
+        for window, limit in changes.items():
+            if limit is None:
+                self.limits.pop(window, None)
+            else:
+                self.limits[window] = limit
+
+    def describe(self) -> dict[str, int | None]:
+        return {window: self.limits.get(window) for window in SIGN_WINDOWS}
+
+    def admit(self, now: float) -> SignRefusal | None:
+        """A request arrives at `now`: None, and it is counted, if every limit allows it; otherwise the
+        refusal with the longest wait (waiting less would only meet another limit)."""
+        del self._arrivals[:bisect.bisect_right(self._arrivals, now - max(SIGN_WINDOWS.values()))]
+        refusal = None
+        for window, limit in self.limits.items():
+            start = bisect.bisect_right(self._arrivals, now - SIGN_WINDOWS[window])
+            counted = len(self._arrivals) - start
+            if counted < limit:
+                continue
+            # Allowed again once all but limit - 1 of those counted have left the window: when the oldest
+            # leaves, if no limit was lowered since.
+            leaves = self._arrivals[start + counted - limit] + SIGN_WINDOWS[window]
+            if refusal is None or leaves - now > refusal.retry_after:
+                refusal = SignRefusal(window, limit, leaves - now)
+        if refusal is None:
+            self._arrivals.append(now)
+        return refusal
+
+
 class Simulator:
     """Every creator the simulator has been asked about, by name and by room id."""
 
-    def __init__(self, default_rate: float, base_url: str = "") -> None:
+    def __init__(self, default_rate: float, base_url: str = "",
+                 keepalive_seconds: float = KEEPALIVE_SECONDS) -> None:
         self.default_rate = default_rate
         # Where clients reach the simulator, for the avatar and gift image URLs inside messages.
         self.base_url = base_url
+        # The longest a push socket goes without a frame (push.py's keep-alive), unless stalled.
+        self.keepalive_seconds = keepalive_seconds
         self.creators: dict[str, Creator] = {}
         self.sign_requests = 0
+        self.sign_refused = 0
         self.sign_failure: SignFailure | None = None
+        self.sign_limiter = SignLimiter()
         self.floods: set[asyncio.Task] = set()  # running floods (flood.py), each its own task
         self.flood_events_sent = 0
 
@@ -149,6 +229,13 @@ class Simulator:
         failure.times -= 1
         return failure
 
+    def check_sign_limits(self, now: float) -> SignRefusal | None:
+        """Apply the sign server's limits to a request arriving at `now` (monotonic); the refusal, if any."""
+        refusal = self.sign_limiter.admit(now)
+        if refusal is not None:
+            self.sign_refused += 1
+        return refusal
+
     def connections(self) -> dict[str, int]:
         return {c.name: len(c.sockets) for c in self.creators.values() if c.sockets}
 
@@ -157,6 +244,7 @@ class Simulator:
         return {
             "signRequests": self.sign_requests,
             "signRequestsByName": {c.name: c.sign_requests for c in creators if c.sign_requests},
+            "signRefused": self.sign_refused,
             "pushConnectionsOpened": {c.name: c.pushes_opened for c in creators if c.pushes_opened},
             "floodEventsSent": self.flood_events_sent,
             "floodsRunning": len(self.floods),
@@ -167,10 +255,12 @@ class Simulator:
             task.cancel()
 
     def forget(self) -> None:
-        """Forget every creator, counter and planned failure, and stop the floods (sockets must be closed
-        first)."""
+        """Forget every creator (and so every stall), counter, planned failure and sign limit, and stop the
+        floods (sockets must be closed first)."""
         self.cancel_floods()
         self.creators.clear()
         self.sign_requests = 0
+        self.sign_refused = 0
         self.sign_failure = None
+        self.sign_limiter = SignLimiter()
         self.flood_events_sent = 0

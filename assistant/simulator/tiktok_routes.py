@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 import secrets
 import time
 
@@ -19,7 +20,7 @@ from aiohttp import web
 from . import catalogue, protocol
 from .model import normalise_name, stable_id
 from .push import attach, detach, serve_socket
-from .state import Creator, PushSocket, SignFailure, Simulator
+from .state import Creator, PushSocket, SignFailure, SignRefusal, Simulator
 
 log = logging.getLogger(__name__)
 
@@ -138,19 +139,39 @@ async def gift_list(request: web.Request) -> web.Response:
     return web.json_response({"data": {"gifts": gifts}, "status_code": 0})
 
 
+def _rate_limited(limit: int, retry_after: int, body: dict) -> web.Response:
+    """A 429 with the sign server's RateLimit headers; `retry_after` in whole seconds."""
+    headers = {
+        "RateLimit-Limit": str(limit),
+        # TikTokLive reads RateLimit-Remaining as the seconds to wait (SignatureRateLimitError.retry_after)
+        # and RateLimit-Reset as the Unix time when a request is taken again (reset_time).
+        "RateLimit-Remaining": str(retry_after),
+        "RateLimit-Reset": str(int(time.time()) + retry_after),
+        "Retry-After": str(retry_after),
+    }
+    return web.json_response({**body, "code": 429}, status=429, headers=headers)
+
+
 def _sign_failure_response(failure: SignFailure) -> web.Response:
     if failure.status == 429:
-        headers = {
-            "RateLimit-Limit": "10",
-            # TikTokLive reads RateLimit-Remaining as the seconds to wait (SignatureRateLimitError).
-            "RateLimit-Remaining": str(failure.retry_after),
-            "RateLimit-Reset": str(int(time.time()) + failure.retry_after),
-            "Retry-After": str(failure.retry_after),
-        }
-        body = {"message": "Too many connections started, slow down (simulated).", "code": 429}
-        return web.json_response(body, status=429, headers=headers)
+        return _rate_limited(10, failure.retry_after,
+                             {"message": "Too many connections started, slow down (simulated)."})
     return web.json_response({"message": f"Simulated sign server failure ({failure.status})",
                               "code": failure.status}, status=failure.status)
+
+
+_WINDOW_WORDS = {"perMinute": "minute", "perHour": "hour", "perDay": "day"}
+
+
+def _sign_refusal_response(refusal: SignRefusal) -> web.Response:
+    # Whole seconds, rounded up: a client that waits that long is let in.
+    retry_after = max(1, math.ceil(refusal.retry_after))
+    label = f"{refusal.limit} per {_WINDOW_WORDS[refusal.window]}"
+    return _rate_limited(refusal.limit, retry_after, {
+        # TikTokLive puts limit_label in front of its own message: "(3 per minute) Too many connections...".
+        "message": f"Sign server rate limit reached ({label}). Try again in {retry_after} seconds.",
+        "limit_label": label,
+    })
 
 
 @routes.get("/webcast/fetch")
@@ -163,6 +184,11 @@ async def sign_fetch(request: web.Request) -> web.Response:
     if failure is not None:
         log.info("Sign request failed on purpose with %d (%d more planned)", failure.status, failure.times)
         return _sign_failure_response(failure)
+    refusal = sim.check_sign_limits(time.monotonic())
+    if refusal is not None:
+        log.info("Sign request refused: %d %s reached, retry in %.1f s", refusal.limit, refusal.window,
+                 refusal.retry_after)
+        return _sign_refusal_response(refusal)
     if creator is None or not creator.live:
         return web.json_response({"message": "Room not found or not live", "code": 404}, status=404)
     replay = [protocol.as_history(message) for message in creator.recent_chat]
@@ -188,7 +214,7 @@ async def push_socket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(protocols=("echo-protocol",), compress=False, timeout=3.0)
     await ws.prepare(request)
     sock = PushSocket(ws=ws, gzip=request.query.get("compress") == "gzip", transport=request.transport,
-                      peer=str(request.remote))
+                      peer=str(request.remote), room_id=creator.room_id)
     attach(sim, creator, sock)
     try:
         await serve_socket(creator, sock)

@@ -24,7 +24,7 @@ from .model import (
     normalise_name,
     stable_id,
 )
-from .state import SignFailure
+from .state import SIGN_WINDOWS, SignFailure
 
 INT32_MAX = 2**31 - 1
 MAX_EVENTS = 1000
@@ -32,6 +32,8 @@ MAX_RATE = 1000.0
 MAX_FLOOD_RATE = 50_000
 MAX_FLOOD_SECONDS = 600
 MAX_FLOOD_WEIGHT = 1000
+MAX_SIGN_LIMIT = 1_000_000
+MAX_STALL_SECONDS = 3600
 FLOOD_TYPES = ("chat", "gift", "like", "join", "follow", "share", "viewers")
 _MISSING: Any = object()
 
@@ -91,11 +93,11 @@ def parse_name(raw: str, what: str = "creator name") -> str:
 
 
 def parse_config(body: Any) -> dict[str, Any]:
-    """`{live?, exists?, viewers?, rate?}` → the settings given, validated."""
+    """`{live?, exists?, viewers?, rate?, newLive?}` → the settings given, validated."""
     body = _object(body, "the stream settings")
-    _check_keys(body, {"live", "exists", "viewers", "rate"}, "the stream settings")
+    _check_keys(body, {"live", "exists", "viewers", "rate", "newLive"}, "the stream settings")
     settings: dict[str, Any] = {}
-    for key in ("live", "exists"):
+    for key in ("live", "exists", "newLive"):
         if key in body:
             settings[key] = _bool(body, key)
     if "viewers" in body:
@@ -107,6 +109,8 @@ def parse_config(body: Any) -> dict[str, Any]:
         settings["rate"] = float(rate)
     if settings.get("live") and settings.get("exists") is False:
         raise BadRequest("a creator that does not exist cannot be live")
+    if settings.get("newLive") and (settings.get("live") is False or settings.get("exists") is False):
+        raise BadRequest("'newLive' starts a LIVE: it cannot go with 'live': false or 'exists': false")
     return settings
 
 
@@ -147,6 +151,28 @@ def parse_sign_failure(body: Any) -> SignFailure:
         retry_after=_int(body, "retryAfter", 3, high=3600),
         name=parse_name(_str(body, "name", max_len=64)) if "name" in body else None,
     )
+
+
+def parse_sign_limits(body: Any) -> dict[str, int | None]:
+    """`{perMinute?, perHour?, perDay?}` → the limits to set (a positive integer) or remove (null)."""
+    body = _object(body, "the sign limits")
+    _check_keys(body, set(SIGN_WINDOWS), "the sign limits")
+    limits: dict[str, int | None] = {}
+    for window in SIGN_WINDOWS:
+        if window not in body:
+            continue
+        try:
+            limits[window] = None if body[window] is None else _int(body, window, low=1, high=MAX_SIGN_LIMIT)
+        except BadRequest as exc:
+            raise BadRequest(f"{exc}, or null to remove the limit") from exc
+    return limits
+
+
+def parse_stall(body: Any) -> float:
+    """`{seconds}` → how long the push sockets open now send nothing."""
+    body = _object(body, "the stall")
+    _check_keys(body, {"seconds"}, "the stall")
+    return _positive_number(body, "seconds", MAX_STALL_SECONDS)
 
 
 def parse_drop(body: Any) -> bool:
