@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 import requests
 from simclient import unique_name
+from test_simulator import control, until
 from TikTokLive import TikTokLiveClient
 from TikTokLive.client.web.web_settings import WebDefaults
 from TikTokLive.events import (
@@ -133,19 +134,6 @@ class RawPush:
             await asyncio.wait({self._reader}, timeout=5)
         if self._session is not None:
             await self._session.close()
-
-
-async def until(condition, what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
-async def control(method, *args, **kwargs):
-    """Call the control API off the event loop, so the client keeps reading meanwhile."""
-    return await asyncio.to_thread(method, *args, **kwargs)
 
 
 def chats(push: RawPush) -> list[tuple[float, int, int, int]]:
