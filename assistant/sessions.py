@@ -37,6 +37,11 @@ class Session:
         self.watch_calls = deque()  # monotonic times of recent `watch` calls, for the rate limit
         self.pending_cleanup = None
 
+    def cancel_cleanup(self):
+        if self.pending_cleanup is not None:
+            self.pending_cleanup.cancel()
+            self.pending_cleanup = None
+
     def touch(self):
         self.last_activity = datetime.now(UTC)
 
@@ -115,9 +120,7 @@ class SessionRegistry:
 
     def attach(self, session, sid, resumed):
         """Attach a socket to a new (or, `resumed`, an existing) session; one log line says which."""
-        if session.pending_cleanup is not None:
-            session.pending_cleanup.cancel()
-            session.pending_cleanup = None
+        session.cancel_cleanup()
         session.clients.add(sid)
         session.touch()
         self._by_sid[sid] = session
@@ -144,9 +147,7 @@ class SessionRegistry:
     def cancel_cleanups(self):
         """Shutdown: no cleanup may fire once the runners are being stopped."""
         for session in self._by_id.values():
-            if session.pending_cleanup is not None:
-                session.pending_cleanup.cancel()
-                session.pending_cleanup = None
+            session.cancel_cleanup()
 
     def _expire(self, session, on_expired):
         session.pending_cleanup = None

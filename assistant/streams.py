@@ -269,9 +269,7 @@ class StreamRunner:
                 self._set_status(item[1], item[2])
             else:
                 self._ingest(item[1], item[2], batch)
-        for ended_streak in self.metrics.expire_streaks():
-            self._metrics_dirty = True
-            batch.append(self._number(ended_streak))
+        self._finalise_streaks(batch)
         self._publish(batch)
         self._take_folded()
         self._send_metrics_if_due()
@@ -285,6 +283,12 @@ class StreamRunner:
             self._shedding = False
             log.info("Runner for @%s caught up (%d joins and likes folded so far)", self.username, self.shed)
 
+    def _finalise_streaks(self, batch, everything=False):
+        """Count the streaks that timed out (`everything`: all open ones) and add their closing rows."""
+        for ended_streak in self.metrics.expire_streaks(everything):
+            self._metrics_dirty = True
+            batch.append(self._number(ended_streak))
+
     def _ingest(self, event, message_id, batch):
         if event["type"] == "chat" and message_id:
             if message_id in self._message_ids:
@@ -293,9 +297,7 @@ class StreamRunner:
             if len(self._message_ids) > _MESSAGE_IDS_KEPT:
                 self._message_ids.popitem(last=False)
         if event["type"] == "end":  # the totals shown with the end are final: no streak is left open
-            for ended_streak in self.metrics.expire_streaks(everything=True):
-                batch.append(self._number(ended_streak))
-            self._metrics_dirty = True
+            self._finalise_streaks(batch, everything=True)
         if self.metrics.apply(event):
             self._metrics_dirty = True
         batch.append(self._number(event))
