@@ -23,6 +23,7 @@ def create_app(config=None):
     """Build the app; `config` is a mapping that overrides `Config` (tests use it)."""
     from . import routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
     from .service import LiveService
+    from .store import make_store
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(Config)
@@ -50,6 +51,6 @@ def create_app(config=None):
     if app.config["TRUSTED_PROXIES"]:  # outermost, so that Socket.IO requests see the client's address too
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    app.extensions["live_service"] = LiveService(socketio, app.config)
+    app.extensions["live_service"] = LiveService(socketio, app.config, make_store(app.config))
     app.register_blueprint(routes.bp)
     return app

@@ -42,7 +42,8 @@ class Config:
     DEMO = _flag("DEMO")
     TIKTOK_SIMULATOR_URL = os.environ.get("TIKTOK_SIMULATOR_URL")
     REDIS_URL = os.environ.get("REDIS_URL")
-    REDIS_CHANNEL = os.environ.get("REDIS_CHANNEL") or "live-assistant"  # the Socket.IO queue's pub/sub channel
+    REDIS_CHANNEL = os.environ.get("REDIS_CHANNEL") or "live-assistant"  # the queue's channel, every key's prefix
+    RUNNER_LEASE_SECONDS = _float("RUNNER_LEASE_SECONDS", 10)  # cluster: a dead owner's creators wait this long
 
     # Tuning knobs below are not part of the documented contract but can be set the same way.
     RECENT_EVENTS = _int("RECENT_EVENTS", 500)

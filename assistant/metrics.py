@@ -16,6 +16,25 @@ from collections import OrderedDict
 _EXPIRED_STREAKS_KEPT = 1000
 
 
+# The metrics object of the contract: its keys, and the attributes that hold them.
+_FIELDS = (
+    ("currentViewerCount", "current_viewers"),
+    ("peakViewerCount", "peak_viewers"),
+    ("totalLikes", "likes"),
+    ("totalGifts", "gifts"),
+    ("totalDiamonds", "diamonds"),
+    ("totalComments", "comments"),
+    ("totalFollows", "follows"),
+    ("totalShares", "shares"),
+    ("totalJoins", "joins"),
+)
+
+
+def full_metrics(stored):
+    """A metrics object with every key: `stored` (possibly empty: nothing counted yet) over zeros."""
+    return {**{key: 0 for key, _ in _FIELDS}, **stored}
+
+
 def _streak_key(event):
     return ((event.get("user") or {}).get("userId"), event.get("giftId"))
 
@@ -104,15 +123,10 @@ class StreamMetrics:
             ended.append(final)
         return ended
 
+    def restore(self, stored):
+        """Continue from stored totals (a runner taking over a creator from another process)."""
+        for key, attribute in _FIELDS:
+            setattr(self, attribute, int(stored.get(key, 0)))
+
     def to_dict(self):
-        return {
-            "currentViewerCount": self.current_viewers,
-            "peakViewerCount": self.peak_viewers,
-            "totalLikes": self.likes,
-            "totalGifts": self.gifts,
-            "totalDiamonds": self.diamonds,
-            "totalComments": self.comments,
-            "totalFollows": self.follows,
-            "totalShares": self.shares,
-            "totalJoins": self.joins,
-        }
+        return {key: getattr(self, attribute) for key, attribute in _FIELDS}

@@ -45,9 +45,14 @@ def debug_runtime():
     """Process counters for soak tests and operators: sessions, runners and live greenlets."""
     service = current_app.extensions["live_service"]
     greenlets = sum(1 for obj in gc.get_objects() if isinstance(obj, greenlet.greenlet) and not obj.dead)
-    return jsonify(sessions=len(service.sessions), runners=len(service.streams.runners()), greenlets=greenlets)
+    return jsonify(sessions=service.store.totals()[0], runners=len(service.streams.runners()), greenlets=greenlets)
 
 
 @bp.get("/healthz")
 def healthz():
-    return jsonify(status="ok")
+    """200 `{status: ok, process}`; 503 with the reason while the shared store (Redis) is unreachable."""
+    service = current_app.extensions["live_service"]
+    ok, reason = service.health()
+    if ok:
+        return jsonify(status="ok", process=service.store.name)
+    return jsonify(status="unavailable", reason=reason, process=service.store.name), 503

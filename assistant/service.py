@@ -1,24 +1,35 @@
 """LiveService: what the Socket.IO handlers and the HTTP routes call.
 
-It ties sessions to the shared stream runners, moves sockets between rooms, and sends the
-`session`, `snapshot`, `live` (catch-up) and `stats` events of the contract. Everything here runs in
-green threads; nothing blocks except on socket I/O.
+It ties sessions (in the store) to the creators' rooms, moves this process's sockets between rooms,
+and sends the `session`, `snapshot`, `live` (catch-up) and `stats` events of the contract. The same
+code serves one process (MemoryStore) and a cluster (RedisStore): sessions, watchers, stream state and
+event logs are read from the store, so a tab may come back through any process, and the runner of a
+creator runs on whichever process holds its lease (streams.StreamRegistry).
+
+One green thread (`_tick_forever`) does the periodic work: cleanups that fell due (whoever scheduled
+them), the sockets of dead processes, the runners' leases, this process's sockets against the store,
+and `stats`. Everything runs in green threads; nothing blocks except on socket I/O.
 """
 
 import logging
-import secrets
+import time
+from contextlib import contextmanager
 
 import eventlet
 
-from .metrics import StreamMetrics
-from .sessions import SessionLimitError, SessionRegistry, iso_utc
-from .streams import StreamLimitError, StreamRegistry, StreamRunner
+from .metrics import full_metrics
+from .sessions import LocalSockets, WatchRateLimit, iso_utc
+from .store import SessionLimitError, StoreUnavailable, StreamLimitError
+from .streams import StreamRegistry, StreamRunner
 from .usernames import UsernameError, parse_username
 
 log = logging.getLogger(__name__)
 
+TICK_SECONDS = 0.5
 STATS_INTERVAL_SECONDS = 1.0
+SHUTDOWN_WAIT_SECONDS = 5
 NAMESPACE = "/"
+UNAVAILABLE_MESSAGE = "The server cannot reach its shared store right now; try again in a few seconds"
 
 
 class ServiceError(Exception):
@@ -29,27 +40,49 @@ class ServiceError(Exception):
         self.error = {"code": code, "message": message, **extra}
 
 
+@contextmanager
+def _answering_outages():
+    """A store outage during a client's request becomes the `unavailable` answer."""
+    try:
+        yield
+    except StoreUnavailable as ex:
+        raise ServiceError("unavailable", UNAVAILABLE_MESSAGE) from ex
+
+
+def stream_room(username):
+    """The cluster-wide room of a creator: the owner's emits reach its watchers on every process."""
+    return f"stream:{username}"
+
+
+def _session_room(session_id):
+    return f"session:{session_id}"
+
+
 class LiveService:
-    def __init__(self, socketio, config):
+    def __init__(self, socketio, config, store):
         self._socketio = socketio
         self._config = config
-        # Rooms are this process's own: with a Redis message queue, an emit to a room reaches the
-        # sockets in that room on every process, and each process runs its own stream runners.
-        self._instance = secrets.token_hex(4)
-        self._everyone = f"everyone:{self._instance}"
-        grace = config["CLEANUP_GRACE_SECONDS"]
-        self.sessions = SessionRegistry(grace, config["MAX_SESSIONS"], config["MAX_SESSIONS_PER_IP"])
-        self.streams = StreamRegistry(self._make_runner, grace, config["MAX_STREAMS"])
+        self.store = store
+        self._grace = config["CLEANUP_GRACE_SECONDS"]
+        self._everyone = f"everyone:{store.instance}"  # this process's sockets, for `stats`
+        self.sockets = LocalSockets()
+        self._watch_limit = WatchRateLimit(config["WATCH_CALLS_PER_MINUTE"])
+        self.streams = StreamRegistry(store, self._make_runner)
+        self._pending_detaches = []  # (session id, sid) the store could not be told of yet
         self._stats_sent = None
-        self._stats_ticker = eventlet.spawn(self._send_stats_forever)
+        self._stats_due = 0.0
+        self._store_down = None  # the reason, during an outage: logged once
+        self._stopping = False
+        self._ticker = eventlet.spawn(self._tick_forever)
 
-    def _make_runner(self, username):
+    def _make_runner(self, username, state):
         return StreamRunner(
             username,
-            room=f"stream:{self._instance}:{username}",
+            state,
+            self.store,
+            room=stream_room(username),
             emit=self._emit,
             on_status=self._stream_status_changed,
-            recent_events=self._config["RECENT_EVENTS"],
             streak_timeout=self._config["GIFT_STREAK_TIMEOUT_SECONDS"],
         )
 
@@ -65,194 +98,317 @@ class LiveService:
     # -- sockets come and go ----------------------------------------------------------------
 
     def connect(self, sid, client_ip, auth):
-        """A socket connected: resume its session by token, or make a new one."""
+        """A socket connected: resume its session by token (made on any process), or make a new one."""
         auth = auth if isinstance(auth, dict) else {}
-        session = self.sessions.find_by_token(auth.get("resumeToken"))
-        resumed = session is not None
-        if not resumed:
-            try:
-                session = self.sessions.create(client_ip)
-            except SessionLimitError as ex:
-                raise ServiceError("too_many_sessions", str(ex)) from ex
-        self.sessions.attach(session, sid, resumed)
-        self._enter(sid, session.room)
-        self._enter(sid, self._everyone)
-        self._send_session(session, resumed=resumed)
-        if session.username:
-            last_seq = auth.get("lastSeq")
-            valid_seq = isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq >= 0
-            self._catch_up(sid, self.streams.get(session.username), last_seq if valid_seq else None)
-        return session
+        with _answering_outages():
+            record, resumed = self._attach(sid, client_ip, auth.get("resumeToken"))
+            self.sockets.add(sid, record.id)
+            self._enter(sid, _session_room(record.id))
+            self._enter(sid, self._everyone)
+            self._send_session(record, resumed=resumed)
+            if record.username:
+                last_seq = auth.get("lastSeq")
+                valid_seq = isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq >= 0
+                self._catch_up(sid, record.username, last_seq if valid_seq else None)
+
+    def _attach(self, sid, client_ip, token):
+        """Attach the socket to the session of `token`, or to a new one: (record, resumed)."""
+        record = self.store.find_session(token)
+        if record is not None:
+            record = self.store.attach_client(record.id, sid)  # None: removed meanwhile, so a new one
+        if record is not None:
+            log.info("Session %s resumed by client %s (%d clients)", record.id, sid, record.clients)
+            return record, True
+        try:
+            record = self.store.create_session(client_ip, "dashboard", self._config["MAX_SESSIONS"],
+                                               self._config["MAX_SESSIONS_PER_IP"])
+        except SessionLimitError as ex:
+            raise ServiceError("too_many_sessions", str(ex)) from ex
+        log.info("Session %s created for client %s", record.id, sid)
+        return self.store.attach_client(record.id, sid), False
 
     def disconnect(self, sid):
-        session = self.sessions.detach(sid, on_expired=self._session_expired)
-        if session is not None and session.clients:
-            self._send_session(session)
+        session_id = self.sockets.remove(sid)
+        if session_id is None:
+            return
+        try:
+            self._detach(session_id, sid)
+        except StoreUnavailable:
+            self._pending_detaches.append((session_id, sid))
 
-    def _session_expired(self, session):
-        if session.username:
-            self.streams.release(session.username, linger=False)
+    def _detach(self, session_id, sid):
+        record = self.store.detach_client(session_id, sid, time.time() + self._grace)
+        if record is None:
+            return
+        if record.clients:
+            log.info("Client %s detached from session %s (%d clients)", sid, session_id, record.clients)
+            self._send_session(record)
+        else:
+            log.info("Client %s detached from session %s (no clients left; cleanup in %.0f s)",
+                     sid, session_id, self._grace)
 
     # -- watch / unwatch -------------------------------------------------------------------
 
     def watch(self, sid, payload):
-        session = self._session_of(sid)
+        session_id = self._session_of(sid)
         if not isinstance(payload, dict) or not isinstance(payload.get("username"), str):
             raise ServiceError("bad_request", "watch takes {username: string}")
         try:
             username = parse_username(payload["username"])
         except UsernameError as ex:
             raise ServiceError("invalid_username", ex.message, reason=ex.reason) from ex
-        if not session.allow_watch(self._config["WATCH_CALLS_PER_MINUTE"]):
-            retry_after = session.seconds_until_watch_allowed()
+        if not self._watch_limit.allow(session_id):
+            retry_after = self._watch_limit.retry_after(session_id)
             message = f"Too many creator changes; try again in {retry_after} s"
             raise ServiceError("rate_limited", message, retryAfter=retry_after)
-        session.touch()
-        if username != session.username:
-            try:
-                runner = self.streams.acquire(username)
-            except StreamLimitError as ex:
-                raise ServiceError("too_many_streams", str(ex)) from ex
-            self._stop_watching(session)
-            self.sessions.set_watching(session, username)
-            log.info("Session %s watches @%s", session.id, username)
-            payload = self._send_session(session)  # first, so that clients know whose snapshot comes
-            for client in list(session.clients):
-                self._catch_up(client, runner, None)
-        else:
-            payload = self._send_session(session)
-            self._catch_up(sid, self.streams.get(username), None)
+        with _answering_outages():
+            record = self._record(session_id)
+            if username != record.username:
+                try:
+                    record = self.store.set_watching(session_id, username, self._config["MAX_STREAMS"],
+                                                     stop_due=time.time() + self._grace)
+                except StreamLimitError as ex:
+                    raise ServiceError("too_many_streams", str(ex)) from ex
+                log.info("Session %s watches @%s", session_id, username)
+                self.streams.claim(time.time())  # here at once, if this process is the one to run it
+            else:
+                self.store.touch(session_id)
+                self.streams.restart_if_finished(username)
+            payload = self._send_session(record)  # first, so that clients know whose snapshot comes
+            for client in self.sockets.of_session(session_id):
+                if client == sid or self.sockets.room_of(client) != username:
+                    self._follow(client, username)
         return {"ok": True, "session": payload}
 
     def unwatch(self, sid, payload):
-        session = self._session_of(sid)
+        session_id = self._session_of(sid)
         if payload is not None and not isinstance(payload, dict):
             raise ServiceError("bad_request", "unwatch takes {}")
-        session.touch()
-        self._stop_watching(session)
-        return {"ok": True, "session": self._send_session(session)}
+        with _answering_outages():
+            record = self._record(session_id)
+            if record.username:
+                log.info("Session %s stops watching @%s", session_id, record.username)
+                record = self.store.set_watching(session_id, None, self._config["MAX_STREAMS"],
+                                                 stop_due=time.time() + self._grace)
+            else:
+                self.store.touch(session_id)
+            for client in self.sockets.of_session(session_id):
+                self._follow(client, None)
+            return {"ok": True, "session": self._send_session(record)}
 
     def _session_of(self, sid):
-        session = self.sessions.for_sid(sid)
-        if session is None:  # a socket that never completed its connect
+        session_id = self.sockets.session_of(sid)
+        if session_id is None:  # a socket that never completed its connect
             raise ServiceError("bad_request", "No session for this connection; reconnect")
-        return session
+        return session_id
 
-    def _stop_watching(self, session):
-        if not session.username:
-            return
-        room = self.streams.get(session.username).room
-        for client in session.clients:
-            self._leave(client, room)
-        log.info("Session %s stops watching @%s", session.id, session.username)
-        self.streams.release(session.username)
-        self.sessions.set_watching(session, None)
+    def _record(self, session_id):
+        record = self.store.get_session(session_id)
+        if record is None:  # the store lost it (a Redis restart): the tick reconnects the tab
+            raise ServiceError("session_expired", "This session is gone; reconnecting")
+        return record
 
-    def _catch_up(self, sid, runner, last_seq):
-        """Bring one socket up to date with a runner, then let it join the runner's room.
+    def _follow(self, sid, username):
+        """Move one socket to `username`'s room (None: to no room), with a snapshot of it."""
+        current = self.sockets.room_of(sid)
+        if current is not None:
+            self._leave(sid, stream_room(current))
+            self.sockets.set_room(sid, None)
+        if username is not None:
+            self._catch_up(sid, username, None)
+
+    def _catch_up(self, sid, username, last_seq):
+        """Bring one socket up to date with a creator's stream, then let it join the creator's room.
 
         With `last_seq`, send the events it missed (or a snapshot when they are no longer kept);
-        without, a snapshot. Emits may yield (a Redis queue), so loop until nothing new arrived, and
-        join the room only then: no event is lost between the catch-up and the room, none is sent twice.
+        without, a snapshot. Reads and emits may yield, so loop until nothing new arrived, join the room,
+        and read once more: an event published between the last read and the join (by the owner, on any
+        process) is sent then. Nothing is lost; an event may come twice, with its `seq` (clients drop
+        what they have).
         """
         if last_seq is None:
-            snapshot = runner.snapshot()
-            self._emit("snapshot", snapshot, sid)
-            last_seq = snapshot["seq"]
+            last_seq = self._send_snapshot(sid, username)
+        joined = False
         while True:
-            missed = runner.events_since(last_seq)
+            missed = self.store.events_since(username, last_seq)
             if missed is None:
-                snapshot = runner.snapshot()
-                self._emit("snapshot", snapshot, sid)
-                last_seq = snapshot["seq"]
+                last_seq = self._send_snapshot(sid, username)
                 continue
-            if not missed:
-                break
-            self._emit("live", {"username": runner.username, "events": missed}, sid)
-            last_seq = missed[-1]["seq"]
-        self._enter(sid, runner.room)
+            if missed:
+                self._emit("live", {"username": username, "events": missed}, sid)
+                last_seq = missed[-1]["seq"]
+                continue
+            if joined:
+                return
+            self._enter(sid, stream_room(username))
+            self.sockets.set_room(sid, username)
+            joined = True
+
+    def _send_snapshot(self, sid, username):
+        snapshot = self.store.snapshot(username)
+        snapshot["metrics"] = full_metrics(snapshot["metrics"])
+        self._emit("snapshot", snapshot, sid)
+        return snapshot["seq"]
 
     # -- what sessions are told --------------------------------------------------------------
 
-    def session_payload(self, session, resumed=False):
-        runner = self.streams.get(session.username) if session.username else None
+    def session_payload(self, record, resumed=False, state=None, total_sessions=None):
+        """The `session` event of `record`; `state` and `total_sessions` when the caller has them."""
+        if record.username and state is None:
+            state = self.store.stream(record.username)
+        if total_sessions is None:
+            total_sessions = self.store.totals()[0]
         payload = {
-            "sessionId": session.id,
-            "resumeToken": session.resume_token,
-            "status": runner.status if runner else "idle",
-            "username": session.username,
-            "connectedClients": len(session.clients),
-            "totalSessions": len(self.sessions),
+            "sessionId": record.id,
+            "resumeToken": record.token,
+            "status": (state.status if state else "connecting") if record.username else "idle",
+            "username": record.username,
+            "connectedClients": record.clients,
+            "totalSessions": total_sessions,
             "resumed": resumed,
         }
-        if runner is not None and runner.error is not None:
-            payload["error"] = runner.error
+        if state is not None and state.error is not None:
+            payload["error"] = state.error
         return payload
 
-    def _send_session(self, session, resumed=False):
+    def _send_session(self, record, resumed=False):
         """Send `session` to the session's own sockets only (it carries the resume token)."""
-        payload = self.session_payload(session, resumed)
-        self._emit("session", payload, session.room)
+        payload = self.session_payload(record, resumed)
+        self._emit("session", payload, _session_room(record.id))
         return payload
 
     def _stream_status_changed(self, runner):
-        for session in self.sessions.watching(runner.username):
-            self._send_session(session)
+        """A runner's status changed: every session watching its creator, on any process, is told."""
+        try:
+            state = self.store.stream(runner.username)
+            total = self.store.totals()[0]
+            for record in self.store.get_sessions(self.store.watcher_ids(runner.username)).values():
+                if record.username == runner.username:
+                    self._emit("session", self.session_payload(record, state=state, total_sessions=total),
+                               _session_room(record.id))
+        except StoreUnavailable:
+            pass  # the runner's own write failed too and said so; sessions learn the status when it is back
 
-    def _send_stats_forever(self):
-        while True:
-            eventlet.sleep(STATS_INTERVAL_SECONDS)
-            stats = {
-                "totalSessions": len(self.sessions),
-                "totalConnectedClients": self.sessions.connected_clients(),
-            }
-            if stats != self._stats_sent:
-                self._stats_sent = stats
-                try:
-                    self._emit("stats", stats, self._everyone)
-                except Exception:
-                    log.exception("Could not send stats")
+    # -- the periodic work ---------------------------------------------------------------------
 
-    # -- /debug --------------------------------------------------------------------------------
+    def _tick_forever(self):
+        while not self._stopping:
+            try:
+                self._tick()
+                if self._store_down is not None:
+                    log.info("The store is reachable again")
+                    self._store_down = None
+            except StoreUnavailable as ex:
+                if self._store_down is None:
+                    log.warning("The store is unreachable: %s", ex)
+                    self._store_down = str(ex) or "unreachable"
+            except Exception:
+                log.exception("Periodic work failed")
+            eventlet.sleep(TICK_SECONDS)
+
+    def _tick(self):
+        now = time.time()
+        self.store.heartbeat(len(self.streams.runners()))
+        while self._pending_detaches:
+            self._detach(*self._pending_detaches[0])
+            self._pending_detaches.pop(0)
+        for session_id in self.store.reap_dead_processes(now + self._grace):
+            log.info("Session %s lost the sockets of a process that died", session_id)
+        for session_id in self.store.take_due_cleanups(now):
+            self._remove_session(session_id, now)
+        self.streams.tick(now)
+        self._reconcile_sockets()
+        if now >= self._stats_due:
+            self._stats_due = now + STATS_INTERVAL_SECONDS
+            self._send_stats()
+
+    def _remove_session(self, session_id, now):
+        record = self.store.remove_session(session_id, now)
+        if record is not None:
+            self._watch_limit.forget(session_id)
+            log.info("Session %s removed (%d active)", session_id, self.store.totals()[0])
+
+    def _reconcile_sockets(self):
+        """Bring this process's sockets in line with their sessions in the store: a session that another
+        process switched (a duplicated tab there) moves them to its creator's room; a session the store
+        lost (Redis restarted empty) disconnects them, so that the tabs reconnect into new sessions."""
+        session_ids = self.sockets.session_ids()
+        if not session_ids:
+            return
+        records = self.store.get_sessions(session_ids)
+        for session_id in session_ids:
+            record = records.get(session_id)
+            for sid in self.sockets.of_session(session_id):
+                if record is None:
+                    log.info("Session %s is gone from the store; disconnecting client %s", session_id, sid)
+                    self._socketio.server.disconnect(sid, namespace=NAMESPACE)
+                elif self.sockets.room_of(sid) != record.username:
+                    self._follow(sid, record.username)
+
+    def _send_stats(self):
+        sessions, clients = self.store.totals()
+        stats = {"totalSessions": sessions, "totalConnectedClients": clients}
+        if stats != self._stats_sent:
+            self._stats_sent = stats
+            self._emit("stats", stats, self._everyone)
+
+    # -- /debug and /healthz ---------------------------------------------------------------------
+
+    def health(self):
+        """(ok, reason): whether the store answers."""
+        try:
+            self.store.ping()
+        except StoreUnavailable as ex:
+            return False, f"store unreachable: {ex}"
+        return True, None
 
     def debug_report(self):
-        sessions = []
-        for session in self.sessions.all():
-            runner = self.streams.get(session.username) if session.username else None
-            sessions.append(
-                {
-                    "sessionId": session.id,
-                    "username": session.username,
-                    "connectedClients": len(session.clients),
-                    "isConnecting": bool(runner and runner.is_connecting),
-                    "hasConnection": bool(runner and runner.has_connection),
-                    "createdAt": iso_utc(session.created_at),
-                    "lastActivity": iso_utc(session.last_activity),
-                    "metrics": (runner.metrics if runner else StreamMetrics()).to_dict(),
-                }
-            )
-        streams = [
-            {
-                "username": runner.username,
-                "status": runner.status,
-                "sessions": self.streams.sessions_watching(runner.username),
-                "seq": runner.seq,
-                "shed": runner.shed,
-                "garbled": runner.garbled,
-                "connectedAt": iso_utc(runner.connected_at) if runner.connected_at else None,
-            }
-            for runner in self.streams.runners()
-        ]
+        states = {state.username: state for state in self.store.streams()}
+        sessions, clients = self.store.totals()
         return {
             "message": "Current status and active sessions",
-            "totalSessions": len(self.sessions),
-            "totalConnectedClients": self.sessions.connected_clients(),
-            "sessions": sessions,
-            "streams": streams,
+            "totalSessions": sessions,
+            "totalConnectedClients": clients,
+            "sessions": [self._debug_session(record, states.get(record.username))
+                         for record in self.store.all_sessions()],
+            "streams": [
+                {
+                    "username": state.username,
+                    "status": state.status,
+                    "sessions": state.watchers,
+                    "seq": state.seq,
+                    "shed": state.shed,
+                    "garbled": state.garbled,
+                    "connectedAt": iso_utc(state.connected_at) if state.connected_at else None,
+                    "owner": state.owner,
+                }
+                for state in states.values()
+            ],
+        }
+
+    @staticmethod
+    def _debug_session(record, state):
+        status = state.status if state else None
+        return {
+            "sessionId": record.id,
+            "username": record.username,
+            "connectedClients": record.clients,
+            "isConnecting": status in ("connecting", "reconnecting"),
+            "hasConnection": status == "connected",
+            "createdAt": iso_utc(record.created_at),
+            "lastActivity": iso_utc(record.last_activity),
+            "metrics": full_metrics(state.metrics if state else {}),
         }
 
     def shutdown(self):
-        """Stop the pending cleanups, the stats ticker and every runner (closing its upstream connection)."""
-        self.sessions.cancel_cleanups()
-        self._stats_ticker.kill()
+        """Stop the periodic work, every runner (closing its upstream connection; the creators' state stays
+        for the other processes), and hand this process's sockets over to the cleanup."""
+        self._stopping = True
+        with eventlet.Timeout(SHUTDOWN_WAIT_SECONDS, False):
+            self._ticker.wait()
+        self._ticker.kill()
         self.streams.stop_all()
+        try:
+            self.store.retire(time.time() + self._grace)
+        except StoreUnavailable:
+            log.warning("Could not tell the store that this process stops; its sockets expire with it")

@@ -40,7 +40,7 @@ def _answer(action, args):
 def _forged(sid):
     """True for a client that emits `connect` or `disconnect` itself while connected (python-socketio
     would run the handlers for it); the real events run while the socket is pending or has a session."""
-    return _service().sessions.for_sid(sid) is not None and socketio.server.manager.is_connected(sid, "/")
+    return _service().sockets.session_of(sid) is not None and socketio.server.manager.is_connected(sid, "/")
 
 
 @socketio.on("connect")

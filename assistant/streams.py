@@ -5,16 +5,19 @@ Two green threads per runner:
   hub via `spawn_for_awaitable`), with reconnects, exponential backoff with jitter, sign-server
   rate-limit waits, and no retry once the stream has ended;
 - the drain loop takes what the asyncio side put on the queue, numbers events (`seq`), counts them,
-  keeps the recent ones, and emits batched `live`, throttled `metrics` and `error` to the room.
+  appends them to the store (the creator's event log and state, which every process reads for
+  snapshots and catch-up), then emits batched `live`, throttled `metrics` and `error` to the room.
 Asyncio code never emits: it only puts on the queue (see DESIGN.md, "Runtime").
+
+A runner runs on the process that holds the creator's lease (StreamRegistry claims it); taking over
+from a process that died, it resumes `seq`, the totals and the connection time from the store.
 """
 
 import asyncio
 import logging
 import random
 import time
-from collections import OrderedDict, deque
-from datetime import UTC, datetime
+from collections import OrderedDict
 
 import eventlet
 from eventlet.asyncio import spawn_for_awaitable
@@ -22,6 +25,7 @@ from eventlet.queue import Empty, LightQueue
 
 from .memory import release_freed_memory
 from .metrics import StreamMetrics
+from .store import StoreUnavailable
 from .tiktok import TikTokStream, UpstreamError
 
 log = logging.getLogger(__name__)
@@ -59,15 +63,18 @@ def backoff_delay(failures):
 
 
 class StreamRunner:
-    def __init__(self, username, room, emit, on_status, recent_events=500, streak_timeout=10.0):
+    """`state`: the creator's StreamState in the store (fresh for a new creator), to continue from."""
+
+    def __init__(self, username, state, store, room, emit, on_status, streak_timeout=10.0):
         self.username = username
         self.room = room
-        self.status = "connecting"
+        self.status = "reconnecting" if state.connected_at else "connecting"
         self.error = None  # {code, message, retryAfter?} of the last failure, while it holds
-        self.seq = 0
-        self.connected_at = None
+        self.seq = state.seq
+        self.connected_at = state.connected_at  # epoch seconds of the first connection, by any owner
         self.metrics = StreamMetrics(streak_timeout=streak_timeout)
-        self.recent = deque(maxlen=recent_events)
+        self.metrics.restore(state.metrics)
+        self._store = store
         self._emit = emit
         self._on_status = on_status
         self._queue = LightQueue()
@@ -79,8 +86,9 @@ class StreamRunner:
         self._stopped = False
         self._metrics_dirty = False
         self._metrics_sent_at = 0.0
-        self.shed = 0  # joins and likes folded into counts, in all
-        self._garbled_before = 0  # undecodable upstream input in finished attempts
+        self.shed = state.shed  # joins and likes folded into counts, in all
+        self._garbled_before = state.garbled  # undecodable upstream input in finished attempts
+        self._store_down = False  # an outage is logged once, not per batch
         self._shedding = False
         self._folded_joins = 0
         self._folded_likes_total = 0
@@ -88,7 +96,10 @@ class StreamRunner:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self):
-        log.info("Runner for @%s started", self.username)
+        log.info("Runner for @%s started%s", self.username, f" at seq {self.seq}" if self.seq else "")
+        self._store_status()
+        if self.connected_at:  # taking over from a process that died: its sessions see `reconnecting`
+            self._on_status(self)
         self._drainer = eventlet.spawn(self._drain_forever)
         self._supervisor = eventlet.spawn(self._supervise)
 
@@ -143,21 +154,15 @@ class StreamRunner:
     def has_connection(self):
         return self.status == "connected"
 
-    def snapshot(self):
-        return {
-            "username": self.username,
-            "seq": self.seq,
-            "metrics": self.metrics.to_dict(),
-            "recent": list(self.recent),
-        }
+    def state_fields(self):
+        """The runner's part of the creator's StreamState, as the store keeps it."""
+        return {**self._count_fields(), **self._status_fields()}
 
-    def events_since(self, last_seq):
-        """The kept events after `last_seq`, in order; None when some of them are no longer kept."""
-        if last_seq >= self.seq:
-            return []
-        if not self.recent or self.recent[0]["seq"] > last_seq + 1:
-            return None
-        return [event for event in self.recent if event["seq"] > last_seq]
+    def _count_fields(self):
+        return {"seq": self.seq, "metrics": self.metrics.to_dict(), "shed": self.shed, "garbled": self.garbled}
+
+    def _status_fields(self):
+        return {"status": self.status, "error": self.error, "connected_at": self.connected_at}
 
     # -- the supervisor: one connection attempt after another ----------------------------------
 
@@ -244,6 +249,11 @@ class StreamRunner:
         while True:
             try:
                 self._drain_once()
+            except StoreUnavailable as ex:
+                if not self._store_down:
+                    self._store_down = True
+                    log.warning("Runner for @%s cannot reach the store; events are not delivered: %s",
+                                self.username, ex)
             except Exception:
                 log.exception("Runner for @%s: failed to publish a batch", self.username)
 
@@ -305,12 +315,26 @@ class StreamRunner:
     def _number(self, event):
         self.seq += 1
         event["seq"] = self.seq
-        self.recent.append(event)
         return event
 
     def _publish(self, batch):
-        if batch:
+        """Store, then emit: a client catching up from the store and then joining the room misses nothing."""
+        if not batch:
+            return
+        if self._write(batch, self._count_fields()):
             self._emit("live", {"username": self.username, "events": batch}, self.room)
+
+    def _write(self, events, fields):
+        """Write to the store; False (nothing written) once another process holds the creator's lease:
+        the registry stops this runner at its next round."""
+        written = self._store.publish(self.username, events, fields)
+        if self._store_down:
+            self._store_down = False
+            log.info("Runner for @%s reaches the store again", self.username)
+        return written
+
+    def _store_status(self):
+        self._write([], {**self._count_fields(), **self._status_fields()})
 
     def _send_metrics_if_due(self):
         now = time.monotonic()
@@ -324,70 +348,34 @@ class StreamRunner:
             return
         self.status, self.error = status, error
         if status == "connected":
-            self.connected_at = self.connected_at or datetime.now(UTC)
+            self.connected_at = self.connected_at or time.time()
             log.info("Runner for @%s connected", self.username)
         elif status == "reconnecting":
             log.info("Runner for @%s reconnecting", self.username)
+        self._store_status()
         if error is not None:
             self._emit("error", error, self.room)
         self._on_status(self)
 
 
-class StreamLimitError(Exception):
-    """MAX_STREAMS creators are followed already."""
+# A creator nobody runs is claimed at once by the least loaded process; by any watching process after this.
+CLAIM_PATIENCE_SECONDS = 2.0
 
 
 class StreamRegistry:
-    """The ref-counted map of runners: one per creator, stopped after a grace once nobody watches."""
+    """This process's runners: the creators whose lease it holds.
 
-    def __init__(self, make_runner, grace_seconds, max_streams):
+    `tick()` (every half second) keeps the leases, stops the runners nobody watches any more, and
+    claims creators that have watchers but no runner anywhere: preferably on the process running the
+    fewest runners, so that creators spread over the cluster; after CLAIM_PATIENCE_SECONDS on any
+    process that sees them (the preferred one may have died: that is the failover).
+    """
+
+    def __init__(self, store, make_runner):
+        self._store = store
         self._make_runner = make_runner
-        self._grace = grace_seconds
-        self._max_streams = max_streams
         self._runners = {}
-        self._refs = {}
-        self._pending_stops = {}
-
-    def acquire(self, username):
-        runner = self._runners.get(username)
-        if runner is None:
-            if len(self._runners) >= self._max_streams:
-                raise StreamLimitError(f"This server follows {self._max_streams} creators already")
-            runner = self._runners[username] = self._make_runner(username)
-            self._refs[username] = 0
-            runner.start()
-        else:
-            pending = self._pending_stops.pop(username, None)
-            if pending is not None:
-                pending.cancel()
-            runner.restart_if_finished()
-        self._refs[username] += 1
-        return runner
-
-    def release(self, username, linger=True):
-        """One session fewer watches `username`. With nobody left the runner stops: after the grace when
-        `linger` (a live session unwatched or switched, and may come back), else at once (a session
-        removed after its own grace: the reconnect window is over)."""
-        if not self._refs.get(username):
-            log.warning("Release of @%s, which no session holds: ignored", username)
-            return
-        self._refs[username] -= 1
-        if self._refs[username] > 0:
-            return
-        if linger:
-            log.info("Runner for @%s has no sessions; stopping in %.0f s", username, self._grace)
-            self._pending_stops[username] = eventlet.spawn_after(self._grace, self._stop_if_unused, username)
-        else:
-            log.info("Runner for @%s has no sessions; stopping now", username)
-            self._stop_if_unused(username)
-
-    def _stop_if_unused(self, username):
-        self._pending_stops.pop(username, None)
-        if self._refs.get(username) == 0:
-            del self._refs[username]
-            self._runners.pop(username).stop()
-            if not self._runners:
-                release_freed_memory()
+        self._unowned_since = {}  # creator -> when this process first saw it without a runner
 
     def get(self, username):
         return self._runners.get(username)
@@ -395,14 +383,53 @@ class StreamRegistry:
     def runners(self):
         return list(self._runners.values())
 
-    def sessions_watching(self, username):
-        return self._refs.get(username, 0)
+    def tick(self, now):
+        for username, runner in list(self._runners.items()):
+            if self._store.stop_if_idle(username, now):
+                log.info("Runner for @%s has no sessions; stopping", username)
+                self._forget(username)
+            elif not self._store.renew_stream(username, runner.state_fields()):
+                log.warning("Runner for @%s: another process holds the creator now; stopping here", username)
+                self._forget(username)
+        self.claim(now)
+
+    def claim(self, now):
+        """Start runners for the creators that have watchers and no runner, where this process should."""
+        unowned = self._store.unowned_streams()
+        self._unowned_since = {name: self._unowned_since.get(name, now) for name in unowned}
+        if not unowned:
+            return
+        loads = self._store.process_loads()
+        loads[self._store.instance] = len(self._runners)
+        for username in unowned:
+            preferred = min(loads, key=lambda instance: (loads[instance], instance)) == self._store.instance
+            if not preferred and now - self._unowned_since[username] < CLAIM_PATIENCE_SECONDS:
+                continue
+            state = self._store.claim_stream(username)
+            if state is None:
+                continue
+            del self._unowned_since[username]
+            runner = self._runners[username] = self._make_runner(username, state)
+            loads[self._store.instance] += 1
+            runner.start()
+
+    def restart_if_finished(self, username):
+        """A new viewer of an ended (or failed) stream that runs here: try the creator again."""
+        runner = self._runners.get(username)
+        if runner is not None:
+            runner.restart_if_finished()
+
+    def _forget(self, username):
+        self._runners.pop(username).stop()
+        if not self._runners:
+            release_freed_memory()
 
     def stop_all(self):
-        for pending in self._pending_stops.values():
-            pending.cancel()
-        self._pending_stops.clear()
-        self._refs.clear()
+        """Shutdown: stop every runner and give its creator up to the other processes, state kept."""
         while self._runners:  # popped one by one: a stop yields, and nothing else may find it meanwhile
-            _, runner = self._runners.popitem()
+            username, runner = self._runners.popitem()
             runner.stop()
+            try:
+                self._store.drop_lease(username)
+            except StoreUnavailable:
+                pass  # the lease lapses by itself

@@ -9,12 +9,12 @@ import statistics
 import threading
 import time
 
-import eventlet
 import pytest
 import requests
 from dashboardclient import DashboardClient, wait_until
 
-from assistant.sessions import SessionLimitError, SessionRegistry
+from assistant.store import SessionLimitError
+from assistant.store.memory import MemoryStore
 
 FLOOD_CHAT = re.compile(r"t=(\d+) (\d+)")
 QUIET_LATENCY_BOUND = 1.0  # seconds: the quiet creator's events arrive within this during the flood
@@ -131,23 +131,23 @@ class _NoScan(dict):
 
 
 def test_connecting_counts_sessions_per_address_without_a_scan():
-    registry = SessionRegistry(grace_seconds=0, max_sessions=100, max_sessions_per_ip=3)
-    registry._by_id = _NoScan()
-    made = [registry.create("10.0.0.1") for _ in range(3)]
+    store = MemoryStore("i", "host:1", recent_events=10)
+    store._sessions = _NoScan()
+    made = [store.create_session("10.0.0.1", "dashboard", 100, 3) for _ in range(3)]
     with pytest.raises(SessionLimitError):
-        registry.create("10.0.0.1")
-    other = registry.create("10.0.0.2")
+        store.create_session("10.0.0.1", "dashboard", 100, 3)
+    other = store.create_session("10.0.0.2", "dashboard", 100, 3)
     for i, session in enumerate(made):
-        registry.attach(session, f"sid{i}", resumed=False)
-    registry.set_watching(made[0], "alice")
-    registry.set_watching(other, "alice")
-    assert set(registry.watching("alice")) == {made[0], other}
+        store.attach_client(session.id, f"sid{i}")
+    store.set_watching(made[0].id, "alice", max_streams=10, stop_due=0)
+    store.set_watching(other.id, "alice", max_streams=10, stop_due=0)
+    assert set(store.watcher_ids("alice")) == {made[0].id, other.id}
+    assert store.totals() == (4, 3)
 
-    expired = []
-    registry.detach("sid0", on_expired=expired.append)
-    eventlet.sleep(0.1)  # the hub runs the cleanup due after a grace of 0
-    assert expired == [made[0]] and made[0].id not in registry._by_id
-    assert registry.watching("alice") == [other]
-    registry.create("10.0.0.1")  # a place freed by the removal
+    store.detach_client(made[0].id, "sid0", cleanup_due=0)
+    assert store.take_due_cleanups(now=1) == [made[0].id]
+    assert store.remove_session(made[0].id, now=1).username == "alice"
+    assert store.watcher_ids("alice") == [other.id]
+    store.create_session("10.0.0.1", "dashboard", 100, 3)  # a place freed by the removal
     with pytest.raises(SessionLimitError):
-        registry.create("10.0.0.1")
+        store.create_session("10.0.0.1", "dashboard", 100, 3)

@@ -31,7 +31,7 @@ def test_upstream_closes_within_5_s_of_the_session_removal(server_factory, simul
     assert time.monotonic() - removed_at < 5
     assert not server.debug()["streams"]
     log = server.log_text()
-    assert f"Runner for @{name} has no sessions; stopping now" in log
+    assert f"Runner for @{name} has no sessions; stopping" in log
 
 
 def test_a_live_session_that_switches_leaves_the_old_runner_a_grace(server_factory, simulator, quiet_creator):

@@ -185,7 +185,7 @@ def test_random_connect_auth_never_breaks_the_server(fuzz_target, auth):
 
 def test_after_fuzzing_the_server_is_healthy(fuzz_target, simulator):
     server, _, bystander, name = fuzz_target
-    assert requests.get(server.url + "/healthz", timeout=5).json() == {"status": "ok"}
+    assert requests.get(server.url + "/healthz", timeout=5).json()["status"] == "ok"
     simulator.inject(name, [chat("the bystander still hears")])
     bystander.wait_for_event(lambda e: e.get("comment") == "the bystander still hears")
     assert "Traceback" not in server.log_text()

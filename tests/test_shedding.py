@@ -7,7 +7,17 @@ asyncio reader does, then the drain loop runs, as it would once it gets the hub 
 
 import asyncio
 
+from assistant.store.memory import MemoryStore
 from assistant.streams import PAUSE_BACKLOG, SHED_BACKLOG, StreamRunner
+
+
+def _runner(username, emit):
+    """A runner that holds its creator in a store of its own (as the registry starts one)."""
+    store = MemoryStore("i", "host:1", recent_events=500)
+    session = store.create_session("127.0.0.1", "dashboard", 10, 10)
+    store.set_watching(session.id, username, max_streams=10, stop_due=0)
+    return StreamRunner(username, store.claim_stream(username), store, room=f"stream:{username}", emit=emit,
+                        on_status=lambda runner: None)
 
 
 def _user(n):
@@ -43,8 +53,7 @@ def _drained(runner):
 
 def test_a_backlog_folds_joins_and_likes_and_keeps_everything_else(caplog):
     emitted = []
-    runner = StreamRunner("flooded", room="stream:flooded", emit=lambda *args: emitted.append(args),
-                          on_status=lambda runner: None)
+    runner = _runner("flooded", emit=lambda *args: emitted.append(args))
     sent = _flood(8 * SHED_BACKLOG)
     for i, event in enumerate(sent):
         runner._put_event(dict(event), i + 1)
@@ -74,8 +83,7 @@ def test_a_backlog_folds_joins_and_likes_and_keeps_everything_else(caplog):
 
 def test_below_the_backlog_nothing_is_shed():
     emitted = []
-    runner = StreamRunner("calm", room="stream:calm", emit=lambda *args: emitted.append(args),
-                          on_status=lambda runner: None)
+    runner = _runner("calm", emit=lambda *args: emitted.append(args))
     sent = _flood(SHED_BACKLOG // 2)
     for i, event in enumerate(sent):
         runner._put_event(dict(event), i + 1)
@@ -85,7 +93,7 @@ def test_below_the_backlog_nothing_is_shed():
 
 
 def test_the_upstream_reader_waits_while_the_backlog_is_full():
-    runner = StreamRunner("busy", room="stream:busy", emit=lambda *args: None, on_status=lambda runner: None)
+    runner = _runner("busy", emit=lambda *args: None)
     for i in range(PAUSE_BACKLOG):
         runner._put_event({"type": "chat", "ts": 1, "user": _user(i), "comment": "x"}, i + 1)
 
