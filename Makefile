@@ -22,13 +22,12 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
 run: $(RUNTIME_STAMP)
 	$(PY) wsgi.py
 
-# What the browser and scale-out tests need from the system: Debian's Chromium (with an emoji font, for
-# screenshots that show emoji) and a Redis server.
+# What the browser and cluster tests need from the system: Debian's Chromium (with an emoji font, for
+# screenshots that show emoji) and redis-server (the tests start private ones on free ports).
 system-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji >/dev/null; }
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
-	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .

@@ -164,6 +164,10 @@ export function createConnection(handlers = {}, { requested = null } = {}) {
   }
 
   const socket = io({
+    // WebSocket first: one long-lived connection needs no session affinity at a load balancer in front
+    // of several processes; long-polling stays as the fallback where WebSocket cannot get through.
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
     // Function form: evaluated on every (re)connection, so a reconnect sends the current lastSeq.
     auth: (cb) => {
       const auth = {};

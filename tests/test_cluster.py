@@ -1,0 +1,266 @@
+"""Cluster mode: several server processes on one Redis act as one server (DESIGN.md, "Cluster mode").
+
+Every test starts its own processes (the real `python wsgi.py`) on a private redis-server, each with
+a REDIS_CHANNEL of its own, so nothing is shared with another test but the simulator.
+"""
+
+import re
+import threading
+import time
+import uuid
+
+import pytest
+import redis
+import requests
+from dashboardclient import DashboardClient, wait_until
+from redisserver import RedisServer
+from simclient import chat
+
+LEASE_SECONDS = 3
+GRACE_SECONDS = 2
+
+
+@pytest.fixture
+def cluster(server_factory, redis_server):
+    """`cluster(n)`: n processes sharing one Redis channel; returns them (each a RunningServer)."""
+
+    def start(count, redis_url=None, **overrides):
+        channel = f"la-test-{uuid.uuid4().hex[:8]}"
+        env = {"REDIS_URL": redis_url or redis_server.url, "REDIS_CHANNEL": channel,
+               "RUNNER_LEASE_SECONDS": LEASE_SECONDS, "CLEANUP_GRACE_SECONDS": GRACE_SECONDS, **overrides}
+        servers = [server_factory(**env) for _ in range(count)]
+        for server in servers:
+            server.channel = channel
+        return servers
+
+    return start
+
+
+@pytest.fixture
+def clients():
+    opened = []
+
+    def open_client(url, auth=None):
+        client = DashboardClient(url, auth=auth)
+        opened.append(client)
+        return client
+
+    yield open_client
+    for client in opened:
+        client.disconnect()
+
+
+def deduped(client, name):
+    """What a dashboard shows of `name`: the snapshot's events then `live` ones, a repeated seq dropped."""
+    events, last = [], None
+    for event in client.seen_events():
+        if last is not None and event["seq"] <= last:
+            continue
+        events.append(event)
+        last = event["seq"]
+    return events
+
+
+def assert_gapless(events):
+    seqs = [event["seq"] for event in events]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), f"a gap or a reordering in {seqs}"
+
+
+def owner_of(servers, name):
+    """The process running `name`'s runner, from /debug's `owner` (`<host>:<pid>`)."""
+    owners = {s["owner"] for s in servers[0].debug()["streams"] if s["username"] == name}
+    assert len(owners) == 1 and None not in owners, owners
+    pid = int(owners.pop().rsplit(":", 1)[1])
+    return next(server for server in servers if server.process.pid == pid)
+
+
+def test_three_processes_share_one_upstream_and_deliver_the_same_sequence(cluster, clients, simulator,
+                                                                         quiet_creator):
+    servers = cluster(3)
+    name = quiet_creator("cluster")
+    watchers = [clients(server.url) for server in servers for _ in range(2)]
+    for client in watchers:
+        client.watch_until_connected(name)
+    simulator.wait_for_connections(name, 1)
+
+    lines = [f"line {i}" for i in range(60)]
+    for start in range(0, len(lines), 20):
+        simulator.inject(name, [chat(line, user_id=str(i + 1)) for i, line in enumerate(lines[start:start + 20])])
+        time.sleep(0.2)
+    for client in watchers:
+        client.wait_for_event(lambda e: e.get("comment") == lines[-1], timeout=15)
+    assert simulator.connections().get(name) == 1, "one upstream connection for the whole cluster"
+
+    sequences = []
+    for client in watchers:
+        events = deduped(client, name)
+        assert_gapless(events)
+        assert [e["comment"] for e in events if e["type"] == "chat"][-60:] == lines
+        sequences.append({event["seq"]: event for event in events})
+    common = set.intersection(*(set(sequence) for sequence in sequences))
+    assert len(common) >= 60
+    for sequence in sequences[1:]:
+        assert all(sequence[seq] == sequences[0][seq] for seq in common), "the same events under the same seq"
+    wait_until(lambda: len({str(c.latest_metrics()) for c in watchers}) == 1, timeout=5,
+               message="identical metrics on every client")
+    assert watchers[0].latest_metrics()["totalComments"] == 60
+
+    reports = [server.debug() for server in servers]
+    assert len({r["totalSessions"] for r in reports}) == 1 and reports[0]["totalSessions"] == 6
+    assert len({r["totalConnectedClients"] for r in reports}) == 1 and reports[0]["totalConnectedClients"] == 6
+    for report in reports:
+        assert {s["sessionId"] for s in report["sessions"]} == {c.session["sessionId"] for c in watchers}
+        [stream] = [s for s in report["streams"] if s["username"] == name]
+        assert stream["sessions"] == 6 and stream["status"] == "connected" and stream["owner"]
+    health = [requests.get(server.url + "/healthz", timeout=5).json() for server in servers]
+    assert len({h["process"] for h in health}) == 3
+    for server in servers:
+        assert "Traceback" not in server.log_text()
+
+
+def test_a_tab_resumes_its_session_through_another_process(cluster, clients, simulator, quiet_creator):
+    first, second = cluster(2)
+    name = quiet_creator("resume")
+    tab = clients(first.url)
+    tab.watch_until_connected(name)
+    simulator.inject(name, [chat("before", user_id="1")])
+    tab.wait_for_event(lambda e: e.get("comment") == "before")
+    token, session_id = tab.session["resumeToken"], tab.session["sessionId"]
+    last_seq = tab.seen_events()[-1]["seq"]
+    tab.disconnect()
+
+    missed = [f"missed {i}" for i in range(5)]
+    simulator.inject(name, [chat(line, user_id="2") for line in missed])
+    time.sleep(0.5)
+    back = clients(second.url, auth={"resumeToken": token, "lastSeq": last_seq})
+    wait_until(lambda: back.session, message="the session event")
+    assert back.session["sessionId"] == session_id and back.session["resumed"] is True
+    back.wait_for_event(lambda e: e.get("comment") == missed[-1])
+    assert back.payloads("snapshot") == [], "caught up with the missed events, not a snapshot"
+    got = [e["comment"] for e in back.live_events(name) if e["type"] == "chat"]
+    assert got == missed, "every missed event, once"
+
+
+def test_the_owner_killed_hands_the_creator_over(cluster, clients, simulator):
+    servers = cluster(3)
+    name = f"failover_{uuid.uuid4().hex[:10]}"
+    simulator.configure(name, rate=0, viewers=10)
+    watchers = [clients(server.url) for server in servers]
+    for client in watchers:
+        client.watch_until_connected(name)
+    simulator.wait_for_connections(name, 1)
+    owner = owner_of(servers, name)
+    survivors = [c for c, s in zip(watchers, servers, strict=True) if s is not owner]
+
+    stop = threading.Event()
+
+    def traffic():
+        n = 0
+        while not stop.is_set():
+            simulator.inject(name, [chat(f"t {n}", user_id=str(n % 7 + 1))])
+            n += 1
+            time.sleep(0.1)
+
+    feeder = threading.Thread(target=traffic, daemon=True)
+    feeder.start()
+    try:
+        wait_until(lambda: survivors[0].latest_metrics()["totalComments"] >= 10, message="traffic flowing")
+        before = survivors[0].latest_metrics()
+        statuses_before = [len(c.payloads("session")) for c in survivors]
+        owner.process.kill()
+        killed_at = time.monotonic()
+        owner.process.wait()
+        wait_until(lambda: simulator.connections().get(name) == 1 and owner_of(
+            [s for s in servers if s is not owner], name) is not owner,
+            timeout=LEASE_SECONDS + 5, interval=0.2, message="a new owner with one upstream")
+        handover = time.monotonic() - killed_at
+        for client, seen in zip(survivors, statuses_before, strict=True):
+            client.wait_for_status("connected")
+            later = [p["status"] for p in client.payloads("session")[seen:]]
+            assert "reconnecting" in later and later[-1] == "connected", later
+            assert later.index("reconnecting") < len(later) - 1
+        count_at_handover = survivors[0].latest_metrics()["totalComments"]
+        wait_until(lambda: survivors[0].latest_metrics()["totalComments"] > count_at_handover + 5,
+                   message="events flowing from the new owner")
+    finally:
+        stop.set()
+        feeder.join()
+    for client in survivors:
+        first_seen = {}
+        for event in client.seen_events():
+            earlier = first_seen.setdefault(event["seq"], event)
+            assert earlier == event, f"seq {event['seq']} numbered two different events: counting restarted"
+        after = client.latest_metrics()
+        assert after["totalComments"] >= before["totalComments"], "totals not reset"
+    assert simulator.connections().get(name) == 1
+    print(f"failover: a new owner with one upstream {handover:.1f} s after the SIGKILL (lease {LEASE_SECONDS} s)")
+
+
+def test_nothing_is_left_once_every_tab_is_gone(cluster, clients, simulator, quiet_creator, redis_server):
+    servers = cluster(2)
+    names = [quiet_creator("gone"), quiet_creator("gone")]
+    tabs = [clients(server.url) for server in servers for _ in range(2)]
+    for i, tab in enumerate(tabs):
+        tab.watch_until_connected(names[i % 2])
+    for name in names:
+        simulator.wait_for_connections(name, 1)
+    for tab in tabs:
+        tab.disconnect()
+
+    def all_gone():
+        reports = [server.debug() for server in servers]
+        return all(not r["sessions"] and not r["streams"] and r["totalConnectedClients"] == 0 for r in reports)
+
+    wait_until(all_gone, timeout=GRACE_SECONDS + 5, message="no sessions and no streams on any process")
+    wait_until(lambda: not any(simulator.connections().get(name) for name in names), timeout=5,
+               message="no upstream connection")
+    store = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    prefix = servers[0].channel + ":"
+    left = [key for key in store.scan_iter(prefix + "*")]
+    live_processes = {key for key in left if re.fullmatch(re.escape(prefix) + r"procs?(:[0-9a-f]+)?", key)}
+    leftovers = [key for key in left if key not in live_processes and store.pttl(key) < 0]
+    assert leftovers == [], "only the processes' own heartbeats, or keys that expire"
+
+
+def test_a_redis_restart_is_survived(cluster, clients, simulator, quiet_creator):
+    private = RedisServer()
+    try:
+        servers = cluster(2, redis_url=private.url)
+        name = quiet_creator("restart")
+        tab = clients(servers[0].url)
+        tab.watch_until_connected(name)
+
+        private.stop()
+        for server in servers:
+            wait_until(lambda s=server: requests.get(s.url + "/healthz", timeout=5).status_code == 503,
+                       timeout=10, message="/healthz 503 while Redis is down")
+        down = requests.get(servers[0].url + "/healthz", timeout=5).json()
+        assert down["status"] == "unavailable" and down["reason"]
+        time.sleep(2)
+        private.start()
+        for server in servers:
+            wait_until(lambda s=server: requests.get(s.url + "/healthz", timeout=5).status_code == 200,
+                       timeout=15, message="/healthz 200 once Redis is back")
+
+        fresh = quiet_creator("after")
+        for server in servers:
+            newcomer = wait_until(lambda s=server: _connected(s.url), timeout=15, message="a new tab connects")
+            clients_opened = newcomer
+            assert clients_opened.watch(fresh)["ok"]
+            clients_opened.wait_for_status("connected", timeout=20)
+            simulator.inject(fresh, [chat(f"hello {server.port}", user_id="5")])
+            clients_opened.wait_for_event(lambda e, s=server: e.get("comment") == f"hello {s.port}", timeout=20)
+            clients_opened.disconnect()
+        for server in servers:
+            log = server.log_text()
+            assert "Traceback" not in log
+            assert log.count("The store is unreachable") <= 1, "said once per outage, not in a loop"
+    finally:
+        private.stop()
+
+
+def _connected(url):
+    try:
+        return DashboardClient(url)
+    except Exception:
+        return None
