@@ -92,3 +92,18 @@ def quiet_creator(simulator):
         return name
 
     return make
+
+
+# --- a private Redis -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """One private redis-server for the run (skipped where none is installed); tests sharing it use a
+    key prefix (REDIS_CHANNEL) of their own."""
+    from redisserver import REDIS_SERVER, RedisServer
+
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed")
+    with RedisServer() as running:
+        yield running

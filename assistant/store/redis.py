@@ -1,0 +1,608 @@
+"""RedisStore: the store shared by every process of a cluster (REDIS_URL), in one Redis.
+
+It behaves like MemoryStore (memory.py) for its callers; here many processes share it, each with its
+own `instance`. Every key starts with `<REDIS_CHANNEL>:` (`p` below: one deployment per prefix):
+
+    p:sessions                  set     ids of every session
+    p:session:<id>              hash    token, digest (its SHA-256: Lua has none), ip, kind, created_at,
+                                        last_activity, username (absent: watches nothing)
+    p:session:<id>:clients      hash    socket id -> instance of the process holding that socket
+    p:token:<sha256(token)>     string  session id
+    p:ips                       hash    ip -> number of its sessions
+    p:cleanups                  zset    session id -> when its cleanup is due
+    p:procs                     set     instances registered and not reaped (nor retired) yet
+    p:proc:<instance>           string  {"name", "runners"} (JSON), expires after the lease: the heartbeat
+    p:proc:<instance>:clients   hash    socket id -> session id, to detach them when the process is gone
+    p:streams                   set     followed creators (watched, or waiting to stop)
+    p:watchers:<username>       set     ids of the sessions watching the creator
+    p:stopdue                   zset    unwatched creator -> when its runner is due to stop
+    p:lease:<username>          string  instance running the creator's runner (SET NX PX, the lease)
+    p:state:<username>          hash    StreamState fields, each a JSON value (absent: the default), plus
+                                        owner (name) and holder (instance) of the process that took the
+                                        lease last: `owner` is shown while that instance still holds it
+    p:log:<username>            stream  the last RECENT_EVENTS events, entry id `<seq>-0`, field `e`: JSON
+
+A creator nobody watches any more is forgotten once its stop is due: by its runner's `stop_if_idle`,
+or by `take_due_cleanups` when no process runs it (its owner died or retired). As a safety net, its
+state and log expire STATE_TTL_LEASES leases (MIN_STATE_TTL_SECONDS at least) after their last write
+(a claim, renewal, publish or new watcher); a claim starts a creator whose state expired afresh.
+
+Everything that reads and then writes runs as one Lua script, so each change is atomic across the
+cluster. The scripts build their keys from the prefix (one Redis, not Redis Cluster); they share the
+helpers of `_PRELUDE` and take the same header arguments (prefix, instance, name, lease ms, TTL ms).
+"""
+
+import functools
+import json
+import time
+
+import redis
+from redis.backoff import NoBackoff
+from redis.exceptions import DataError, OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
+from redis.retry import Retry
+
+from .base import SessionLimitError, SessionRecord, Store, StoreUnavailable, StreamLimitError, StreamState
+from .memory import new_session, token_digest
+
+STATE_TTL_LEASES = 6  # state and log outlive their last write by this many leases...
+MIN_STATE_TTL_SECONDS = 60  # ...and at least this long
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode  # ASCII: a lone surrogate cannot fail to encode
+
+_PRELUDE = """
+local P, ME, NAME, LEASE_MS, TTL_MS = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local H = 5  -- header arguments; a script's own ones follow
+local function arg(i) return ARGV[H + i] end
+local function key(...) return P .. ':' .. table.concat({...}, ':') end
+
+-- sessions --------------------------------------------------------------------------------------
+
+local function record(id)
+  -- what the caller decodes into a SessionRecord: {hash, number of sockets}; false: no such session
+  local fields = redis.call('HGETALL', key('session', id))
+  if #fields == 0 then return false end
+  return {fields, redis.call('HLEN', key('session', id, 'clients'))}
+end
+
+local function touch(id, now)
+  if redis.call('EXISTS', key('session', id)) == 0 then return false end
+  redis.call('HSET', key('session', id), 'last_activity', now)
+  return true
+end
+
+local function leave(id, stop_due)
+  -- the session stops watching its creator; a creator left unwatched is due to stop at `stop_due`
+  local username = redis.call('HGET', key('session', id), 'username')
+  if not username then return end
+  redis.call('HDEL', key('session', id), 'username')
+  redis.call('SREM', key('watchers', username), id)
+  if redis.call('SCARD', key('watchers', username)) == 0 then
+    redis.call('ZADD', key('stopdue'), stop_due, username)
+  end
+end
+
+-- processes -------------------------------------------------------------------------------------
+
+local function register(runners, ...)
+  -- this process is alive for a lease (a heartbeat); `...`: more SET options (NX)
+  redis.call('SET', key('proc', ME), cjson.encode({name = NAME, runners = runners}), 'PX', LEASE_MS, ...)
+  redis.call('SADD', key('procs'), ME)
+end
+
+local function detach_process(instance, cleanup_due)
+  -- every socket of `instance` leaves its session; a session left with none gets a cleanup.
+  -- Returns the ids of the sessions that lost a socket.
+  local sockets, touched, seen = key('proc', instance, 'clients'), {}, {}
+  local entries = redis.call('HGETALL', sockets)
+  for i = 1, #entries, 2 do
+    local sid, id = entries[i], entries[i + 1]
+    if redis.call('HDEL', key('session', id, 'clients'), sid) == 1 then
+      if redis.call('HLEN', key('session', id, 'clients')) == 0 then
+        redis.call('ZADD', key('cleanups'), cleanup_due, id)
+      end
+      if not seen[id] then
+        seen[id] = true
+        table.insert(touched, id)
+      end
+    end
+  end
+  redis.call('DEL', sockets)
+  return touched
+end
+
+-- streams ---------------------------------------------------------------------------------------
+
+local function keep(username)
+  redis.call('PEXPIRE', key('state', username), TTL_MS)
+  redis.call('PEXPIRE', key('log', username), TTL_MS)
+end
+
+local function ensure_state(username)
+  -- a creator nobody stored yet (or whose state expired) starts from the defaults: seq 0
+  redis.call('HSETNX', key('state', username), 'seq', '0')
+  keep(username)
+end
+
+local function hold(username)
+  -- the caller took the lease: its name goes with the state, for /debug
+  redis.call('HSET', key('state', username), 'owner', NAME, 'holder', ME)
+end
+
+local function write_state(username, first, last)
+  -- StreamState fields (name, JSON value) from ARGV[first..last]. `seq` never goes back: a renewal's
+  -- fields may have been read before a publish that reached Redis first.
+  local state, values = key('state', username), {}
+  local stored_seq = tonumber(redis.call('HGET', state, 'seq') or '0')
+  for i = first, last, 2 do
+    if ARGV[i] ~= 'seq' or tonumber(ARGV[i + 1]) > stored_seq then
+      table.insert(values, ARGV[i])
+      table.insert(values, ARGV[i + 1])
+    end
+  end
+  if #values > 0 then redis.call('HSET', state, unpack(values)) end
+  keep(username)
+end
+
+local function release(username)
+  if redis.call('GET', key('lease', username)) == ME then redis.call('DEL', key('lease', username)) end
+end
+
+local function stop_if_idle(username, now)
+  -- nobody watches the creator and its stop is due (or was never set): forget everything of it
+  if redis.call('SCARD', key('watchers', username)) > 0 then return 0 end
+  local due = redis.call('ZSCORE', key('stopdue'), username)
+  if due and tonumber(due) > tonumber(now) then return 0 end
+  redis.call('DEL', key('lease', username), key('state', username), key('log', username))
+  redis.call('ZREM', key('stopdue'), username)
+  redis.call('SREM', key('streams'), username)
+  return 1
+end
+"""
+
+_SCRIPTS = {
+    # ip, id, digest, max sessions, max per ip, then the record's fields: 'ok', or the limit reached
+    "create_session": """
+        local ip, id = arg(1), arg(2)
+        if redis.call('SCARD', key('sessions')) >= tonumber(arg(4)) then return 'sessions' end
+        if tonumber(redis.call('HGET', key('ips'), ip) or '0') >= tonumber(arg(5)) then return 'ip' end
+        redis.call('HSET', key('session', id), unpack(ARGV, H + 6))
+        redis.call('SET', key('token', arg(3)), id)
+        redis.call('SADD', key('sessions'), id)
+        redis.call('HINCRBY', key('ips'), ip, 1)
+        return 'ok'
+    """,
+    # session id, sid, now. Registers this process if it has not said it is alive yet, so that its
+    # sockets are counted, and detached by a survivor should it die.
+    "attach_client": """
+        local id, sid = arg(1), arg(2)
+        if not touch(id, arg(3)) then return false end
+        redis.call('HSET', key('session', id, 'clients'), sid, ME)
+        redis.call('HSET', key('proc', ME, 'clients'), sid, id)
+        redis.call('ZREM', key('cleanups'), id)
+        register(0, 'NX')
+        return record(id)
+    """,
+    # session id, sid, cleanup due, now
+    "detach_client": """
+        local id, sid = arg(1), arg(2)
+        if not touch(id, arg(4)) then return false end
+        redis.call('HDEL', key('session', id, 'clients'), sid)
+        redis.call('HDEL', key('proc', ME, 'clients'), sid)
+        if redis.call('HLEN', key('session', id, 'clients')) == 0 then
+          redis.call('ZADD', key('cleanups'), arg(3), id)
+        end
+        return record(id)
+    """,
+    # session id, now
+    "touch": "touch(arg(1), arg(2))",
+    # now: the session ids due, each taken out (so handed to this caller only); and the unwatched
+    # creators due to stop that no process runs are forgotten
+    "take_due_cleanups": """
+        local due = redis.call('ZRANGEBYSCORE', key('cleanups'), '-inf', arg(1))
+        redis.call('ZREMRANGEBYSCORE', key('cleanups'), '-inf', arg(1))
+        for _, username in ipairs(redis.call('ZRANGEBYSCORE', key('stopdue'), '-inf', arg(1))) do
+          if redis.call('EXISTS', key('lease', username)) == 0 then stop_if_idle(username, arg(1)) end
+        end
+        return due
+    """,
+    # session id, now: the removed record, or false (no such session, or a socket is attached)
+    "remove_session": """
+        local id = arg(1)
+        local removed = record(id)
+        if not removed or removed[2] > 0 then return false end
+        leave(id, arg(2))
+        local ip, digest = unpack(redis.call('HMGET', key('session', id), 'ip', 'digest'))
+        redis.call('DEL', key('session', id), key('token', digest))
+        redis.call('SREM', key('sessions'), id)
+        redis.call('ZREM', key('cleanups'), id)
+        if redis.call('HINCRBY', key('ips'), ip, -1) <= 0 then redis.call('HDEL', key('ips'), ip) end
+        return removed
+    """,
+    # session id, username ('': none), max streams, stop due: the record, false, or 'limit'
+    "set_watching": """
+        local id, username = arg(1), arg(2)
+        if redis.call('EXISTS', key('session', id)) == 0 then return false end
+        if username ~= '' and redis.call('SISMEMBER', key('streams'), username) == 0
+            and redis.call('SCARD', key('streams')) >= tonumber(arg(3)) then
+          return 'limit'
+        end
+        leave(id, arg(4))
+        if username ~= '' then
+          redis.call('HSET', key('session', id), 'username', username)
+          redis.call('SADD', key('watchers', username), id)
+          redis.call('ZREM', key('stopdue'), username)
+          redis.call('SADD', key('streams'), username)
+          ensure_state(username)
+        end
+        return record(id)
+    """,
+    "unowned_streams": """
+        local unowned = {}
+        for _, username in ipairs(redis.call('SMEMBERS', key('streams'))) do
+          if redis.call('SCARD', key('watchers', username)) > 0
+              and redis.call('EXISTS', key('lease', username)) == 0 then
+            table.insert(unowned, username)
+          end
+        end
+        return unowned
+    """,
+    # username: {state hash, watchers}, or false
+    "claim_stream": """
+        local username = arg(1)
+        if redis.call('SCARD', key('watchers', username)) == 0
+            or not redis.call('SET', key('lease', username), ME, 'NX', 'PX', LEASE_MS) then
+          return false
+        end
+        ensure_state(username)
+        hold(username)
+        return {redis.call('HGETALL', key('state', username)), redis.call('SCARD', key('watchers', username))}
+    """,
+    # username, then state fields: 1, or 0 when another process holds it or the creator is gone (its
+    # state expired: the lease goes too, for a claim to start it afresh)
+    "renew_stream": """
+        local username = arg(1)
+        if redis.call('EXISTS', key('state', username)) == 0 then
+          release(username)
+          return 0
+        end
+        local lease = key('lease', username)
+        local holder = redis.call('GET', lease)
+        if holder == ME then
+          redis.call('PEXPIRE', lease, LEASE_MS)
+        elseif not holder then
+          redis.call('SET', lease, ME, 'PX', LEASE_MS)
+          hold(username)
+        else
+          return 0
+        end
+        write_state(username, H + 2, #ARGV)
+        return 1
+    """,
+    # username, recent events kept, the events' seqs (space-separated), the events (JSON, one a line:
+    # JSON has no raw newline), then state fields: 1, or 0 (nothing written) when this process does
+    # not hold the lease. Two arguments for the whole batch, not two per event: much less to encode.
+    "publish": """
+        local username = arg(1)
+        if redis.call('GET', key('lease', username)) ~= ME then return 0 end
+        if arg(3) ~= '' then
+          local log, seqs = key('log', username), string.gmatch(arg(3), '%d+')
+          for event in string.gmatch(arg(4), '[^\\n]+') do redis.call('XADD', log, seqs() .. '-0', 'e', event) end
+          redis.call('XTRIM', log, 'MAXLEN', arg(2))
+        end
+        write_state(username, H + 5, #ARGV)
+        return 1
+    """,
+    # username, now
+    "stop_if_idle": "return stop_if_idle(arg(1), arg(2))",
+    # username
+    "drop_lease": "release(arg(1))",
+    # runners
+    "heartbeat": "register(tonumber(arg(1)))",
+    # {instance, runners, ...} of the processes alive
+    "process_loads": """
+        local loads = {}
+        for _, instance in ipairs(redis.call('SMEMBERS', key('procs'))) do
+          local value = redis.call('GET', key('proc', instance))
+          if value then
+            table.insert(loads, instance)
+            table.insert(loads, cjson.decode(value).runners)
+          end
+        end
+        return loads
+    """,
+    # cleanup due: the sessions that lost sockets. The SREM is in the same script as the check, so each
+    # dead process is reaped once.
+    "reap_dead_processes": """
+        local touched = {}
+        for _, instance in ipairs(redis.call('SMEMBERS', key('procs'))) do
+          if instance ~= ME and redis.call('EXISTS', key('proc', instance)) == 0 then
+            redis.call('SREM', key('procs'), instance)
+            for _, id in ipairs(detach_process(instance, arg(1))) do table.insert(touched, id) end
+          end
+        end
+        return touched
+    """,
+    # cleanup due, then the creators this process may hold
+    "retire": """
+        for i = H + 2, #ARGV do release(ARGV[i]) end
+        detach_process(ME, arg(1))
+        redis.call('DEL', key('proc', ME))
+        redis.call('SREM', key('procs'), ME)
+    """,
+    # {sessions, sockets of the live processes}
+    "totals": """
+        local clients = 0
+        for _, instance in ipairs(redis.call('SMEMBERS', key('procs'))) do
+          if redis.call('EXISTS', key('proc', instance)) == 1 then
+            clients = clients + redis.call('HLEN', key('proc', instance, 'clients'))
+          end
+        end
+        return {redis.call('SCARD', key('sessions')), clients}
+    """,
+}
+
+_LIMIT_MESSAGES = {
+    "sessions": "The server is at its session limit; try again later",
+    "ip": "Too many sessions from your address (limit {max_per_ip})",
+}
+
+
+def _pairs(flat):
+    """A Lua HGETALL (a flat list) as a dict."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _session(session_id, fields, clients):
+    return SessionRecord(
+        id=session_id,
+        token=fields["token"],
+        ip=fields["ip"],
+        created_at=float(fields["created_at"]),
+        last_activity=float(fields["last_activity"]),
+        username=fields.get("username"),
+        clients=int(clients),
+        kind=fields["kind"],
+    )
+
+
+def _lua_session(session_id, result):
+    return _session(session_id, _pairs(result[0]), result[1]) if result else None
+
+
+def _state(username, fields, lease_holder, watchers):
+    """A StreamState from its hash; `owner` only while the process that stored it still holds the lease."""
+    if not fields:
+        return None
+    owner, holder = fields.pop("owner", None), fields.pop("holder", None)
+    values = {name: json.loads(value) for name, value in fields.items()}
+    return StreamState(username, **values, owner=owner if holder and holder == lease_holder else None,
+                       watchers=int(watchers))
+
+
+def _entry_seq(entry_id):
+    return int(entry_id.split("-", 1)[0])
+
+
+def _events(entries):
+    """The events of log entries (decoded in one go: much faster than one json.loads each)."""
+    return json.loads("[" + ",".join(fields["e"] for _, fields in entries) + "]")
+
+
+def _field_args(fields):
+    return [item for name, value in fields.items() for item in (name, _dumps(value))]
+
+
+def _translate_errors(method):
+    """Redis unreachable, restarting, read-only or out of memory: StoreUnavailable. Other answers
+    (a bad command or script) are bugs, and surface as they are."""
+
+    @functools.wraps(method)
+    def call(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except RedisError as ex:
+            if isinstance(ex, (ResponseError, DataError)) and not isinstance(ex, (ReadOnlyError, OutOfMemoryError)):
+                raise
+            raise StoreUnavailable(str(ex) or type(ex).__name__) from ex
+
+    return call
+
+
+def _unavailable_on_redis_errors(cls):
+    """Every public method of `cls` raises StoreUnavailable, not redis-py's errors: one place for it."""
+    for name, member in list(vars(cls).items()):
+        if callable(member) and not name.startswith("_"):
+            setattr(cls, name, _translate_errors(member))
+    return cls
+
+
+@_unavailable_on_redis_errors
+class RedisStore(Store):
+    def __init__(self, url, channel, instance, name, recent_events, lease_seconds):
+        self.instance = instance
+        self.name = name
+        self._prefix = channel
+        self._recent_events = recent_events
+        lease_ms = max(1, int(lease_seconds * 1000))
+        ttl_ms = max(STATE_TTL_LEASES * lease_ms, MIN_STATE_TTL_SECONDS * 1000)
+        # Fail fast (a down Redis answers within ~2 s), never hang; retry once on a broken connection
+        # only, so a pooled connection from before a Redis restart is replaced transparently.
+        self._redis = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_connect_timeout=1,
+            socket_timeout=2,
+            health_check_interval=10,
+            retry=Retry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)),
+        )
+        self._header = [channel, instance, name, lease_ms, ttl_ms]
+        # redis-py's Script loads itself again on NoScriptError (a restarted Redis)
+        self._scripts = {script: self._redis.register_script(_PRELUDE + body) for script, body in _SCRIPTS.items()}
+        self._owned = set()  # creators whose lease this process took: `retire` gives them up
+
+    def _run(self, script, *args):
+        return self._scripts[script](args=[*self._header, *args])
+
+    def _key(self, *parts):
+        return ":".join((self._prefix, *parts))
+
+    # -- this process -----------------------------------------------------------------------------
+
+    def ping(self):
+        self._redis.ping()
+
+    def heartbeat(self, runners):
+        self._run("heartbeat", runners)
+
+    def process_loads(self):
+        loads = _pairs(self._run("process_loads"))
+        loads[self.instance] = len(self._owned)  # this one included, heartbeat or not
+        return loads
+
+    def reap_dead_processes(self, cleanup_due):
+        return self._run("reap_dead_processes", cleanup_due)
+
+    def retire(self, cleanup_due):
+        self._run("retire", cleanup_due, *self._owned)
+        self._owned.clear()
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    def create_session(self, ip, kind, max_sessions, max_per_ip):
+        record = new_session(ip, kind, time.time())
+        digest = token_digest(record.token)
+        fields = {"token": record.token, "digest": digest, "ip": ip, "kind": kind,
+                  "created_at": repr(record.created_at), "last_activity": repr(record.last_activity)}
+        outcome = self._run("create_session", ip, record.id, digest, max_sessions, max_per_ip,
+                            *(item for pair in fields.items() for item in pair))
+        if outcome != "ok":
+            raise SessionLimitError(_LIMIT_MESSAGES[outcome].format(max_per_ip=max_per_ip))
+        return record
+
+    def find_session(self, token):
+        if not isinstance(token, str) or not token:
+            return None
+        session_id = self._redis.get(self._key("token", token_digest(token)))
+        return self.get_session(session_id) if session_id else None
+
+    def get_session(self, session_id):
+        return self.get_sessions([session_id]).get(session_id)
+
+    def get_sessions(self, session_ids):
+        session_ids = list(session_ids)
+        with self._redis.pipeline(transaction=False) as pipe:
+            for session_id in session_ids:
+                pipe.hgetall(self._key("session", session_id))
+                pipe.hlen(self._key("session", session_id, "clients"))
+            replies = pipe.execute()
+        return {session_id: _session(session_id, fields, clients)
+                for session_id, fields, clients in zip(session_ids, replies[::2], replies[1::2], strict=True)
+                if fields}
+
+    def all_sessions(self):
+        return list(self.get_sessions(self._redis.smembers(self._key("sessions"))).values())
+
+    def attach_client(self, session_id, sid):
+        return _lua_session(session_id, self._run("attach_client", session_id, sid, time.time()))
+
+    def detach_client(self, session_id, sid, cleanup_due):
+        return _lua_session(session_id, self._run("detach_client", session_id, sid, cleanup_due, time.time()))
+
+    def touch(self, session_id):
+        self._run("touch", session_id, time.time())
+
+    def take_due_cleanups(self, now):
+        return self._run("take_due_cleanups", now)
+
+    def remove_session(self, session_id, now):
+        return _lua_session(session_id, self._run("remove_session", session_id, now))
+
+    def totals(self):
+        sessions, clients = self._run("totals")
+        return sessions, clients
+
+    # -- who watches what -------------------------------------------------------------------------
+
+    def set_watching(self, session_id, username, max_streams, stop_due):
+        result = self._run("set_watching", session_id, username or "", max_streams, stop_due)
+        if result == "limit":
+            raise StreamLimitError(f"This server follows {max_streams} creators already")
+        return _lua_session(session_id, result)
+
+    def watcher_ids(self, username):
+        return list(self._redis.smembers(self._key("watchers", username)))
+
+    # -- streams ----------------------------------------------------------------------------------
+
+    def stream(self, username):
+        return self._states([username])[0] if username else None
+
+    def streams(self):
+        return [state for state in self._states(self._redis.smembers(self._key("streams"))) if state]
+
+    def _states(self, usernames):
+        """The StreamState (None: not followed) of each creator, in one round trip."""
+        usernames = list(usernames)
+        with self._redis.pipeline(transaction=False) as pipe:
+            for username in usernames:
+                pipe.hgetall(self._key("state", username))
+                pipe.get(self._key("lease", username))
+                pipe.scard(self._key("watchers", username))
+            replies = pipe.execute()
+        return [_state(username, *replies[3 * i:3 * i + 3]) for i, username in enumerate(usernames)]
+
+    def unowned_streams(self):
+        return self._run("unowned_streams")
+
+    def claim_stream(self, username):
+        result = self._run("claim_stream", username)
+        if not result:
+            return None
+        self._owned.add(username)
+        return _state(username, _pairs(result[0]), self.instance, result[1])
+
+    def renew_stream(self, username, fields):
+        renewed = bool(self._run("renew_stream", username, *_field_args(fields)))
+        if renewed:
+            self._owned.add(username)
+        else:
+            self._owned.discard(username)
+        return renewed
+
+    def publish(self, username, events, fields):
+        seqs = " ".join([str(event["seq"]) for event in events])
+        lines = "\n".join(map(_dumps, events))
+        return bool(self._run("publish", username, self._recent_events, seqs, lines, *_field_args(fields)))
+
+    def stop_if_idle(self, username, now):
+        stopped = bool(self._run("stop_if_idle", username, now))
+        if stopped:
+            self._owned.discard(username)
+        return stopped
+
+    def drop_lease(self, username):
+        self._run("drop_lease", username)
+        self._owned.discard(username)
+
+    def events_since(self, username, seq):
+        log = self._key("log", username)
+        with self._redis.pipeline() as pipe:  # MULTI: the state and the log at one instant
+            pipe.hget(self._key("state", username), "seq")
+            pipe.xrange(log, count=1)
+            pipe.xrange(log, min=f"{seq + 1}-0")
+            stored_seq, first, entries = pipe.execute()
+        if stored_seq is None or seq >= json.loads(stored_seq):
+            return []
+        if not first or _entry_seq(first[0][0]) > seq + 1:
+            return None
+        return _events(entries)
+
+    def snapshot(self, username):
+        with self._redis.pipeline() as pipe:  # MULTI: the state and the log at one instant
+            pipe.hmget(self._key("state", username), "seq", "metrics")
+            pipe.xrange(self._key("log", username))
+            (stored_seq, metrics), entries = pipe.execute()
+        if stored_seq is None:
+            return {"username": username, "seq": 0, "metrics": {}, "recent": []}
+        return {"username": username, "seq": json.loads(stored_seq), "metrics": json.loads(metrics or "{}"),
+                "recent": _events(entries)}
