@@ -43,7 +43,9 @@ class Config:
     TIKTOK_SIMULATOR_URL = os.environ.get("TIKTOK_SIMULATOR_URL")
     REDIS_URL = os.environ.get("REDIS_URL")
     REDIS_CHANNEL = os.environ.get("REDIS_CHANNEL") or "live-assistant"  # the queue's channel, every key's prefix
-    RUNNER_LEASE_SECONDS = _float("RUNNER_LEASE_SECONDS", 10)  # cluster: a dead owner's creators wait this long
+    RUNNER_LEASE_SECONDS = _float("RUNNER_LEASE_SECONDS", 10)
+    SIGN_BUDGET = None  # ((count, seconds), ...): parsed from SIGN_BUDGET (access branch brings the parser)
+    STALL_SECONDS = _float("STALL_SECONDS", 60)  # cluster: a dead owner's creators wait this long
 
     # Tuning knobs below are not part of the documented contract but can be set the same way.
     RECENT_EVENTS = _int("RECENT_EVENTS", 500)

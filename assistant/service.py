@@ -84,6 +84,8 @@ class LiveService:
             emit=self._emit,
             on_status=self._stream_status_changed,
             streak_timeout=self._config["GIFT_STREAK_TIMEOUT_SECONDS"],
+            sign_budget=self._config["SIGN_BUDGET"],
+            stall_seconds=self._config["STALL_SECONDS"],
         )
 
     def _emit(self, event, payload, to):
@@ -269,6 +271,8 @@ class LiveService:
         }
         if state is not None and state.error is not None:
             payload["error"] = state.error
+        if payload["status"] == "queued" and state.queue:
+            payload.update(retryAfter=state.queue["retryAfter"], ahead=state.queue["ahead"])
         return payload
 
     def _send_session(self, record, resumed=False):
@@ -381,9 +385,25 @@ class LiveService:
                     "garbled": state.garbled,
                     "connectedAt": iso_utc(state.connected_at) if state.connected_at else None,
                     "owner": state.owner,
+                    **({"retryAfter": state.queue["retryAfter"], "ahead": state.queue["ahead"]}
+                       if state.status == "queued" and state.queue else {}),
                 }
                 for state in states.values()
             ],
+            "signBudget": self._sign_budget_report(),
+        }
+
+    def _sign_budget_report(self):
+        """The sign budget's windows with what is used and left, and the creators queued; None: no budget."""
+        limits = self._config["SIGN_BUDGET"]
+        if limits is None:
+            return None
+        budget = self.store.sign_budget(limits, time.time())
+        return {
+            "windows": [{"limit": count, "seconds": seconds, "used": used, "left": max(0, count - used)}
+                        for (count, seconds), used in zip(limits, budget["used"], strict=True)],
+            "queued": budget["queued"],
+            "blockedUntil": iso_utc(budget["blockedUntil"]) if budget["blockedUntil"] else None,
         }
 
     @staticmethod

@@ -15,6 +15,7 @@ from a process that died, it resumes `seq`, the totals and the connection time f
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections import OrderedDict
@@ -25,7 +26,7 @@ from eventlet.queue import Empty, LightQueue
 
 from .memory import release_freed_memory
 from .metrics import StreamMetrics
-from .store import StoreUnavailable
+from .store import StoreUnavailable, signbudget
 from .tiktok import TikTokStream, UpstreamError
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,9 @@ SHEDDABLE = frozenset(("join", "like"))
 OFFLINE_POLL_SECONDS = 30  # how often to look again whether an offline creator went live
 MAX_BACKOFF_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 5
+SIGN_POLL_SECONDS = 1.0  # a queued runner asks for its start this often (its retryAfter counts down)
+STALL_CHECK_MAX_SECONDS = 5.0  # the stall watchdog looks at least this often
+ROOM_CHECK_TIMEOUT_SECONDS = 10
 # Chat ids remembered to drop what TikTok replays on a reconnect (it replays its last few lines).
 _MESSAGE_IDS_KEPT = 256
 
@@ -65,16 +69,20 @@ def backoff_delay(failures):
 class StreamRunner:
     """`state`: the creator's StreamState in the store (fresh for a new creator), to continue from."""
 
-    def __init__(self, username, state, store, room, emit, on_status, streak_timeout=10.0):
+    def __init__(self, username, state, store, room, emit, on_status, streak_timeout=10.0, sign_budget=None,
+                 stall_seconds=60.0):
         self.username = username
         self.room = room
         self.status = "reconnecting" if state.connected_at else "connecting"
         self.error = None  # {code, message, retryAfter?} of the last failure, while it holds
+        self.queue = None  # {retryAfter, ahead} while `queued` for the sign budget
         self.seq = state.seq
         self.connected_at = state.connected_at  # epoch seconds of the first connection, by any owner
         self.metrics = StreamMetrics(streak_timeout=streak_timeout)
         self.metrics.restore(state.metrics)
         self._store = store
+        self._sign_budget = sign_budget  # ((count, seconds), ...) or None: no budget kept
+        self._stall_seconds = stall_seconds
         self._emit = emit
         self._on_status = on_status
         self._queue = LightQueue()
@@ -120,6 +128,11 @@ class StreamRunner:
             self._supervisor.kill()
         if self._drainer is not None:
             self._drainer.kill()
+        if self._sign_budget is not None:
+            try:
+                self._store.leave_sign_queue(self.username)
+            except StoreUnavailable:
+                pass  # the queue forgets a creator that stopped asking
         log.info("Runner for @%s stopped", self.username)
 
     def _close_stream(self):
@@ -162,18 +175,19 @@ class StreamRunner:
         return {"seq": self.seq, "metrics": self.metrics.to_dict(), "shed": self.shed, "garbled": self.garbled}
 
     def _status_fields(self):
-        return {"status": self.status, "error": self.error, "connected_at": self.connected_at}
+        return {"status": self.status, "error": self.error, "connected_at": self.connected_at, "queue": self.queue}
 
     # -- the supervisor: one connection attempt after another ----------------------------------
 
     def _supervise(self):
         failures = 0
         while not self._stopped:
+            self._wait_for_sign_budget()
             self._stream = TikTokStream(self.username, self._put_event, self._put_connected, self._wait_for_room)
             self._queue.put(("status", "reconnecting" if self.connected_at else "connecting", None))
             self._attempt = spawn_for_awaitable(_settled(self._stream.run()))
             try:
-                outcome, error = self._attempt.wait()
+                outcome, error = self._watch_attempt()
             finally:
                 self._close_stream()
             if self._stopped:
@@ -193,6 +207,60 @@ class StreamRunner:
                 return
             eventlet.sleep(delay)
 
+    def _wait_for_sign_budget(self):
+        """Wait until the sign budget allows this start (it is counted then), `queued` meanwhile.
+        Reconnects go before new creators (signbudget.py); the queue is the store's, so cluster-wide."""
+        if self._sign_budget is None:
+            return
+        priority = signbudget.RECONNECT if self.connected_at else signbudget.NEW_CREATOR
+        said = False
+        while True:
+            try:
+                granted, wait, ahead = self._store.take_sign_start(self.username, priority, self._sign_budget,
+                                                                   time.time())
+            except StoreUnavailable:
+                eventlet.sleep(SIGN_POLL_SECONDS)
+                continue
+            if granted:
+                return
+            if not said:
+                said = True
+                log.info("Runner for @%s waits for the sign budget: about %.0f s, %d ahead", self.username, wait,
+                         ahead)
+            self._queue.put(("queued", {"retryAfter": max(1, math.ceil(wait)), "ahead": ahead}, None))
+            eventlet.sleep(SIGN_POLL_SECONDS)
+
+    def _watch_attempt(self):
+        """Wait for the connection attempt to finish: (outcome, error).
+
+        A socket that closed without TikTok's end message, and (the stall watchdog) a connected stream that
+        received nothing at all for STALL_SECONDS, TikTok's keep-alive frames included, are checked with
+        TikTok's room-alive check: "ended" when the LIVE is over (no reconnect, no start spent), else
+        "dropped" (reconnect)."""
+        interval = min(STALL_CHECK_MAX_SECONDS, self._stall_seconds / 4)
+        while True:
+            result = None
+            with eventlet.Timeout(interval, False):
+                result = self._attempt.wait()
+            if result is not None:
+                outcome, error = result
+                return (self._room_outcome(), None) if outcome == "dropped" else result
+            silent = self._stream.silent_for()
+            if silent is not None and silent >= self._stall_seconds:
+                log.warning("Upstream connection to @%s stalled: nothing received for %.0f s; checking the room",
+                            self.username, silent)
+                return self._room_outcome(), None
+
+    def _room_outcome(self):
+        """"ended" when TikTok says the room is no longer live, else "dropped"."""
+        alive = None
+        with eventlet.Timeout(ROOM_CHECK_TIMEOUT_SECONDS, False):
+            alive, _ = spawn_for_awaitable(_settled(self._stream.room_alive())).wait()
+        if alive is False:
+            log.info("@%s's room is no longer live: the stream ended", self.username)
+            return "ended"
+        return "dropped"
+
     def _after_failure(self, err, failures):
         """Report a failed attempt; return the seconds to wait before the next, or None to give up."""
         if not isinstance(err, UpstreamError):
@@ -208,6 +276,12 @@ class StreamRunner:
         if err.code == "rate_limited":
             error["retryAfter"] = err.retry_after
             self._queue.put(("status", "error", error))
+            if self._sign_budget is not None:  # the sign server's word corrects the budget: every start waits
+                try:
+                    self._store.block_sign_starts(time.time() + err.retry_after)
+                    return 0
+                except StoreUnavailable:
+                    pass
             return err.retry_after + random.uniform(0, 1)
         log.warning("Upstream connection to @%s failed: %s", self.username, err.message)
         self._queue.put(("status", "error", error))
@@ -273,10 +347,13 @@ class StreamRunner:
                     break
         batch = []
         for item in items:
-            if item[0] == "status":
+            if item[0] in ("status", "queued"):
                 self._publish(batch)
                 batch = []
-                self._set_status(item[1], item[2])
+                if item[0] == "status":
+                    self._set_status(item[1], item[2])
+                else:
+                    self._set_queued(item[1])
             else:
                 self._ingest(item[1], item[2], batch)
         self._finalise_streaks(batch)
@@ -343,10 +420,17 @@ class StreamRunner:
             self._metrics_sent_at = now
             self._emit("metrics", {"username": self.username, "metrics": self.metrics.to_dict()}, self.room)
 
+    def _set_queued(self, queue):
+        if self.status == "queued" and queue == self.queue:
+            return
+        self.status, self.error, self.queue = "queued", None, queue
+        self._store_status()
+        self._on_status(self)
+
     def _set_status(self, status, error):
         if status == self.status and error == self.error:
             return
-        self.status, self.error = status, error
+        self.status, self.error, self.queue = status, error, None
         if status == "connected":
             self.connected_at = self.connected_at or time.time()
             log.info("Runner for @%s connected", self.username)

@@ -58,6 +58,7 @@ class StreamState:
     garbled: int = 0
     owner: str | None = None  # `<host>:<pid>` of the process running its runner; None: nobody yet
     watchers: int = 0
+    queue: dict | None = None  # while `queued` for the sign budget: {retryAfter, ahead}
 
 
 class Store:
@@ -195,4 +196,25 @@ class Store:
 
     def snapshot(self, username):
         """{username, seq, metrics, recent} read at one instant (metrics {} when nothing is stored)."""
+        raise NotImplementedError
+
+    # -- the sign-server budget (signbudget.py), shared by the cluster ----------------------------
+
+    def take_sign_start(self, username, priority, limits, now):
+        """Ask to start a connection to `username` within the budget `limits` ((count, seconds) pairs).
+        Granted only to the head of the queue (priority, then arrival; a creator keeps its place while
+        its runner keeps asking), when every window allows it: the start is counted then.
+        Returns (granted, seconds to wait, creators queued before it)."""
+        raise NotImplementedError
+
+    def leave_sign_queue(self, username):
+        """The creator no longer waits (its runner stopped)."""
+        raise NotImplementedError
+
+    def block_sign_starts(self, until):
+        """The sign server refused a start and said when to come back: no start before `until`."""
+        raise NotImplementedError
+
+    def sign_budget(self, limits, now):
+        """{used: [starts within each window], queued: [creators, in order], blockedUntil} for /debug."""
         raise NotImplementedError

@@ -145,3 +145,8 @@ async def start(client, username):
         raise UpstreamError("rate_limited", message, retry_after) from ex
     except Exception as ex:
         raise UpstreamError("upstream_error", f"Could not connect to @{username}: {_reason(ex)}") from ex
+
+
+async def room_alive(client):
+    """Whether the room `client` joined is still live (TikTok's room check_alive)."""
+    return await client.web.fetch_is_live(room_id=client.room_id)

@@ -56,12 +56,14 @@ class Decoder:
     def __init__(self, username):
         self.username = username
         self.garbled = 0
+        self.last_frame_at = None  # monotonic time of the last frame received
         self._logged_at = None  # monotonic time of the last warning
         self._unlogged = 0  # skips since then that were not logged
 
     def frame(self, data):
         """A push socket's frame -> (frame, fetch result) for TikTokLive's ack, or None when it carries
         no messages (heartbeat, ack, room-switch answer) or cannot be read."""
+        self.last_frame_at = time.monotonic()  # any frame at all: the stall watchdog reads it
         try:
             frame = schema.PushFrame.FromString(data)
             if frame.payload_type != "msg":

@@ -5,6 +5,7 @@ it only hands normalised events to the callbacks it was given, which put them on
 """
 
 import logging
+import time
 
 from . import connection
 from .decode import Decoder
@@ -29,6 +30,7 @@ class TikTokStream:
         self._between_frames = between_frames
         self._decoder = Decoder(username)
         self._client = None
+        self._connected_at = None
         self.ended = False
 
     @property
@@ -39,12 +41,28 @@ class TikTokStream:
         """Connect and relay events until the socket closes: "ended" if the stream ended, else "dropped"."""
         self._client = client = connection.make_client(self.username, self._decoder, self._relay, self._between_frames)
         task = await connection.start(client, self.username)
+        self._connected_at = time.monotonic()
         self._on_connected()
         try:
             await task
         except Exception:
             log.warning("Upstream connection to @%s failed", self.username, exc_info=True)
         return "ended" if self.ended else "dropped"
+
+    def silent_for(self):
+        """Seconds since anything (a frame of any kind) arrived on the push socket; None until connected."""
+        if self._connected_at is None:
+            return None
+        return time.monotonic() - max(self._connected_at, self._decoder.last_frame_at or 0)
+
+    async def room_alive(self):
+        """TikTok's room-alive check for the room this connection joined: True, False, or None when it
+        could not tell (the check failed: logged)."""
+        try:
+            return await connection.room_alive(self._client)
+        except Exception as ex:
+            log.info("Room check of @%s failed: %s", self.username, connection._reason(ex))
+            return None
 
     async def close(self):
         """Close the push socket and the HTTP client; safe to call more than once."""

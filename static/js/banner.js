@@ -1,10 +1,17 @@
 // The banner above the cards: what the stream is doing when it is not simply live
 // (no creator yet, connecting, offline, ended, error, server connection lost).
 
-import { errorMessage } from './messages.js';
+import { describeWait, errorMessage } from './messages.js';
 import { requestFlush } from './frame.js';
 
-function describe({ socket, status, username, error }) {
+/** "about 40 s, 2 ahead of you" for a stream waiting for TikTok's sign-server budget. */
+function describeQueue({ retryAfter, ahead }) {
+  const wait = Number(retryAfter) > 0 ? `about ${describeWait(Number(retryAfter))}` : 'a moment';
+  const n = Number(ahead) || 0;
+  return n > 0 ? `${wait}, ${n} ahead of you` : wait;
+}
+
+function describe({ socket, status, username, error, queue }) {
   const at = username ? `@${username}` : 'the creator';
   if (socket === 'reconnecting') {
     return ['disconnected', 'Connection to the server lost', 'Reconnecting… Live data picks up where it left off.'];
@@ -21,6 +28,8 @@ function describe({ socket, status, username, error }) {
   switch (status) {
     case 'connected':
       return ['live', '', ''];
+    case 'queued':
+      return ['connecting', `Waiting for TikTok: ${describeQueue(queue || {})}`, `TikTok allows only a few new connections a minute; ${at} is next in line once one is free. Nothing to do on your side.`];
     case 'connecting':
       return ['connecting', `Connecting to ${at}'s LIVE…`, 'The first events usually arrive within a few seconds.'];
     case 'reconnecting':
@@ -40,7 +49,7 @@ export function createBanner(root = document) {
   const banner = root.getElementById('stream-banner');
   const title = root.getElementById('stream-banner-title');
   const detail = root.getElementById('stream-banner-detail');
-  const view = { socket: 'connecting', status: 'idle', username: null, error: null };
+  const view = { socket: 'connecting', status: 'idle', username: null, error: null, queue: null };
 
   function render() {
     const [state, heading, text] = describe(view);

@@ -5,10 +5,11 @@ import { setText } from './dom.js';
 import { formatCount, toCount } from './format.js';
 import { requestFlush } from './frame.js';
 
-export const STATUSES = ['idle', 'connecting', 'connected', 'reconnecting', 'offline', 'ended', 'error'];
+export const STATUSES = ['idle', 'queued', 'connecting', 'connected', 'reconnecting', 'offline', 'ended', 'error'];
 
 const LABELS = {
   idle: 'idle',
+  queued: 'waiting',
   connecting: 'connecting',
   connected: 'connected',
   reconnecting: 'reconnecting',

@@ -100,6 +100,7 @@ const connection = createConnection({
     banner.update({
       status: sessionStatus,
       username: session.username || null,
+      queue: sessionStatus === 'queued' ? { retryAfter: session.retryAfter, ahead: session.ahead } : null,
       // the stream's last failure while it holds; cleared once the stream is fine again
       error: session.error || (sessionStatus === 'error' || sessionStatus === 'offline' ? undefined : null),
     });

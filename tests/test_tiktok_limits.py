@@ -1,0 +1,185 @@
+"""TikTok's real limits (DESIGN.md, "TikTok's limits"): the sign budget with its queue, and the stall watchdog.
+
+These tests run on a simulator of their own: its sign limits and keep-alive (a frame every second, so
+that a short STALL_SECONDS sees a quiet creator as alive) must not touch other tests' servers.
+"""
+
+import time
+import uuid
+
+import pytest
+from appserver import RunningServer
+from dashboardclient import DashboardClient, wait_until
+from simclient import SimulatorControl, chat, unique_name
+
+from assistant.simulator import start_simulator
+
+STALL_SECONDS = 3
+
+
+@pytest.fixture(scope="module")
+def limited_simulator():
+    with start_simulator(rate=0, keepalive_seconds=1) as running:
+        control = SimulatorControl(running.url)
+        yield control
+        control.close()
+
+
+@pytest.fixture
+def start_server(limited_simulator):
+    started = []
+
+    def start(**overrides):
+        env = {"TIKTOK_SIMULATOR_URL": limited_simulator.url, "CLEANUP_GRACE_SECONDS": 2, **overrides}
+        server = RunningServer(env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def tabs():
+    opened = []
+
+    def open_tab(url):
+        tab = DashboardClient(url)
+        opened.append(tab)
+        return tab
+
+    yield open_tab
+    for tab in opened:
+        tab.disconnect()
+
+
+def _creator(simulator, prefix):
+    name = unique_name(prefix)
+    simulator.configure(name, rate=0, viewers=10)
+    return name
+
+
+def _connected_at(tab):
+    """When the tab's session first said `connected` after having been `queued` (epoch seconds)."""
+    with tab._lock:
+        received = list(zip(tab.arrived, tab.received, strict=True))
+    queued = False
+    for at, (event, payload) in received:
+        if event != "session":
+            continue
+        if payload["status"] == "queued":
+            queued = True
+        elif payload["status"] == "connected" and queued:
+            return at
+    return None
+
+
+def test_the_sign_budget_queues_what_it_cannot_start_and_reconnects_first(limited_simulator, start_server, tabs):
+    simulator = limited_simulator
+    simulator.reset()
+    simulator.sign_limits(perMinute=3)
+    try:
+        server = start_server(SIGN_BUDGET="3/minute")
+        first = [_creator(simulator, "budget") for _ in range(3)]
+        later = [_creator(simulator, "waiting") for _ in range(3)]
+        first_tabs = [tabs(server.url) for _ in first]
+        for tab, name in zip(first_tabs, first, strict=True):
+            tab.watch_until_connected(name)
+        later_tabs = [tabs(server.url) for _ in later]
+        for tab, name in zip(later_tabs, later, strict=True):
+            assert tab.watch(name)["ok"], "a watch that must wait is acknowledged"
+            tab.wait_for_status("queued")
+            time.sleep(0.2)  # arrival order
+        for tab in later_tabs:
+            session = tab.session
+            assert session["status"] == "queued" and session["retryAfter"] > 30, session
+        assert [t.session["ahead"] for t in later_tabs] == [0, 1, 2]
+        countdown = [p["retryAfter"] for p in later_tabs[0].payloads("session") if p["status"] == "queued"]
+        wait_until(lambda: len([p for p in later_tabs[0].payloads("session") if p["status"] == "queued"]) >= 3,
+                   message="later session events")
+        countdown = [p["retryAfter"] for p in later_tabs[0].payloads("session") if p["status"] == "queued"]
+        assert countdown == sorted(countdown, reverse=True) and countdown[-1] < countdown[0], countdown
+
+        # A drop while the budget is spent: the reconnect waits too, ahead of the new creators.
+        simulator.drop(first[0])
+        first_tabs[0].wait_for_status("queued", timeout=10)
+        assert first_tabs[0].session["ahead"] == 0
+        wait_until(lambda: later_tabs[0].session["ahead"] == 1, message="the new creators one place back")
+        report = server.debug()
+        assert report["signBudget"]["queued"] == [first[0], *later]
+        assert report["signBudget"]["windows"] == [{"limit": 3, "seconds": 60, "used": 3, "left": 0}]
+
+        first_tabs[0].wait_for_status("connected", timeout=75)
+        later_tabs[0].wait_for_status("connected", timeout=10)
+        later_tabs[1].wait_for_status("connected", timeout=10)
+        assert _connected_at(first_tabs[0]) < _connected_at(later_tabs[0]) < _connected_at(later_tabs[1])
+        assert later_tabs[2].session["status"] == "queued", "the budget's fourth start waits for the next minute"
+        stats = simulator.stats()
+        assert stats["signRefused"] == 0, "the server never went past the sign server's limit"
+        assert stats["signRequests"] == 6
+    finally:
+        simulator.sign_limits(perMinute=None)
+
+
+def test_a_stalled_connection_is_checked_and_reconnected(limited_simulator, start_server, tabs):
+    simulator = limited_simulator
+    server = start_server(STALL_SECONDS=STALL_SECONDS)
+    name = _creator(simulator, "stall")
+    tab = tabs(server.url)
+    tab.watch_until_connected(name)
+    simulator.inject(name, [chat(f"before {i}", user_id=str(i + 1)) for i in range(5)])
+    tab.wait_for_event(lambda e: e.get("comment") == "before 4")
+    opened = simulator.stats()["pushConnectionsOpened"][name]
+
+    simulator.stall(name, 30)
+    stalled_at = time.monotonic()
+    wait_until(lambda: simulator.stats()["pushConnectionsOpened"][name] == opened + 1,
+               timeout=STALL_SECONDS + 5, message="a new push connection after the stall")
+    assert time.monotonic() - stalled_at < STALL_SECONDS + 5
+    tab.wait_for_status("connected")
+    simulator.inject(name, [chat("after", user_id="9")])
+    tab.wait_for_event(lambda e: e.get("comment") == "after")
+    wait_until(lambda: tab.latest_metrics()["totalComments"] == 6, message="six comments counted")
+    time.sleep(1)
+    assert tab.latest_metrics()["totalComments"] == 6, "the chat TikTok replays on the reconnect is not counted again"
+    assert simulator.connections().get(name) == 1
+    assert "stalled: nothing received" in server.log_text()
+
+
+def test_a_stall_that_ends_the_stream_is_not_reconnected(limited_simulator, start_server, tabs):
+    simulator = limited_simulator
+    server = start_server(STALL_SECONDS=STALL_SECONDS)
+    name = _creator(simulator, "stallend")
+    tab = tabs(server.url)
+    tab.watch_until_connected(name)
+    opened = simulator.stats()["pushConnectionsOpened"][name]
+    simulator.stall(name, 60)
+    simulator.configure(name, live=False)  # the room ends while its socket is silent
+    tab.wait_for_status("ended", timeout=STALL_SECONDS + 10)
+    time.sleep(2)
+    assert simulator.stats()["pushConnectionsOpened"][name] == opened, "no reconnect after the end"
+    assert tab.session["status"] == "ended"
+
+
+def test_two_processes_share_one_budget(limited_simulator, start_server, tabs, redis_server):
+    simulator = limited_simulator
+    channel = f"la-budget-{uuid.uuid4().hex[:8]}"
+    env = {"SIGN_BUDGET": "2/minute", "REDIS_URL": redis_server.url, "REDIS_CHANNEL": channel}
+    servers = [start_server(**env), start_server(**env)]
+    names = [_creator(simulator, "shared") for _ in range(3)]
+    before = simulator.stats()["signRequests"]
+    one = tabs(servers[0].url)
+    one.watch_until_connected(names[0])
+    two = tabs(servers[1].url)
+    two.watch_until_connected(names[1])
+    three = tabs(servers[1].url)
+    assert three.watch(names[2])["ok"]
+    three.wait_for_status("queued")
+    assert three.session["retryAfter"] > 30
+    time.sleep(2)
+    assert three.session["status"] == "queued"
+    assert simulator.stats()["signRequests"] - before == 2, "two starts in the cluster's minute, not two each"
+    for server in servers:
+        budget = server.debug()["signBudget"]
+        assert budget["windows"][0]["used"] == 2 and budget["queued"] == [names[2]]
