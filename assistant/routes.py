@@ -6,6 +6,8 @@ import hmac
 import greenlet
 from flask import Blueprint, current_app, jsonify, render_template, request
 
+from .store import StoreUnavailable
+
 bp = Blueprint("main", __name__)
 
 
@@ -56,3 +58,9 @@ def healthz():
     if ok:
         return jsonify(status="ok", process=service.store.name)
     return jsonify(status="unavailable", reason=reason, process=service.store.name), 503
+
+
+@bp.app_errorhandler(StoreUnavailable)
+def store_unavailable(error):
+    """A page that needs the shared store while Redis is unreachable: 503 with the reason, not a 500."""
+    return jsonify(error="unavailable", message=f"The shared store is unreachable: {error}"), 503, {"Retry-After": "3"}

@@ -29,6 +29,7 @@ TICK_SECONDS = 0.5
 STATS_INTERVAL_SECONDS = 1.0
 SHUTDOWN_WAIT_SECONDS = 5
 NAMESPACE = "/"
+UNAVAILABLE_RETRY_SECONDS = 3
 UNAVAILABLE_MESSAGE = "The server cannot reach its shared store right now; try again in a few seconds"
 
 
@@ -46,7 +47,7 @@ def _answering_outages():
     try:
         yield
     except StoreUnavailable as ex:
-        raise ServiceError("unavailable", UNAVAILABLE_MESSAGE) from ex
+        raise ServiceError("unavailable", UNAVAILABLE_MESSAGE, retryAfter=UNAVAILABLE_RETRY_SECONDS) from ex
 
 
 def stream_room(username):
@@ -105,13 +106,17 @@ class LiveService:
         with _answering_outages():
             record, resumed = self._attach(sid, client_ip, auth.get("resumeToken"))
             self.sockets.add(sid, record.id)
-            self._enter(sid, _session_room(record.id))
-            self._enter(sid, self._everyone)
-            self._send_session(record, resumed=resumed)
-            if record.username:
-                last_seq = auth.get("lastSeq")
-                valid_seq = isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq >= 0
-                self._catch_up(sid, record.username, last_seq if valid_seq else None)
+            try:
+                self._enter(sid, _session_room(record.id))
+                self._enter(sid, self._everyone)
+                self._send_session(record, resumed=resumed)
+                if record.username:
+                    last_seq = auth.get("lastSeq")
+                    valid_seq = isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq >= 0
+                    self._catch_up(sid, record.username, last_seq if valid_seq else None)
+            except BaseException:
+                self.disconnect(sid)  # a refused connect gets no disconnect of its own: no socket left behind
+                raise
 
     def _attach(self, sid, client_ip, token):
         """Attach the socket to the session of `token`, or to a new one: (record, resumed)."""
@@ -175,7 +180,7 @@ class LiveService:
                 self.streams.claim(time.time())  # here at once, if this process is the one to run it
             else:
                 self.store.touch(session_id)
-                self.streams.restart_if_finished(username)
+            self.streams.restart_if_finished(username)  # a new viewer of an ended stream run here: try again
             payload = self._send_session(record)  # first, so that clients know whose snapshot comes
             for client in self.sockets.of_session(session_id):
                 if client == sid or self.sockets.room_of(client) != username:
@@ -321,9 +326,9 @@ class LiveService:
         for session_id in self.store.take_due_cleanups(now):
             self._remove_session(session_id, now)
         self.streams.tick(now)
-        self._reconcile_sockets()
-        if now >= self._stats_due:
+        if now >= self._stats_due:  # once a second: what reads every session of this process
             self._stats_due = now + STATS_INTERVAL_SECONDS
+            self._reconcile_sockets()
             self._send_stats()
 
     def _remove_session(self, session_id, now):

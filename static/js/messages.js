@@ -52,6 +52,10 @@ export function errorMessage(error, { username = null, secondsLeft, context = 'r
       return context === 'stream'
         ? `The connection to TikTok${username ? ` for @${username}` : ''} failed. Retrying by itself.`
         : `Could not reach TikTok${username ? ` for @${username}` : ''}.${retry || ' Try again in a moment.'}`;
+    case 'unavailable':
+      return `The server is briefly out of reach of its shared store (Redis).${retry || ' It retries by itself in a few seconds.'}`;
+    case 'session_expired':
+      return 'This dashboard\'s session was lost on the server. Reconnecting with a new one…';
     case 'timeout':
       return 'The server did not answer in time. Check your connection and try again.';
     case 'empty':
