@@ -20,12 +20,16 @@ TRANSPORT_MESSAGE_LIMIT = 1_000_000
 
 
 def create_app(config=None):
-    """Build the app; `config` is a mapping that overrides `Config` (tests use it)."""
+    """Build the app; `config` is a mapping that overrides `Config` (tests use it).
+
+    Raises SettingsError for a setting that does not parse, before anything is loaded or started.
+    """
+    settings = Config()
     from . import routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
     from .service import LiveService
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
-    app.config.from_object(Config)
+    app.config.from_object(settings)
     if config:
         app.config.update(config)
 
