@@ -25,7 +25,7 @@ def create_app(config=None):
     Raises SettingsError for a setting that does not parse, before anything is loaded or started.
     """
     settings = Config()
-    from . import routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
+    from . import access, routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
     from .service import LiveService
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
@@ -55,5 +55,7 @@ def create_app(config=None):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.extensions["live_service"] = LiveService(socketio, app.config)
+    if app.config["ACCESS_PASSWORD"]:
+        access.init_app(app)
     app.register_blueprint(routes.bp)
     return app
