@@ -1,6 +1,7 @@
 """Entry point (Procfile: `web: python wsgi.py`): eventlet on its asyncio hub, then the app."""
 
 import os
+import sys
 import warnings
 
 os.environ.setdefault("EVENTLET_HUB", "asyncio")  # TikTokLive is asyncio: run it on eventlet's asyncio hub
@@ -14,9 +15,14 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch(select=False)
 
 from assistant import create_app  # noqa: E402
+from assistant.config import SettingsError  # noqa: E402
 from assistant.server import serve  # noqa: E402
 
-app = create_app()
+try:
+    app = create_app()
+except SettingsError as ex:  # one line that names the setting, not a traceback; 2: a usage error
+    sys.stderr.write(f"Live Assistant: bad setting: {ex}\n")
+    sys.exit(2)
 
 if __name__ == "__main__":
     serve(app)

@@ -20,13 +20,17 @@ TRANSPORT_MESSAGE_LIMIT = 1_000_000
 
 
 def create_app(config=None):
-    """Build the app; `config` is a mapping that overrides `Config` (tests use it)."""
-    from . import routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
+    """Build the app; `config` is a mapping that overrides `Config` (tests use it).
+
+    Raises SettingsError for a setting that does not parse, before anything is loaded or started.
+    """
+    settings = Config()
+    from . import access, routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
     from .service import LiveService
     from .store import make_store
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
-    app.config.from_object(Config)
+    app.config.from_object(settings)
     if config:
         app.config.update(config)
 
@@ -52,5 +56,7 @@ def create_app(config=None):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.extensions["live_service"] = LiveService(socketio, app.config, make_store(app.config))
+    if app.config["ACCESS_PASSWORD"]:
+        access.init_app(app)
     app.register_blueprint(routes.bp)
     return app

@@ -1,56 +1,153 @@
-"""Configuration: the environment (and a `.env` file) with defaults.
+"""Configuration: the environment (and a `.env` file) with defaults, parsed and checked at start.
 
+`Config()` reads every setting once. A value that does not parse, is out of range, or a required one
+that is missing raises `SettingsError` with one line naming the variable and the form it takes:
+`wsgi.py` prints that line and exits, so an operator never reads a traceback to find a typo.
 Every setting can be overridden in tests by passing a mapping to `create_app`.
 """
 
+import math
 import os
+import re
 import secrets
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
 load_dotenv()
 
-
-def _int(name, default):
-    return int(os.environ.get(name) or default)
-
-
-def _float(name, default):
-    return float(os.environ.get(name) or default)
-
-
-def _flag(name):
-    return (os.environ.get(name) or "0").strip().lower() in ("1", "true", "yes", "on")
+DEFAULT_SIGN_BUDGET = "5/minute,30/hour,100/day"
+_WINDOW_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_WINDOW_ABBREVIATIONS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+_BUDGET_ITEM = re.compile(r"([0-9]{1,9})\s*/\s*([a-z]+)")
+_FLAG_ON = ("1", "true", "yes", "on")
+MAX_ACCESS_SESSION_HOURS = 24 * 366  # a login lasts a year at most
 
 
-def _list(name):
-    raw = os.environ.get(name) or ""
-    return [item.strip() for item in raw.split(",") if item.strip()]
+class SettingsError(ValueError):
+    """A setting that does not parse, or a required one missing; the message is one line for the operator."""
+
+
+def _shown(raw):
+    """The offending value as the error line quotes it: on one line (repr escapes newlines), and short."""
+    return repr(raw if len(raw) <= 40 else raw[:40] + "…")
+
+
+def _parsed(kind, raw):
+    """`kind(raw)` (int or float), or None when it does not parse."""
+    try:
+        return kind(raw.strip())
+    except ValueError:
+        return None
+
+
+def parse_sign_budget(raw):
+    """`5/minute,30/hour,100/day` -> ((5, 60), (30, 3600), (100, 86400)); `none` -> None.
+
+    Windows: second, minute, hour, day, their plurals, or s, m, h, d.
+    """
+    text = raw.strip().lower()
+    if text == "none":
+        return None
+    budget = []
+    for item in text.split(","):
+        match = _BUDGET_ITEM.fullmatch(item.strip())
+        window = match and _WINDOW_ABBREVIATIONS.get(match[2], match[2].removesuffix("s"))
+        if not match or window not in _WINDOW_SECONDS or int(match[1]) < 1:
+            raise SettingsError(f"SIGN_BUDGET must look like {DEFAULT_SIGN_BUDGET} or none, got {_shown(raw)}")
+        budget.append((int(match[1]), _WINDOW_SECONDS[window]))
+    return tuple(budget)
+
+
+class _Environment:
+    """Reads variables from a mapping; an empty value counts as unset (the default applies)."""
+
+    def __init__(self, environ):
+        self._environ = environ
+
+    def text(self, name, default=None):
+        return self._environ.get(name) or default
+
+    def flag(self, name):
+        return (self.text(name) or "").strip().lower() in _FLAG_ON
+
+    def list(self, name):
+        return [item.strip() for item in (self.text(name) or "").split(",") if item.strip()]
+
+    def url(self, name, schemes, example):
+        """A URL with one of these schemes. Not quoted back in the error: it may hold a password."""
+        raw = self.text(name)
+        if raw is not None and (urlsplit(raw.strip()).scheme not in schemes or "://" not in raw):
+            raise SettingsError(f"{name} must be a URL like {example} (schemes: {', '.join(schemes)})")
+        return raw
+
+    def whole(self, name, default, low=0, high=None):
+        """An integer from `low` (to `high`, when given)."""
+        raw = self.text(name)
+        if raw is None:
+            return default
+        value = _parsed(int, raw)
+        if value is None or value < low or (high is not None and value > high):
+            form = f"from {low} to {high}" if high is not None else f"of {low} or more"
+            raise SettingsError(f"{name} must be a whole number {form}, got {_shown(raw)}")
+        return value
+
+    def number(self, name, default, zero_allowed=False, high=None):
+        """A finite number, decimals allowed: above 0 (or 0 and more), and up to `high` when given."""
+        raw = self.text(name)
+        if raw is None:
+            return float(default)
+        value = _parsed(float, raw)
+        too_low = value is None or value < 0 or (value == 0 and not zero_allowed)
+        if too_low or not math.isfinite(value) or (high is not None and value > high):
+            form = "of 0 or more" if zero_allowed else "above 0"
+            form += f" and at most {high}" if high is not None else ""
+            raise SettingsError(f"{name} must be a number {form}, got {_shown(raw)}")
+        return value
 
 
 class Config:
-    PORT = _int("PORT", 5000)
-    HOST = os.environ.get("HOST") or "127.0.0.1"
-    SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
-    SIGN_API_KEY = os.environ.get("SIGN_API_KEY")  # read by TikTokLive itself
-    CLEANUP_GRACE_SECONDS = _float("CLEANUP_GRACE_SECONDS", 30)
-    DEBUG_TOKEN = os.environ.get("DEBUG_TOKEN")
-    ALLOWED_ORIGINS = _list("ALLOWED_ORIGINS")  # empty: same origin only
-    MAX_SESSIONS = _int("MAX_SESSIONS", 1000)
-    MAX_SESSIONS_PER_IP = _int("MAX_SESSIONS_PER_IP", 20)
-    MAX_STREAMS = _int("MAX_STREAMS", 100)
-    DEMO = _flag("DEMO")
-    TIKTOK_SIMULATOR_URL = os.environ.get("TIKTOK_SIMULATOR_URL")
-    REDIS_URL = os.environ.get("REDIS_URL")
-    REDIS_CHANNEL = os.environ.get("REDIS_CHANNEL") or "live-assistant"  # the queue's channel, every key's prefix
-    RUNNER_LEASE_SECONDS = _float("RUNNER_LEASE_SECONDS", 10)
-    SIGN_BUDGET = None  # ((count, seconds), ...): parsed from SIGN_BUDGET (access branch brings the parser)
-    STALL_SECONDS = _float("STALL_SECONDS", 60)  # cluster: a dead owner's creators wait this long
+    """Every setting, as an upper-case attribute (what `app.config.from_object` reads).
 
-    # Tuning knobs below are not part of the documented contract but can be set the same way.
-    RECENT_EVENTS = _int("RECENT_EVENTS", 500)
-    MAX_CONNECTIONS = _int("MAX_CONNECTIONS", 1024)  # eventlet's wsgi `max_size`
-    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)  # X-Forwarded-For hops to trust (1 on Heroku)
-    WATCH_CALLS_PER_MINUTE = _int("WATCH_CALLS_PER_MINUTE", 20)
-    MAX_MESSAGE_BYTES = _int("MAX_MESSAGE_BYTES", 16_384)
-    GIFT_STREAK_TIMEOUT_SECONDS = _float("GIFT_STREAK_TIMEOUT_SECONDS", 10)
+    Parsed when built, not when imported: `create_app` builds it first, before anything is started.
+    """
+
+    def __init__(self, environ=os.environ):
+        env = _Environment(environ)
+        self.PORT = env.whole("PORT", 5000, low=1, high=65535)
+        self.HOST = env.text("HOST", "127.0.0.1")
+        self.SIGN_API_KEY = env.text("SIGN_API_KEY")  # read by TikTokLive itself
+        self.CLEANUP_GRACE_SECONDS = env.number("CLEANUP_GRACE_SECONDS", 30, zero_allowed=True)
+        self.DEBUG_TOKEN = env.text("DEBUG_TOKEN")
+        self.ALLOWED_ORIGINS = env.list("ALLOWED_ORIGINS")  # empty: same origin only
+        self.MAX_SESSIONS = env.whole("MAX_SESSIONS", 1000, low=1)
+        self.MAX_SESSIONS_PER_IP = env.whole("MAX_SESSIONS_PER_IP", 20, low=1)
+        self.MAX_STREAMS = env.whole("MAX_STREAMS", 100, low=1)
+        self.DEMO = env.flag("DEMO")
+        self.TIKTOK_SIMULATOR_URL = env.url("TIKTOK_SIMULATOR_URL", ("http", "https"), "http://127.0.0.1:8100")
+        self.REDIS_URL = env.url("REDIS_URL", ("redis", "rediss", "unix"), "redis://localhost:6379/0")
+        self.REDIS_CHANNEL = env.text("REDIS_CHANNEL", "live-assistant")  # the Socket.IO queue's pub/sub channel
+        self.RUNNER_LEASE_SECONDS = env.number("RUNNER_LEASE_SECONDS", 10)
+
+        # TikTok's sign server: a simulator has no budget to protect.
+        simulated = self.DEMO or self.TIKTOK_SIMULATOR_URL
+        self.SIGN_BUDGET = parse_sign_budget(env.text("SIGN_BUDGET", "none" if simulated else DEFAULT_SIGN_BUDGET))
+        self.STALL_SECONDS = env.number("STALL_SECONDS", 60)
+
+        # Access: with a password, a login (a cookie signed with SECRET_KEY) is needed; the key must then be
+        # fixed, or every restart (and every other process) would turn away the cookies already given out.
+        self.ACCESS_PASSWORD = env.text("ACCESS_PASSWORD")
+        if self.ACCESS_PASSWORD is not None and not self.ACCESS_PASSWORD.strip():
+            raise SettingsError("ACCESS_PASSWORD must be a password (not only spaces), or unset for open access")
+        if self.ACCESS_PASSWORD and not env.text("SECRET_KEY"):
+            raise SettingsError("SECRET_KEY is required when ACCESS_PASSWORD is set (a long random string)")
+        self.SECRET_KEY = env.text("SECRET_KEY") or secrets.token_hex(32)
+        self.ACCESS_SESSION_HOURS = env.number("ACCESS_SESSION_HOURS", 12, high=MAX_ACCESS_SESSION_HOURS)
+
+        # Tuning knobs below are not part of the documented contract but can be set the same way.
+        self.RECENT_EVENTS = env.whole("RECENT_EVENTS", 500)
+        self.MAX_CONNECTIONS = env.whole("MAX_CONNECTIONS", 1024, low=1)  # eventlet's wsgi `max_size`
+        self.TRUSTED_PROXIES = env.whole("TRUSTED_PROXIES", 0)  # X-Forwarded-For hops to trust (1 on Heroku)
+        self.WATCH_CALLS_PER_MINUTE = env.whole("WATCH_CALLS_PER_MINUTE", 20, low=1)
+        self.MAX_MESSAGE_BYTES = env.whole("MAX_MESSAGE_BYTES", 16_384, low=1)
+        self.GIFT_STREAK_TIMEOUT_SECONDS = env.number("GIFT_STREAK_TIMEOUT_SECONDS", 10)

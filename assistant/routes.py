@@ -1,4 +1,4 @@
-"""HTTP routes: the dashboard (at / and at /@<username>), /debug and /healthz."""
+"""HTTP routes: the dashboard (at / and at /@<username>), /debug and /healthz (/login and /logout: access.py)."""
 
 import gc
 import hmac
@@ -6,6 +6,7 @@ import hmac
 import greenlet
 from flask import Blueprint, current_app, jsonify, render_template, request
 
+from . import access
 from .store import StoreUnavailable
 
 bp = Blueprint("main", __name__)
@@ -25,12 +26,13 @@ def creator_page(handle):
 
 @bp.before_app_request
 def guard_debug():
-    """With DEBUG_TOKEN set, /debug and below answer only `Authorization: Bearer <token>`."""
+    """With DEBUG_TOKEN set, /debug and below answer only `Authorization: Bearer <token>`, or a login when
+    ACCESS_PASSWORD is set too."""
     token = current_app.config["DEBUG_TOKEN"]
     if not token or not request.path.startswith("/debug"):
         return None
     sent = request.headers.get("Authorization", "")
-    if hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+    if hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()) or access.logged_in():
         return None
     response = jsonify(error="unauthorized", message="Send Authorization: Bearer <DEBUG_TOKEN>")
     return response, 401, {"WWW-Authenticate": "Bearer"}

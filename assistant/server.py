@@ -18,7 +18,7 @@ from .logs import configure_logging
 log = logging.getLogger(__name__)
 
 # Settings whose values must never reach the log.
-SECRET_SETTINGS = ("SECRET_KEY", "SIGN_API_KEY", "DEBUG_TOKEN")
+SECRET_SETTINGS = ("SECRET_KEY", "SIGN_API_KEY", "DEBUG_TOKEN", "ACCESS_PASSWORD")
 
 
 def _stop_main_on_sigterm():

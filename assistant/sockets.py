@@ -9,7 +9,7 @@ import logging
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError
 
-from . import socketio
+from . import access, socketio
 from .service import ServiceError
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,11 @@ def _forged(sid):
 def on_connect(auth=None):
     """A dashboard tab connects, with `auth: {resumeToken?, lastSeq?}`; it gets `session`, and a catch-up.
 
-    Refused with `connect_error` data `{code: too_many_sessions, message}` past a session limit.
+    Refused with `connect_error` data `{code: unauthorized, message}` without a login (ACCESS_PASSWORD set),
+    and `{code: too_many_sessions, message}` past a session limit.
     """
+    if not access.granted():
+        raise ConnectionRefusedError(access.UNAUTHORIZED["message"], access.UNAUTHORIZED)
     if _forged(request.sid):
         return {"ok": False, "error": {"code": "bad_request", "message": "Already connected"}}
     try:

@@ -37,6 +37,7 @@ function seqOf(event) {
  *                          could not); countingRestarted: true (the stream started over on the
  *                          server, totals from zero), false (totals carried on) or null (unknown)
  *   onRequestFailed({username, error})   the `requested` creator could not be followed
+ *   onUnauthorized()       the server refused the connection for want of a login
  *
  * options: `requested`, a username to follow once the session is known (the page's address), unless
  * the session already follows it (a reload must not watch twice).
@@ -202,6 +203,11 @@ export function createConnection(handlers = {}, { requested = null } = {}) {
     // Refused by the server (e.g. too_many_sessions): show why, try again later.
     const data = (err && err.data) || {};
     const error = data.error && typeof data.error === 'object' ? data.error : data;
+    if (error.code === 'unauthorized') {
+      // No login (ACCESS_PASSWORD set), or it expired: only logging in helps, so no retry.
+      call('onUnauthorized');
+      return;
+    }
     call('onSocketState', 'refused');
     call('onError', {
       code: error.code || 'connect_refused',

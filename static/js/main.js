@@ -145,4 +145,9 @@ const connection = createConnection({
     form.showError(error, username);
     address.follow(connection.username);
   },
+  onUnauthorized() {
+    // Log in, then come back to this address.
+    const here = window.location.pathname + window.location.search;
+    window.location.assign(`/login?next=${encodeURIComponent(here)}`);
+  },
 }, { requested: openedWith.username || null });

@@ -1,0 +1,105 @@
+"""Settings: what they parse to, and a bad one stops `python wsgi.py` at once with one clear line."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from appserver import REPO, free_port
+
+from assistant.config import Config, SettingsError
+
+# (environment, the variable the error line must name)
+BAD_STARTS = [
+    ({"PORT": "abc"}, "PORT"),
+    ({"SIGN_BUDGET": "lots"}, "SIGN_BUDGET"),
+    ({"STALL_SECONDS": "-1"}, "STALL_SECONDS"),
+    ({"ACCESS_PASSWORD": "team password"}, "SECRET_KEY"),
+]  # every other rule is checked in process below: the same SettingsError, the same way out
+
+
+@pytest.fixture(scope="module")
+def bad_starts():
+    """Start `python wsgi.py` once per bad environment, all at once: {case index: (exit status, output)}."""
+    base = {**os.environ, "PORT": str(free_port()), "SECRET_KEY": "", "ACCESS_PASSWORD": "",
+            "TIKTOK_SIMULATOR_URL": "http://127.0.0.1:9", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    processes = [
+        subprocess.Popen([sys.executable, "wsgi.py"], cwd=REPO, env={**base, **env}, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for env, _ in BAD_STARTS
+    ]
+    outcomes = {}
+    for index, process in enumerate(processes):
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        outcomes[index] = (process.returncode, output)
+    return outcomes
+
+
+@pytest.mark.parametrize("index", range(len(BAD_STARTS)), ids=[variable for _, variable in BAD_STARTS])
+def test_a_bad_setting_stops_the_start_with_one_line(bad_starts, index):
+    status, output = bad_starts[index]
+    variable = BAD_STARTS[index][1]
+    assert status == 2, output
+    assert "Traceback" not in output
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, output
+    assert lines[0].startswith("Live Assistant: bad setting: ") and variable in lines[0]
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"PORT": "70000"}, "PORT must be a whole number from 1 to 65535, got '70000'"),
+    ({"MAX_SESSIONS": "-5"}, "MAX_SESSIONS must be a whole number of 1 or more, got '-5'"),
+    ({"PORT": "5000.5"}, "PORT must be a whole number"),
+    ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES must be a whole number of 0 or more, got '-1'"),
+    ({"CLEANUP_GRACE_SECONDS": "soon"}, "CLEANUP_GRACE_SECONDS must be a number of 0 or more, got 'soon'"),
+    ({"GIFT_STREAK_TIMEOUT_SECONDS": "0"}, "GIFT_STREAK_TIMEOUT_SECONDS must be a number above 0"),
+    ({"RUNNER_LEASE_SECONDS": "inf"}, "RUNNER_LEASE_SECONDS must be a number above 0"),
+    ({"STALL_SECONDS": "nan"}, "STALL_SECONDS must be a number above 0"),
+    ({"ACCESS_SESSION_HOURS": "forever"}, "ACCESS_SESSION_HOURS must be a number above 0 and at most"),
+    ({"SIGN_BUDGET": "5/fortnight"}, "SIGN_BUDGET must look like 5/minute,30/hour,100/day or none, got '5/fortnight'"),
+    ({"SIGN_BUDGET": "0/minute"}, "SIGN_BUDGET must look like"),
+    ({"SIGN_BUDGET": "5/minute,"}, "SIGN_BUDGET must look like"),
+    ({"SIGN_BUDGET": "minute/5"}, "SIGN_BUDGET must look like"),
+    ({"ACCESS_PASSWORD": "   ", "SECRET_KEY": "a-fixed-key"}, "ACCESS_PASSWORD must be a password"),
+    ({"ACCESS_PASSWORD": "pw"}, "SECRET_KEY is required when ACCESS_PASSWORD is set"),
+    ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL like redis://localhost:6379/0 (schemes: redis, "),
+    ({"TIKTOK_SIMULATOR_URL": "127.0.0.1:8100"}, "TIKTOK_SIMULATOR_URL must be a URL like http://127.0.0.1:8100"),
+    ({"MAX_STREAMS": "many\nlines"}, r"MAX_STREAMS must be a whole number of 1 or more, got 'many\nlines'"),
+])
+def test_bad_values_name_the_variable_and_the_form(env, message):
+    with pytest.raises(SettingsError) as raised:
+        Config(env)
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("env", "budget"), [
+    ({}, ((5, 60), (30, 3600), (100, 86400))),
+    ({"SIGN_BUDGET": "10/minute, 2 / Hours,1/d,3/s"}, ((10, 60), (2, 3600), (1, 86400), (3, 1))),
+    ({"SIGN_BUDGET": "None"}, None),
+    ({"DEMO": "1"}, None),
+    ({"TIKTOK_SIMULATOR_URL": "http://127.0.0.1:8100"}, None),
+    ({"TIKTOK_SIMULATOR_URL": "http://127.0.0.1:8100", "SIGN_BUDGET": "1/minute"}, ((1, 60),)),
+])
+def test_sign_budget(env, budget):
+    assert Config(env).SIGN_BUDGET == budget
+
+
+def test_a_bad_url_is_not_quoted_back():
+    """A Redis URL may carry a password: the error line names the variable, not the value."""
+    with pytest.raises(SettingsError) as raised:
+        Config({"REDIS_URL": "http://:s3cret-pw@redis.example:6379"})
+    assert "s3cret-pw" not in str(raised.value)
+
+
+def test_defaults_and_an_empty_value_counting_as_unset():
+    config = Config({"PORT": "", "STALL_SECONDS": "", "ACCESS_PASSWORD": ""})
+    assert (config.PORT, config.STALL_SECONDS, config.RUNNER_LEASE_SECONDS) == (5000, 60, 10)
+    assert config.ACCESS_PASSWORD is None and config.ACCESS_SESSION_HOURS == 12
+    assert len(config.SECRET_KEY) == 64, "random when unset and no password asks for a fixed one"
+    access = Config({"ACCESS_PASSWORD": "pw", "SECRET_KEY": "fixed", "ACCESS_SESSION_HOURS": "0.5"})
+    assert (access.ACCESS_PASSWORD, access.SECRET_KEY, access.ACCESS_SESSION_HOURS) == ("pw", "fixed", 0.5)
