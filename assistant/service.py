@@ -317,7 +317,8 @@ class LiveService:
 
     def _tick(self):
         now = time.time()
-        self.store.heartbeat(len(self.streams.runners()))
+        if self.store.heartbeat(len(self.streams.runners())):
+            self._reattach_sockets()
         while self._pending_detaches:
             self._detach(*self._pending_detaches[0])
             self._pending_detaches.pop(0)
@@ -330,6 +331,15 @@ class LiveService:
             self._stats_due = now + STATS_INTERVAL_SECONDS
             self._reconcile_sockets()
             self._send_stats()
+
+    def _reattach_sockets(self):
+        """This process was taken for dead (out of touch with the store for longer than a lease) and its
+        sockets detached: attach those still open again. Sessions removed meanwhile: the reconcile
+        disconnects their sockets, and the tabs come back in new sessions."""
+        log.warning("This process was out of touch with the store and taken for dead; reattaching its sockets")
+        for session_id in self.sockets.session_ids():
+            for sid in self.sockets.of_session(session_id):
+                self.store.attach_client(session_id, sid)
 
     def _remove_session(self, session_id, now):
         record = self.store.remove_session(session_id, now)

@@ -187,7 +187,7 @@ class StreamRunner:
             self._queue.put(("status", "reconnecting" if self.connected_at else "connecting", None))
             self._attempt = spawn_for_awaitable(_settled(self._stream.run()))
             try:
-                outcome, error = self._watch_attempt()
+                outcome, error = self._watch_attempt(self._stream, self._attempt)
             finally:
                 self._close_stream()
             if self._stopped:
@@ -230,7 +230,7 @@ class StreamRunner:
             self._queue.put(("queued", {"retryAfter": max(1, math.ceil(wait)), "ahead": ahead}, None))
             eventlet.sleep(SIGN_POLL_SECONDS)
 
-    def _watch_attempt(self):
+    def _watch_attempt(self, stream, attempt):
         """Wait for the connection attempt to finish: (outcome, error).
 
         A socket that closed without TikTok's end message, and (the stall watchdog) a connected stream that
@@ -241,21 +241,23 @@ class StreamRunner:
         while True:
             result = None
             with eventlet.Timeout(interval, False):
-                result = self._attempt.wait()
+                result = attempt.wait()
             if result is not None:
                 outcome, error = result
-                return (self._room_outcome(), None) if outcome == "dropped" else result
-            silent = self._stream.silent_for()
+                if outcome != "dropped" or self._stopped:  # stopped: the runner closed it
+                    return result
+                return self._room_outcome(stream), None
+            silent = stream.silent_for()
             if silent is not None and silent >= self._stall_seconds:
                 log.warning("Upstream connection to @%s stalled: nothing received for %.0f s; checking the room",
                             self.username, silent)
-                return self._room_outcome(), None
+                return self._room_outcome(stream), None
 
-    def _room_outcome(self):
+    def _room_outcome(self, stream):
         """"ended" when TikTok says the room is no longer live, else "dropped"."""
         alive = None
         with eventlet.Timeout(ROOM_CHECK_TIMEOUT_SECONDS, False):
-            alive, _ = spawn_for_awaitable(_settled(self._stream.room_alive())).wait()
+            alive, _ = spawn_for_awaitable(_settled(stream.room_alive())).wait()
         if alive is False:
             log.info("@%s's room is no longer live: the stream ended", self.username)
             return "ended"

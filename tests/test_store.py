@@ -10,7 +10,7 @@ import pytest
 import redis
 from redisserver import REDIS_SERVER, RedisServer
 
-from assistant.store import SessionLimitError, StoreUnavailable, StreamLimitError
+from assistant.store import SessionLimitError, StoreUnavailable, StreamLimitError, signbudget
 from assistant.store.memory import MemoryStore
 from assistant.store.redis import RedisStore
 
@@ -18,6 +18,7 @@ RECENT = 5
 LEASE = 5.0  # long enough never to lapse during a test, unless the test means it to
 SHORT_LEASE = 0.3
 IP = "10.0.0.1"
+NEW, RECONNECT = signbudget.NEW_CREATOR, signbudget.RECONNECT
 
 
 def events(first, last):
@@ -95,7 +96,7 @@ def test_session_limits(store):
 
 def test_clients_attach_and_detach(store):
     record, other = new_session(store), new_session(store)
-    store.heartbeat(0)
+    assert store.heartbeat(0) is False
     assert store.attach_client(record.id, "a").clients == 1
     assert store.attach_client(record.id, "a").clients == 1  # the same socket twice counts once
     assert store.attach_client(record.id, "b").clients == 2
@@ -314,6 +315,118 @@ def test_retire_detaches_this_process_and_gives_its_creators_up(store):
     assert store.claim_stream("alice").seq == 2
 
 
+# --- the sign-server budget, on both stores --------------------------------------------------------
+
+
+def epoch():
+    """A whole number of seconds near the real time: the tests' times add up exactly."""
+    return float(int(time.time()))
+
+
+def test_sign_starts_are_granted_within_the_budget_and_the_wait_past_it_is_the_shared_arithmetic(store):
+    limits, t = ((2, 10),), epoch()
+    assert store.take_sign_start("a", NEW, limits, t) == (True, 0.0, 0)
+    assert store.take_sign_start("b", NEW, limits, t + 1) == (True, 0.0, 0)
+    starts = [t, t + 1]
+
+    granted, wait, ahead = store.take_sign_start("c", NEW, limits, t + 2)
+    assert (granted, ahead) == (False, 0)
+    assert wait == signbudget.wait_seconds(starts, limits, 0, t + 2) == 9  # a's start ages out at t + 11
+    granted, wait, ahead = store.take_sign_start("d", NEW, limits, t + 3)
+    assert (granted, ahead) == (False, 1)
+    assert wait == signbudget.wait_seconds(starts, limits, 1, t + 3) == 9  # b's at t + 12 (c takes a's)
+    assert store.sign_budget(limits, t + 3) == {"used": [2], "queued": ["c", "d"], "blockedUntil": None}
+
+    assert store.take_sign_start("c", NEW, limits, t + 10.5) == (False, 0.5, 0)
+    assert store.take_sign_start("c", NEW, limits, t + 11) == (True, 0.0, 0)
+    starts = [t + 1, t + 11]
+    granted, wait, ahead = store.take_sign_start("d", NEW, limits, t + 11)
+    assert (granted, wait, ahead) == (False, signbudget.wait_seconds(starts, limits, 0, t + 11), 0) and wait == 1
+    assert store.sign_budget(limits, t + 11) == {"used": [2], "queued": ["d"], "blockedUntil": None}
+    assert store.take_sign_start("d", NEW, limits, t + 12) == (True, 0.0, 0)
+    assert store.sign_budget(limits, t + 12) == {"used": [2], "queued": [], "blockedUntil": None}
+    assert store.sign_budget(limits, t + 30) == {"used": [0], "queued": [], "blockedUntil": None}
+
+
+def test_every_window_of_the_sign_budget_counts(store):
+    limits, t = ((5, 10), (2, 100)), epoch()
+    assert store.take_sign_start("a", NEW, limits, t)[0]
+    assert store.take_sign_start("b", NEW, limits, t + 20)[0]
+    granted, wait, ahead = store.take_sign_start("c", NEW, limits, t + 30)
+    assert (granted, ahead) == (False, 0)
+    assert wait == signbudget.wait_seconds([t, t + 20], limits, 0, t + 30) == 71
+    assert store.sign_budget(limits, t + 30) == {"used": [1, 2], "queued": ["c"], "blockedUntil": None}
+    assert not store.take_sign_start("c", NEW, limits, t + 40)[0]
+    assert store.take_sign_start("c", NEW, limits, t + 101)[0]
+
+
+def test_the_sign_queue_puts_reconnects_first_then_arrivals_in_order(store):
+    limits, t = ((1, 10),), epoch()
+    assert store.take_sign_start("x", NEW, limits, t)[0]  # the budget is spent until t + 11
+    assert store.take_sign_start("n1", NEW, limits, t + 1)[2] == 0
+    assert store.take_sign_start("n2", NEW, limits, t + 2)[2] == 1
+    assert store.take_sign_start("r", RECONNECT, limits, t + 3)[2] == 0  # asked later, goes first
+    assert store.take_sign_start("n1", NEW, limits, t + 4)[2] == 1
+    assert store.take_sign_start("n2", RECONNECT, limits, t + 5)[2] == 2  # keeps its first priority
+    assert store.sign_budget(limits, t + 5)["queued"] == ["r", "n1", "n2"]
+
+    # the budget is there again, for the head only
+    for position, name in enumerate(("n1", "n2"), 1):
+        wait = signbudget.wait_seconds([], limits, position, t + 11)
+        assert store.take_sign_start(name, NEW, limits, t + 11) == (False, wait, position)
+    assert store.sign_budget(limits, t + 11) == {"used": [0], "queued": ["r", "n1", "n2"], "blockedUntil": None}
+    assert store.take_sign_start("r", RECONNECT, limits, t + 11.5) == (True, 0.0, 0)
+    granted, wait, ahead = store.take_sign_start("n2", NEW, limits, t + 12)
+    assert (granted, ahead) == (False, 1) and wait == signbudget.wait_seconds([t + 11.5], limits, 1, t + 12)
+    assert store.take_sign_start("n1", NEW, limits, t + 22.5) == (True, 0.0, 0)
+    assert store.sign_budget(limits, t + 22.5)["queued"] == ["n2"]
+
+
+def test_a_creator_leaves_the_sign_queue(store):
+    limits, t = ((1, 10),), epoch()
+    store.take_sign_start("x", NEW, limits, t)
+    store.take_sign_start("a", NEW, limits, t + 1)
+    store.take_sign_start("b", NEW, limits, t + 2)
+    store.leave_sign_queue("a")
+    store.leave_sign_queue("nobody")
+    assert store.sign_budget(limits, t + 2)["queued"] == ["b"]
+    assert store.take_sign_start("b", NEW, limits, t + 3)[2] == 0
+    assert store.take_sign_start("a", NEW, limits, t + 4)[2] == 1  # back, as a new arrival
+    store.leave_sign_queue("b")
+    assert store.take_sign_start("a", NEW, limits, t + 11) == (True, 0.0, 0)
+    assert store.sign_budget(limits, t + 11)["queued"] == []
+
+
+def test_creators_that_stop_asking_leave_the_sign_queue(store):
+    limits, t = ((1, 100),), epoch()
+    store.take_sign_start("x", NEW, limits, t)  # the budget is spent throughout
+    for n, name in enumerate(("a", "b", "c"), 1):
+        assert store.take_sign_start(name, NEW, limits, t + n)[2] == n - 1
+    stale = signbudget.STALE_SECONDS
+    assert store.take_sign_start("b", NEW, limits, t + 1 + stale)[2] == 1  # a asked just STALE_SECONDS ago
+    assert store.take_sign_start("c", NEW, limits, t + 1.5 + stale)[2] == 1  # a is gone now
+    assert store.sign_budget(limits, t + 1.5 + stale)["queued"] == ["b", "c"]
+    assert store.take_sign_start("a", NEW, limits, t + 2 + stale)[2] == 2  # back at the end
+
+
+def test_the_sign_server_blocks_every_start(store):
+    limits, t = ((5, 10),), epoch()
+    store.block_sign_starts(t + 30)
+    assert store.take_sign_start("a", NEW, limits, t) == (False, 30.0, 0)
+    assert store.take_sign_start("b", NEW, limits, t + 1) == (False, 29.0, 1)
+    store.block_sign_starts(t + 20)  # never shortened
+    assert store.sign_budget(limits, t + 1) == {"used": [0], "queued": ["a", "b"], "blockedUntil": t + 30}
+    assert store.take_sign_start("a", NEW, limits, t + 29.5) == (False, 0.5, 0)
+    assert store.take_sign_start("a", NEW, limits, t + 30) == (True, 0.0, 0)
+    assert store.take_sign_start("b", NEW, limits, t + 30) == (True, 0.0, 0)
+    assert store.sign_budget(limits, t + 30) == {"used": [2], "queued": [], "blockedUntil": None}
+
+    assert store.take_sign_start("c", NEW, limits, t + 31)[0]
+    store.block_sign_starts(t + 35)
+    granted, wait, _ = store.take_sign_start("d", NEW, limits, t + 32)
+    assert not granted and wait == 3
+
+
 # --- many processes on one Redis -------------------------------------------------------------------
 
 
@@ -494,6 +607,81 @@ def test_nothing_is_left_in_redis_once_everything_is_gone(make_redis, redis_serv
         assert client.keys(f"{make_redis.channel}:*") == []
     finally:
         client.close()
+
+
+def test_heartbeat_says_when_this_process_was_reaped(make_redis):
+    a, b = make_redis("a", SHORT_LEASE), make_redis("b")
+    session_id = new_session(b).id
+    assert a.heartbeat(0) is False  # a first registration
+    assert a.heartbeat(1) is False
+    time.sleep(SHORT_LEASE + 0.1)  # a Redis outage longer than the lease, say
+    b.reap_dead_processes(time.time())
+    assert a.heartbeat(1) is True
+    assert a.heartbeat(1) is False
+
+    time.sleep(SHORT_LEASE + 0.1)
+    b.reap_dead_processes(time.time())
+    assert a.attach_client(session_id, "s1").clients == 1  # registers a again, before its heartbeat
+    assert a.heartbeat(1) is True
+    assert a.heartbeat(1) is False
+
+    fresh = make_redis("fresh")
+    assert fresh.attach_client(session_id, "s2").clients == 2
+    assert fresh.heartbeat(0) is False
+
+
+def test_processes_share_one_sign_budget_and_one_queue(make_redis):
+    a, b = make_redis("a"), make_redis("b")
+    limits, t = ((2, 10),), epoch()
+    assert a.take_sign_start("x", NEW, limits, t)[0]
+    assert b.take_sign_start("y", NEW, limits, t + 1)[0]
+    assert a.take_sign_start("z", NEW, limits, t + 2) == (False, 9.0, 0)
+    assert b.take_sign_start("w", NEW, limits, t + 3)[2] == 1
+    assert b.take_sign_start("r", RECONNECT, limits, t + 4)[2] == 0
+    expected = {"used": [2], "queued": ["r", "z", "w"], "blockedUntil": None}
+    assert a.sign_budget(limits, t + 4) == b.sign_budget(limits, t + 4) == expected
+
+    a.leave_sign_queue("r")
+    b.block_sign_starts(t + 20)
+    assert a.sign_budget(limits, t + 5)["blockedUntil"] == t + 20
+    assert b.take_sign_start("z", NEW, limits, t + 12) == (False, 8.0, 0)
+    assert b.take_sign_start("z", NEW, limits, t + 20) == (True, 0.0, 0)
+    assert a.take_sign_start("w", NEW, limits, t + 20) == (True, 0.0, 0)
+    assert b.sign_budget(limits, t + 20) == {"used": [2], "queued": [], "blockedUntil": None}
+
+
+def test_concurrent_asks_never_overspend_the_sign_budget(make_redis):
+    stores = [make_redis("a"), make_redis("b"), make_redis("c")]
+    limits, t = ((3, 10),), epoch()
+    pending = {f"creator{n}": stores[n % 3] for n in range(12)}
+    granted = []
+    with ThreadPoolExecutor(6) as pool:
+        for _ in range(6):
+            names = list(pending)
+            answers = pool.map(lambda name: pending[name].take_sign_start(name, NEW, limits, t), names)
+            granted += [name for name, (ok, _, _) in zip(names, answers, strict=True) if ok]
+            for name in granted:
+                pending.pop(name, None)
+    assert len(granted) == 3
+    budget = stores[0].sign_budget(limits, t)
+    assert budget["used"] == [3] and sorted(budget["queued"]) == sorted(pending)
+
+
+def test_the_sign_budget_keys_expire(make_redis, redis_server):
+    store = make_redis("a")
+    limits, t = ((1, 10), (5, 30)), time.time()
+    store.take_sign_start("x", NEW, limits, t)
+    store.take_sign_start("y", NEW, limits, t)
+    store.block_sign_starts(t + 5)
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        ttl = {name: client.pttl(f"{make_redis.channel}:sign:{name}")
+               for name in ("starts", "queue", "asked", "blocked")}
+    finally:
+        client.close()
+    assert 30_000 < ttl["starts"] <= 31_000
+    assert 0 < ttl["queue"] <= signbudget.STALE_SECONDS * 1000 and 0 < ttl["asked"] <= signbudget.STALE_SECONDS * 1000
+    assert 5_000 < ttl["blocked"] <= 6_000
 
 
 # --- Redis outages ---------------------------------------------------------------------------------

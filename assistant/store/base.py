@@ -28,6 +28,13 @@ class SessionLimitError(Exception):
     """MAX_SESSIONS or MAX_SESSIONS_PER_IP reached."""
 
 
+SESSION_LIMIT_MESSAGE = "The server is at its session limit; try again later"
+
+
+def per_ip_limit_message(max_per_ip):
+    return f"Too many sessions from your address (limit {max_per_ip})"
+
+
 class StreamLimitError(Exception):
     """MAX_STREAMS creators are followed already."""
 
@@ -75,7 +82,10 @@ class Store:
         raise NotImplementedError
 
     def heartbeat(self, runners):
-        """Say that this process is alive (for about RUNNER_LEASE_SECONDS) and runs `runners` runners."""
+        """Say that this process is alive (for about RUNNER_LEASE_SECONDS) and runs `runners` runners.
+        True when this process had been reaped meanwhile (it had stopped being registered, e.g. after a
+        store outage longer than the lease): its sockets were detached, the caller attaches its live
+        ones again. False otherwise (always, in a single process)."""
         raise NotImplementedError
 
     def process_loads(self):
@@ -127,7 +137,9 @@ class Store:
         raise NotImplementedError
 
     def take_due_cleanups(self, now):
-        """Ids of sessions whose cleanup is due; each id is handed to one caller in the cluster, once."""
+        """Ids of sessions whose cleanup is due; each id is handed to one caller in the cluster, once.
+        Also forgets the unwatched creators whose stop is due and that no process runs (their owner died
+        or retired)."""
         raise NotImplementedError
 
     def remove_session(self, session_id, now):

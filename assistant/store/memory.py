@@ -11,7 +11,15 @@ from collections import Counter, defaultdict, deque
 from dataclasses import replace
 
 from . import signbudget
-from .base import SessionLimitError, SessionRecord, Store, StreamLimitError, StreamState
+from .base import (
+    SESSION_LIMIT_MESSAGE,
+    SessionLimitError,
+    SessionRecord,
+    Store,
+    StreamLimitError,
+    StreamState,
+    per_ip_limit_message,
+)
 
 
 def token_digest(token):
@@ -56,7 +64,7 @@ class MemoryStore(Store):
         return None
 
     def heartbeat(self, runners):
-        return None
+        return False
 
     def process_loads(self):
         return {self.instance: len(self._owned)}
@@ -76,9 +84,9 @@ class MemoryStore(Store):
 
     def create_session(self, ip, kind, max_sessions, max_per_ip):
         if len(self._sessions) >= max_sessions:
-            raise SessionLimitError("The server is at its session limit; try again later")
+            raise SessionLimitError(SESSION_LIMIT_MESSAGE)
         if self._per_ip[ip] >= max_per_ip:
-            raise SessionLimitError(f"Too many sessions from your address (limit {max_per_ip})")
+            raise SessionLimitError(per_ip_limit_message(max_per_ip))
         record = new_session(ip, kind, time.time())
         self._sessions[record.id] = record
         self._by_token[token_digest(record.token)] = record.id

@@ -21,6 +21,13 @@ own `instance`. Every key starts with `<REDIS_CHANNEL>:` (`p` below: one deploym
                                         owner (name) and holder (instance) of the process that took the
                                         lease last: `owner` is shown while that instance still holds it
     p:log:<username>            stream  the last RECENT_EVENTS events, entry id `<seq>-0`, field `e`: JSON
+    p:sign:starts               zset    connection starts within the sign budget's longest window:
+                                        `<username>@<time>` -> time; expires a longest window after the last
+    p:sign:queue                zset    creators waiting for a start -> priority * 1e13 + arrival (ms): the
+                                        queue's order; a creator keeps its first priority and arrival
+    p:sign:asked                zset    the same creators -> when their runner asked last (stale ones are
+                                        dropped); both expire STALE_SECONDS after the last ask
+    p:sign:blocked              string  no start before this time (the sign server said so); expires then
 
 A creator nobody watches any more is forgotten once its stop is due: by its runner's `stop_if_idle`,
 or by `take_due_cleanups` when no process runs it (its owner died or retired). As a safety net, its
@@ -34,6 +41,7 @@ helpers of `_PRELUDE` and take the same header arguments (prefix, instance, name
 
 import functools
 import json
+import math
 import time
 
 import redis
@@ -41,7 +49,17 @@ from redis.backoff import NoBackoff
 from redis.exceptions import DataError, OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
 from redis.retry import Retry
 
-from .base import SessionLimitError, SessionRecord, Store, StoreUnavailable, StreamLimitError, StreamState
+from . import signbudget
+from .base import (
+    SESSION_LIMIT_MESSAGE,
+    SessionLimitError,
+    SessionRecord,
+    Store,
+    StoreUnavailable,
+    StreamLimitError,
+    StreamState,
+    per_ip_limit_message,
+)
 from .memory import new_session, token_digest
 
 STATE_TTL_LEASES = 6  # state and log outlive their last write by this many leases...
@@ -84,9 +102,10 @@ end
 -- processes -------------------------------------------------------------------------------------
 
 local function register(runners, ...)
-  -- this process is alive for a lease (a heartbeat); `...`: more SET options (NX)
+  -- this process is alive for a lease (a heartbeat); `...`: more SET options (NX). Returns 1 when it
+  -- was not registered (a first registration, or it was reaped meanwhile), else 0.
   redis.call('SET', key('proc', ME), cjson.encode({name = NAME, runners = runners}), 'PX', LEASE_MS, ...)
-  redis.call('SADD', key('procs'), ME)
+  return redis.call('SADD', key('procs'), ME)
 end
 
 local function detach_process(instance, cleanup_due)
@@ -172,15 +191,18 @@ _SCRIPTS = {
         return 'ok'
     """,
     # session id, sid, now. Registers this process if it has not said it is alive yet, so that its
-    # sockets are counted, and detached by a survivor should it die.
+    # sockets are counted, and detached by a survivor should it die. {record..., 1 when this process
+    # was not registered}, or false
     "attach_client": """
         local id, sid = arg(1), arg(2)
         if not touch(id, arg(3)) then return false end
         redis.call('HSET', key('session', id, 'clients'), sid, ME)
         redis.call('HSET', key('proc', ME, 'clients'), sid, id)
         redis.call('ZREM', key('cleanups'), id)
-        register(0, 'NX')
-        return record(id)
+        local registered = register(0, 'NX')
+        local result = record(id)
+        table.insert(result, registered)
+        return result
     """,
     # session id, sid, cleanup due, now
     "detach_client": """
@@ -296,8 +318,8 @@ _SCRIPTS = {
     "stop_if_idle": "return stop_if_idle(arg(1), arg(2))",
     # username
     "drop_lease": "release(arg(1))",
-    # runners
-    "heartbeat": "register(tonumber(arg(1)))",
+    # runners: 1 when this process was not registered, else 0
+    "heartbeat": "return register(tonumber(arg(1)))",
     # {instance, runners, ...} of the processes alive
     "process_loads": """
         local loads = {}
@@ -339,12 +361,58 @@ _SCRIPTS = {
         end
         return {redis.call('SCARD', key('sessions')), clients}
     """,
+    # The sign budget (signbudget.py; MemoryStore.take_sign_start is the reference). Times are passed
+    # as Python wrote them and thresholds computed in Python, never in Lua (whose numbers print with 14
+    # digits): the comparisons are those of signbudget.allows.
+    # username, queue score, now, stale before (exclusive), prune up to (inclusive), starts TTL ms,
+    # queue TTL ms, then (count, start after (exclusive)) per window: {1} when granted (the start is
+    # counted), else {0, position, starts key's (member, time) pairs, blocked until}
+    "take_sign_start": """
+        local username, now = arg(1), arg(3)
+        local starts, queue, asked = key('sign', 'starts'), key('sign', 'queue'), key('sign', 'asked')
+        redis.call('ZREMRANGEBYSCORE', starts, '-inf', arg(5))
+        redis.call('ZADD', queue, 'NX', arg(2), username)
+        redis.call('ZADD', asked, now, username)
+        local stale = redis.call('ZRANGEBYSCORE', asked, '-inf', '(' .. arg(4))
+        if #stale > 0 then
+          redis.call('ZREM', queue, unpack(stale))
+          redis.call('ZREM', asked, unpack(stale))
+        end
+        redis.call('PEXPIRE', queue, arg(7))
+        redis.call('PEXPIRE', asked, arg(7))
+        local position = redis.call('ZRANK', queue, username)
+        local blocked = redis.call('GET', key('sign', 'blocked')) or '0'
+        local granted = position == 0 and tonumber(now) >= tonumber(blocked)
+        for i = H + 8, #ARGV, 2 do
+          if granted and redis.call('ZCOUNT', starts, '(' .. ARGV[i + 1], '+inf') >= tonumber(ARGV[i]) then
+            granted = false
+          end
+        end
+        if not granted then
+          return {0, position, redis.call('ZRANGE', starts, 0, -1, 'WITHSCORES'), blocked}
+        end
+        redis.call('ZREM', queue, username)
+        redis.call('ZREM', asked, username)
+        local member, n = username .. '@' .. now, 1
+        while redis.call('ZSCORE', starts, member) do  -- the same creator granted twice at one instant
+          n = n + 1
+          member = username .. '@' .. now .. '#' .. n
+        end
+        redis.call('ZADD', starts, now, member)
+        redis.call('PEXPIRE', starts, arg(6))
+        return {1}
+    """,
+    # until, TTL ms: the block only ever grows
+    "block_sign_starts": """
+        local blocked = key('sign', 'blocked')
+        if tonumber(arg(1)) > tonumber(redis.call('GET', blocked) or '0') then
+          redis.call('SET', blocked, arg(1), 'PX', arg(2))
+        end
+    """,
 }
 
-_LIMIT_MESSAGES = {
-    "sessions": "The server is at its session limit; try again later",
-    "ip": "Too many sessions from your address (limit {max_per_ip})",
-}
+# A queued creator's place: priority first, then arrival (ms, exact to a few microseconds until 2286).
+_SIGN_PRIORITY_SCORE = 1e13
 
 
 def _pairs(flat):
@@ -439,6 +507,8 @@ class RedisStore(Store):
         # redis-py's Script loads itself again on NoScriptError (a restarted Redis)
         self._scripts = {script: self._redis.register_script(_PRELUDE + body) for script, body in _SCRIPTS.items()}
         self._owned = set()  # creators whose lease this process took: `retire` gives them up
+        self._registered = False  # this process has registered (heartbeat, or a socket attached) once
+        self._reaped = False  # ...and an attach found it unregistered since: the next heartbeat says so
 
     def _run(self, script, *args):
         return self._scripts[script](args=[*self._header, *args])
@@ -452,7 +522,10 @@ class RedisStore(Store):
         self._redis.ping()
 
     def heartbeat(self, runners):
-        self._run("heartbeat", runners)
+        unregistered = bool(self._run("heartbeat", runners))
+        reaped = self._reaped or (unregistered and self._registered)
+        self._registered, self._reaped = True, False
+        return reaped
 
     def process_loads(self):
         loads = _pairs(self._run("process_loads"))
@@ -465,6 +538,7 @@ class RedisStore(Store):
     def retire(self, cleanup_due):
         self._run("retire", cleanup_due, *self._owned)
         self._owned.clear()
+        self._registered = self._reaped = False
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -476,7 +550,8 @@ class RedisStore(Store):
         outcome = self._run("create_session", ip, record.id, digest, max_sessions, max_per_ip,
                             *(item for pair in fields.items() for item in pair))
         if outcome != "ok":
-            raise SessionLimitError(_LIMIT_MESSAGES[outcome].format(max_per_ip=max_per_ip))
+            message = SESSION_LIMIT_MESSAGE if outcome == "sessions" else per_ip_limit_message(max_per_ip)
+            raise SessionLimitError(message)
         return record
 
     def find_session(self, token):
@@ -503,7 +578,11 @@ class RedisStore(Store):
         return list(self.get_sessions(self._redis.smembers(self._key("sessions"))).values())
 
     def attach_client(self, session_id, sid):
-        return _lua_session(session_id, self._run("attach_client", session_id, sid, time.time()))
+        result = self._run("attach_client", session_id, sid, time.time())
+        if result:
+            self._reaped = self._reaped or (bool(result[2]) and self._registered)
+            self._registered = True
+        return _lua_session(session_id, result)
 
     def detach_client(self, session_id, sid, cleanup_due):
         return _lua_session(session_id, self._run("detach_client", session_id, sid, cleanup_due, time.time()))
@@ -606,3 +685,39 @@ class RedisStore(Store):
             return {"username": username, "seq": 0, "metrics": {}, "recent": []}
         return {"username": username, "seq": json.loads(stored_seq), "metrics": json.loads(metrics or "{}"),
                 "recent": _events(entries)}
+
+    # -- the sign-server budget -------------------------------------------------------------------
+
+    def take_sign_start(self, username, priority, limits, now):
+        windows = [item for count, seconds in limits for item in (count, now - seconds - signbudget.SAFETY_SECONDS)]
+        result = self._run(
+            "take_sign_start", username, priority * _SIGN_PRIORITY_SCORE + now * 1000, now,
+            now - signbudget.STALE_SECONDS, now - signbudget.longest_window(limits),
+            math.ceil(signbudget.longest_window(limits) * 1000), math.ceil(signbudget.STALE_SECONDS * 1000), *windows)
+        if result[0]:
+            return True, 0.0, 0
+        _, position, starts, blocked = result
+        wait = signbudget.wait_seconds([float(at) for at in starts[1::2]], limits, position, now, float(blocked))
+        return False, wait, position
+
+    def leave_sign_queue(self, username):
+        with self._redis.pipeline() as pipe:
+            pipe.zrem(self._key("sign", "queue"), username)
+            pipe.zrem(self._key("sign", "asked"), username)
+            pipe.execute()
+
+    def block_sign_starts(self, until):
+        # kept until `until` by this process's clock (plus a second), whatever Redis's clock says
+        ttl_ms = max(0, math.ceil((until - time.time()) * 1000)) + 1000
+        self._run("block_sign_starts", until, ttl_ms)
+
+    def sign_budget(self, limits, now):
+        starts = self._key("sign", "starts")
+        with self._redis.pipeline() as pipe:  # MULTI: one instant
+            for _, seconds in limits:
+                pipe.zcount(starts, f"({now - seconds - signbudget.SAFETY_SECONDS!r}", "+inf")
+            pipe.zrange(self._key("sign", "queue"), 0, -1)
+            pipe.get(self._key("sign", "blocked"))
+            *used, queued, blocked = pipe.execute()
+        blocked = float(blocked) if blocked is not None and float(blocked) > now else None
+        return {"used": used, "queued": queued, "blockedUntil": blocked}
