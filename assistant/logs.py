@@ -40,4 +40,7 @@ def configure_logging(secrets=()):
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     for name in _CHATTY:
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.WARNING)
+        # python-socketio gives its logger a handler of its own: each line would come twice, once unredacted.
+        logger.handlers.clear()

@@ -8,6 +8,7 @@ within the 10 s a PaaS waits before SIGKILL.
 import gc
 import logging
 import signal
+from urllib.parse import urlsplit
 
 import greenlet
 from eventlet.hubs import get_hub
@@ -19,6 +20,11 @@ log = logging.getLogger(__name__)
 
 # Settings whose values must never reach the log.
 SECRET_SETTINGS = ("SECRET_KEY", "SIGN_API_KEY", "DEBUG_TOKEN", "ACCESS_PASSWORD")
+
+
+def _password(url):
+    """The password in a URL (a Redis URL may carry one), or None."""
+    return urlsplit(url).password if url else None
 
 
 def _stop_main_on_sigterm():
@@ -36,7 +42,7 @@ def _stop_main_on_sigterm():
 
 def serve(app):
     config = app.config
-    configure_logging(config[name] for name in SECRET_SETTINGS)
+    configure_logging([*(config[name] for name in SECRET_SETTINGS), _password(config["REDIS_URL"])])
     _stop_main_on_sigterm()
     # What start-up loaded (TikTokLive's classes alone: about 190,000 objects) lives as long as the process.
     # Frozen, the collector no longer walks it: a full collection blocked the hub for about 190 ms, a stall

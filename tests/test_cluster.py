@@ -255,6 +255,9 @@ def test_a_redis_restart_is_survived(cluster, clients, simulator, quiet_creator)
             log = server.log_text()
             assert "Traceback" not in log
             assert log.count("The store is unreachable") <= 1, "said once per outage, not in a loop"
+            raw = [line for line in log.splitlines()
+                   if "redis" in line.lower() and not re.match(r"\d{4}-\d\d-\d\d ", line)]
+            assert raw == [], "every line through the server's own (redacting) formatter, none twice"
     finally:
         private.stop()
 
