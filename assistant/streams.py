@@ -27,7 +27,7 @@ from eventlet.queue import Empty, LightQueue
 from .memory import release_freed_memory
 from .metrics import StreamMetrics
 from .store import StoreUnavailable, signbudget
-from .tiktok import TikTokStream, UpstreamError
+from .tiktok import TikTokStream, UpstreamError, creator_live
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,10 @@ class StreamRunner:
 
     def _supervise(self):
         failures = 0
+        offline = False
         while not self._stopped:
+            if offline:
+                self._wait_until_live()
             self._wait_for_sign_budget()
             self._stream = TikTokStream(self.username, self._put_event, self._put_connected, self._wait_for_room)
             self._queue.put(("status", "reconnecting" if self.connected_at else "connecting", None))
@@ -192,6 +195,7 @@ class StreamRunner:
                 self._close_stream()
             if self._stopped:
                 return
+            offline = isinstance(error, UpstreamError) and error.code == "user_offline"
             if error is not None:
                 delay = self._after_failure(error, failures)
                 failures += 1
@@ -207,6 +211,15 @@ class StreamRunner:
                 return
             eventlet.sleep(delay)
 
+    def _wait_until_live(self):
+        """An offline creator is looked at again every OFFLINE_POLL_SECONDS with TikTok's live check, which
+        makes no sign request: only a creator that went live (or one the check cannot tell) costs a start."""
+        while True:
+            eventlet.sleep(OFFLINE_POLL_SECONDS)
+            live, _ = spawn_for_awaitable(_settled(creator_live(self.username))).wait()
+            if live is not False:
+                return
+
     def _wait_for_sign_budget(self):
         """Wait until the sign budget allows this start (it is counted then), `queued` meanwhile.
         Reconnects go before new creators (signbudget.py); the queue is the store's, so cluster-wide."""
@@ -216,6 +229,10 @@ class StreamRunner:
         said = False
         while True:
             try:
+                if not self._store.watcher_ids(self.username):  # nobody watches (the runner stops soon): no start
+                    self._store.leave_sign_queue(self.username)
+                    eventlet.sleep(SIGN_POLL_SECONDS)
+                    continue
                 granted, wait, ahead = self._store.take_sign_start(self.username, priority, self._sign_budget,
                                                                    time.time())
             except StoreUnavailable:
@@ -274,8 +291,10 @@ class StreamRunner:
             return None
         if err.code == "user_offline":
             self._queue.put(("status", "offline", error))
-            return OFFLINE_POLL_SECONDS
+            return 0  # _wait_until_live looks again
         if err.code == "rate_limited":
+            log.warning("TikTok's sign server refused a start for @%s; no start for %d s", self.username,
+                        err.retry_after)
             error["retryAfter"] = err.retry_after
             self._queue.put(("status", "error", error))
             if self._sign_budget is not None:  # the sign server's word corrects the budget: every start waits

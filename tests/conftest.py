@@ -68,18 +68,28 @@ def server_factory(simulator):
 
 
 @pytest.fixture
-def connect(server):
-    """Open dashboard clients (to the module's server unless `url=` says otherwise); closed after the test."""
+def open_tab():
+    """Open dashboard clients to any server: `open_tab(url, auth=None, headers=None)`; closed after the test."""
     clients = []
 
-    def open_client(auth=None, url=None, headers=None):
-        client = DashboardClient(url or server.url, auth=auth, headers=headers)
+    def open_client(url, auth=None, headers=None):
+        client = DashboardClient(url, auth=auth, headers=headers)
         clients.append(client)
         return client
 
     yield open_client
     for client in clients:
         client.disconnect()
+
+
+@pytest.fixture
+def connect(server, open_tab):
+    """Open dashboard clients to the module's server (or to `url=`); closed after the test."""
+
+    def open_client(auth=None, url=None, headers=None):
+        return open_tab(url or server.url, auth=auth, headers=headers)
+
+    return open_client
 
 
 @pytest.fixture

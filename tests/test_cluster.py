@@ -36,20 +36,6 @@ def cluster(server_factory, redis_server):
     return start
 
 
-@pytest.fixture
-def clients():
-    opened = []
-
-    def open_client(url, auth=None):
-        client = DashboardClient(url, auth=auth)
-        opened.append(client)
-        return client
-
-    yield open_client
-    for client in opened:
-        client.disconnect()
-
-
 def deduped(client, name):
     """What a dashboard shows of `name`: the snapshot's events then `live` ones, a repeated seq dropped."""
     events, last = [], None
@@ -74,11 +60,11 @@ def owner_of(servers, name):
     return next(server for server in servers if server.process.pid == pid)
 
 
-def test_three_processes_share_one_upstream_and_deliver_the_same_sequence(cluster, clients, simulator,
+def test_three_processes_share_one_upstream_and_deliver_the_same_sequence(cluster, open_tab, simulator,
                                                                          quiet_creator):
     servers = cluster(3)
     name = quiet_creator("cluster")
-    watchers = [clients(server.url) for server in servers for _ in range(2)]
+    watchers = [open_tab(server.url) for server in servers for _ in range(2)]
     for client in watchers:
         client.watch_until_connected(name)
     simulator.wait_for_connections(name, 1)
@@ -118,10 +104,10 @@ def test_three_processes_share_one_upstream_and_deliver_the_same_sequence(cluste
         assert "Traceback" not in server.log_text()
 
 
-def test_a_tab_resumes_its_session_through_another_process(cluster, clients, simulator, quiet_creator):
+def test_a_tab_resumes_its_session_through_another_process(cluster, open_tab, simulator, quiet_creator):
     first, second = cluster(2)
     name = quiet_creator("resume")
-    tab = clients(first.url)
+    tab = open_tab(first.url)
     tab.watch_until_connected(name)
     simulator.inject(name, [chat("before", user_id="1")])
     tab.wait_for_event(lambda e: e.get("comment") == "before")
@@ -132,7 +118,7 @@ def test_a_tab_resumes_its_session_through_another_process(cluster, clients, sim
     missed = [f"missed {i}" for i in range(5)]
     simulator.inject(name, [chat(line, user_id="2") for line in missed])
     time.sleep(0.5)
-    back = clients(second.url, auth={"resumeToken": token, "lastSeq": last_seq})
+    back = open_tab(second.url, auth={"resumeToken": token, "lastSeq": last_seq})
     wait_until(lambda: back.session, message="the session event")
     assert back.session["sessionId"] == session_id and back.session["resumed"] is True
     back.wait_for_event(lambda e: e.get("comment") == missed[-1])
@@ -141,11 +127,11 @@ def test_a_tab_resumes_its_session_through_another_process(cluster, clients, sim
     assert got == missed, "every missed event, once"
 
 
-def test_the_owner_killed_hands_the_creator_over(cluster, clients, simulator):
+def test_the_owner_killed_hands_the_creator_over(cluster, open_tab, simulator):
     servers = cluster(3)
     name = f"failover_{uuid.uuid4().hex[:10]}"
     simulator.configure(name, rate=0, viewers=10)
-    watchers = [clients(server.url) for server in servers]
+    watchers = [open_tab(server.url) for server in servers]
     for client in watchers:
         client.watch_until_connected(name)
     simulator.wait_for_connections(name, 1)
@@ -196,10 +182,10 @@ def test_the_owner_killed_hands_the_creator_over(cluster, clients, simulator):
     print(f"failover: a new owner with one upstream {handover:.1f} s after the SIGKILL (lease {LEASE_SECONDS} s)")
 
 
-def test_nothing_is_left_once_every_tab_is_gone(cluster, clients, simulator, quiet_creator, redis_server):
+def test_nothing_is_left_once_every_tab_is_gone(cluster, open_tab, simulator, quiet_creator, redis_server):
     servers = cluster(2)
     names = [quiet_creator("gone"), quiet_creator("gone")]
-    tabs = [clients(server.url) for server in servers for _ in range(2)]
+    tabs = [open_tab(server.url) for server in servers for _ in range(2)]
     for i, tab in enumerate(tabs):
         tab.watch_until_connected(names[i % 2])
     for name in names:
@@ -222,12 +208,12 @@ def test_nothing_is_left_once_every_tab_is_gone(cluster, clients, simulator, qui
     assert leftovers == [], "only the processes' own heartbeats, or keys that expire"
 
 
-def test_a_redis_restart_is_survived(cluster, clients, simulator, quiet_creator):
+def test_a_redis_restart_is_survived(cluster, open_tab, simulator, quiet_creator):
     private = RedisServer()
     try:
         servers = cluster(2, redis_url=private.url)
         name = quiet_creator("restart")
-        tab = clients(servers[0].url)
+        tab = open_tab(servers[0].url)
         tab.watch_until_connected(name)
 
         private.stop()

@@ -8,8 +8,7 @@ import time
 import uuid
 
 import pytest
-from appserver import RunningServer
-from dashboardclient import DashboardClient, wait_until
+from dashboardclient import wait_until
 from simclient import SimulatorControl, chat, unique_name
 
 from assistant.simulator import start_simulator
@@ -26,32 +25,9 @@ def limited_simulator():
 
 
 @pytest.fixture
-def start_server(limited_simulator):
-    started = []
-
-    def start(**overrides):
-        env = {"TIKTOK_SIMULATOR_URL": limited_simulator.url, "CLEANUP_GRACE_SECONDS": 2, **overrides}
-        server = RunningServer(env)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def tabs():
-    opened = []
-
-    def open_tab(url):
-        tab = DashboardClient(url)
-        opened.append(tab)
-        return tab
-
-    yield open_tab
-    for tab in opened:
-        tab.disconnect()
+def start_server(server_factory, limited_simulator):
+    """A server of the test's own on this module's simulator."""
+    return lambda **overrides: server_factory(TIKTOK_SIMULATOR_URL=limited_simulator.url, **overrides)
 
 
 def _creator(simulator, prefix):
@@ -75,7 +51,7 @@ def _connected_at(tab):
     return None
 
 
-def test_the_sign_budget_queues_what_it_cannot_start_and_reconnects_first(limited_simulator, start_server, tabs):
+def test_the_sign_budget_queues_what_it_cannot_start_and_reconnects_first(limited_simulator, start_server, open_tab):
     simulator = limited_simulator
     simulator.reset()
     simulator.sign_limits(perMinute=3)
@@ -83,10 +59,10 @@ def test_the_sign_budget_queues_what_it_cannot_start_and_reconnects_first(limite
         server = start_server(SIGN_BUDGET="3/minute")
         first = [_creator(simulator, "budget") for _ in range(3)]
         later = [_creator(simulator, "waiting") for _ in range(3)]
-        first_tabs = [tabs(server.url) for _ in first]
+        first_tabs = [open_tab(server.url) for _ in first]
         for tab, name in zip(first_tabs, first, strict=True):
             tab.watch_until_connected(name)
-        later_tabs = [tabs(server.url) for _ in later]
+        later_tabs = [open_tab(server.url) for _ in later]
         for tab, name in zip(later_tabs, later, strict=True):
             assert tab.watch(name)["ok"], "a watch that must wait is acknowledged"
             tab.wait_for_status("queued")
@@ -95,7 +71,6 @@ def test_the_sign_budget_queues_what_it_cannot_start_and_reconnects_first(limite
             session = tab.session
             assert session["status"] == "queued" and session["retryAfter"] > 30, session
         assert [t.session["ahead"] for t in later_tabs] == [0, 1, 2]
-        countdown = [p["retryAfter"] for p in later_tabs[0].payloads("session") if p["status"] == "queued"]
         wait_until(lambda: len([p for p in later_tabs[0].payloads("session") if p["status"] == "queued"]) >= 3,
                    message="later session events")
         countdown = [p["retryAfter"] for p in later_tabs[0].payloads("session") if p["status"] == "queued"]
@@ -122,11 +97,11 @@ def test_the_sign_budget_queues_what_it_cannot_start_and_reconnects_first(limite
         simulator.sign_limits(perMinute=None)
 
 
-def test_a_stalled_connection_is_checked_and_reconnected(limited_simulator, start_server, tabs):
+def test_a_stalled_connection_is_checked_and_reconnected(limited_simulator, start_server, open_tab):
     simulator = limited_simulator
     server = start_server(STALL_SECONDS=STALL_SECONDS)
     name = _creator(simulator, "stall")
-    tab = tabs(server.url)
+    tab = open_tab(server.url)
     tab.watch_until_connected(name)
     simulator.inject(name, [chat(f"before {i}", user_id=str(i + 1)) for i in range(5)])
     tab.wait_for_event(lambda e: e.get("comment") == "before 4")
@@ -147,11 +122,11 @@ def test_a_stalled_connection_is_checked_and_reconnected(limited_simulator, star
     assert "stalled: nothing received" in server.log_text()
 
 
-def test_a_stall_that_ends_the_stream_is_not_reconnected(limited_simulator, start_server, tabs):
+def test_a_stall_that_ends_the_stream_is_not_reconnected(limited_simulator, start_server, open_tab):
     simulator = limited_simulator
     server = start_server(STALL_SECONDS=STALL_SECONDS)
     name = _creator(simulator, "stallend")
-    tab = tabs(server.url)
+    tab = open_tab(server.url)
     tab.watch_until_connected(name)
     opened = simulator.stats()["pushConnectionsOpened"][name]
     simulator.stall(name, 60)
@@ -162,18 +137,18 @@ def test_a_stall_that_ends_the_stream_is_not_reconnected(limited_simulator, star
     assert tab.session["status"] == "ended"
 
 
-def test_two_processes_share_one_budget(limited_simulator, start_server, tabs, redis_server):
+def test_two_processes_share_one_budget(limited_simulator, start_server, open_tab, redis_server):
     simulator = limited_simulator
     channel = f"la-budget-{uuid.uuid4().hex[:8]}"
     env = {"SIGN_BUDGET": "2/minute", "REDIS_URL": redis_server.url, "REDIS_CHANNEL": channel}
     servers = [start_server(**env), start_server(**env)]
     names = [_creator(simulator, "shared") for _ in range(3)]
     before = simulator.stats()["signRequests"]
-    one = tabs(servers[0].url)
+    one = open_tab(servers[0].url)
     one.watch_until_connected(names[0])
-    two = tabs(servers[1].url)
+    two = open_tab(servers[1].url)
     two.watch_until_connected(names[1])
-    three = tabs(servers[1].url)
+    three = open_tab(servers[1].url)
     assert three.watch(names[2])["ok"]
     three.wait_for_status("queued")
     assert three.session["retryAfter"] > 30
@@ -183,3 +158,22 @@ def test_two_processes_share_one_budget(limited_simulator, start_server, tabs, r
     for server in servers:
         budget = server.debug()["signBudget"]
         assert budget["windows"][0]["used"] == 2 and budget["queued"] == [names[2]]
+
+
+def test_a_429_from_the_sign_server_holds_every_start(limited_simulator, start_server, open_tab):
+    simulator = limited_simulator
+    server = start_server(SIGN_BUDGET="100/minute")
+    refused, other = _creator(simulator, "refused"), _creator(simulator, "other")
+    simulator.sign_fail(429, times=1, retry_after=6, name=refused)
+    tab = open_tab(server.url)
+    assert tab.watch(refused)["ok"]
+    wait_until(lambda: any(e.get("code") == "rate_limited" for e in tab.payloads("error")), message="the 429")
+    tab.wait_for_status("queued")
+    assert tab.session["retryAfter"] <= 6
+    second = open_tab(server.url)
+    assert second.watch(other)["ok"]
+    second.wait_for_status("queued")  # the budget has room, but the sign server said to wait
+    assert server.debug()["signBudget"]["blockedUntil"]
+    tab.wait_for_status("connected", timeout=15)
+    second.wait_for_status("connected", timeout=15)
+    assert "sign server refused a start" in server.log_text()

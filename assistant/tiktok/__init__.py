@@ -8,7 +8,7 @@ what the push socket carries into the contract's events.
 - stream: TikTokStream, one connection attempt, as the runner uses it.
 """
 
-from .connection import UpstreamError, point_at
+from .connection import UpstreamError, creator_live, point_at
 from .stream import TikTokStream
 
-__all__ = ["TikTokStream", "UpstreamError", "point_at"]
+__all__ = ["TikTokStream", "UpstreamError", "creator_live", "point_at"]

@@ -150,3 +150,15 @@ async def start(client, username):
 async def room_alive(client):
     """Whether the room `client` joined is still live (TikTok's room check_alive)."""
     return await client.web.fetch_is_live(room_id=client.room_id)
+
+
+async def creator_live(username):
+    """Whether `username` is live now: TikTok's room lookup and live check, no sign request (so no start
+    of the sign budget). None when it could not tell."""
+    client = TikTokLiveClient(username, web_kwargs={"httpx_kwargs": {"verify": _TLS_CONTEXT}})
+    try:
+        return await client.is_live()
+    except Exception:
+        return None
+    finally:
+        await client.web.close()
