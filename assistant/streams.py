@@ -23,6 +23,7 @@ from collections import OrderedDict
 import eventlet
 from eventlet.asyncio import spawn_for_awaitable
 from eventlet.queue import Empty, LightQueue
+from eventlet.semaphore import Semaphore
 
 from .memory import release_freed_memory
 from .metrics import StreamMetrics
@@ -113,7 +114,8 @@ class StreamRunner:
 
     def restart_if_finished(self):
         """A new viewer of an ended (or failed) stream: try the creator again."""
-        if self._supervisor.dead:  # the supervisor gives up only on an end or a creator that does not exist
+        # The supervisor gives up only on an end or a creator that does not exist (None: not started yet).
+        if self._supervisor is not None and self._supervisor.dead and not self._stopped:
             self._supervisor = eventlet.spawn(self._supervise)
 
     def stop(self):
@@ -481,6 +483,10 @@ class StreamRegistry:
         self._make_runner = make_runner
         self._runners = {}
         self._unowned_since = {}  # creator -> when this process first saw it without a runner
+        # `watch` handlers and the tick both claim, and a claim waits on the store: one at a time, so that
+        # each sees the runners the others started.
+        self._claiming = Semaphore()
+        self._closed = False  # shutting down: nothing more is claimed
 
     def get(self, username):
         return self._runners.get(username)
@@ -500,6 +506,11 @@ class StreamRegistry:
 
     def claim(self, now):
         """Start runners for the creators that have watchers and no runner, where this process should."""
+        with self._claiming:
+            if not self._closed:
+                self._claim(now)
+
+    def _claim(self, now):
         unowned = self._store.unowned_streams()
         self._unowned_since = {name: self._unowned_since.get(name, now) for name in unowned}
         if not unowned:
@@ -531,6 +542,8 @@ class StreamRegistry:
 
     def stop_all(self):
         """Shutdown: stop every runner and give its creator up to the other processes, state kept."""
+        with self._claiming:  # a claim under way finishes first; none comes after
+            self._closed = True
         while self._runners:  # popped one by one: a stop yields, and nothing else may find it meanwhile
             username, runner = self._runners.popitem()
             runner.stop()

@@ -20,6 +20,7 @@ import asyncio
 import json
 import multiprocessing
 import re
+import signal
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -104,7 +105,7 @@ class _Worker:
                     self.clients.append(client)
                 except Exception as exc:  # counted and reported: a bench goes on
                     failures.append(f"{type(exc).__name__}: {exc}"[:200])
-                    await _quietly(client.sio.disconnect())
+                    await quietly(client.sio.disconnect())
 
         tasks = [asyncio.ensure_future(one()) for _ in range(count)]
         _, pending = await asyncio.wait(tasks, timeout=timeout) if tasks else (set(), set())
@@ -152,7 +153,7 @@ class _Worker:
 
     async def close(self) -> dict:
         clients, self.clients = self.clients, []
-        await asyncio.gather(*(_quietly(client.sio.disconnect()) for client in clients))
+        await asyncio.gather(*(quietly(client.sio.disconnect()) for client in clients))
         return {"closed": len(clients)}
 
     async def churn(self, url: str, count: int, concurrency: int, timeout: float = 120.0) -> dict:
@@ -170,7 +171,7 @@ class _Worker:
                     await sio.connect(url, transports=["websocket"], wait_timeout=20)
                 except Exception as exc:
                     failures.append(f"{type(exc).__name__}: {exc}"[:200])
-                await _quietly(sio.disconnect())
+                await quietly(sio.disconnect())
 
         tasks = [asyncio.ensure_future(one()) for _ in range(count)]
         _, pending = await asyncio.wait(tasks, timeout=timeout) if tasks else (set(), set())
@@ -181,26 +182,27 @@ class _Worker:
                 "seconds": time.monotonic() - started}
 
 
-async def _quietly(awaitable) -> None:
+async def quietly(awaitable) -> None:
     try:
         await asyncio.wait_for(awaitable, 10)
     except Exception:  # a client that cannot even disconnect cleanly changes no figure
         return
 
 
-def _serve(connection) -> None:
-    """A worker process: run commands from the pipe until it closes or says `stop`."""
+def _serve(connection, worker_class) -> None:
+    """A worker process: run commands from the pipe on a `worker_class()` until it closes or says `stop`."""
     import logging
 
     logging.basicConfig(level=logging.ERROR)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the bench stops its workers through the pipe
 
     async def main() -> None:
-        worker = _Worker()
+        worker = worker_class()
         loop = asyncio.get_running_loop()
         while True:
             try:
                 name, arguments = await loop.run_in_executor(None, connection.recv)
-            except EOFError:
+            except (EOFError, OSError):
                 name, arguments = "stop", {}
             if name == "stop":
                 await worker.close()
@@ -217,16 +219,19 @@ def _serve(connection) -> None:
 
 
 class ClientPool:
-    def __init__(self, workers: int = 3) -> None:
+    """`workers` client processes, each running a `worker_class` (its methods are the commands)."""
+
+    def __init__(self, workers: int = 3, worker_class=None, name: str = "bench-clients") -> None:
         context = multiprocessing.get_context("spawn")
         self._pipes = []
-        self._processes = []
+        self.processes = []
         for index in range(workers):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_serve, args=(theirs,), name=f"bench-clients-{index}", daemon=True)
+            process = context.Process(target=_serve, args=(theirs, worker_class or _Worker),
+                                      name=f"{name}-{index}", daemon=True)
             process.start()
             self._pipes.append(ours)
-            self._processes.append(process)
+            self.processes.append(process)
 
     @property
     def size(self) -> int:
@@ -234,18 +239,22 @@ class ClientPool:
 
     @property
     def pids(self) -> list[int]:
-        return [process.pid for process in self._processes]
+        return [process.pid for process in self.processes]
 
     def split(self, total: int) -> list[int]:
         """`total` shared out over the workers as evenly as can be."""
         return [total // self.size + (1 if index < total % self.size else 0) for index in range(self.size)]
 
-    def run(self, command: str, per_worker: list[dict] | None = None, **arguments) -> list:
+    def run(self, command: str, per_worker: list[dict] | None = None, timeout: float = 300, **arguments) -> list:
         """Send `command` to every worker (with `per_worker[i]` merged into worker i's arguments) and
         return their answers, in worker order."""
         for index, pipe in enumerate(self._pipes):
             pipe.send((command, {**arguments, **(per_worker[index] if per_worker else {})}))
-        replies = [pipe.recv() for pipe in self._pipes]  # every one, so that none is left for the next command
+        replies = []
+        for index, pipe in enumerate(self._pipes):  # every one, so that none is left for the next command
+            if not pipe.poll(timeout):
+                raise RuntimeError(f"client worker {index} did not answer {command} within {timeout:g} s")
+            replies.append(pipe.recv())
         failed = [value for status, value in replies if status != "ok"]
         if failed:
             raise RuntimeError(f"client worker failed on {command}: {failed[0]}")
@@ -257,8 +266,11 @@ class ClientPool:
                 pipe.send(("stop", {}))
             except OSError:
                 continue
-        for process in self._processes:
+        for process in self.processes:
             process.join(timeout=15)
             if process.is_alive():
                 process.terminate()
+                process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
                 process.join(timeout=5)
