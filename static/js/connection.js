@@ -38,6 +38,8 @@ function seqOf(event) {
  *                          server, totals from zero), false (totals carried on) or null (unknown)
  *   onRequestFailed({username, error})   the `requested` creator could not be followed
  *   onUnauthorized()       the server refused the connection for want of a login
+ *   onLeaderboards(boards) {gifters, chatters, likers} of the watched creator (whole boards)
+ *   onSeries(points)       changed per-minute points of the watched creator (merge them by `t`)
  *
  * options: `requested`, a username to follow once the session is known (the page's address), unless
  * the session already follows it (a reload must not watch twice).
@@ -58,8 +60,9 @@ export function createConnection(handlers = {}, { requested = null } = {}) {
     username: null, // the creator this tab shows
     pendingUsername: null, // asked for with `watch`, ack not back yet
     lastSeq: null, // highest seq seen for `username`
-    // A snapshot (and the live events after it) for a creator this tab does not show yet: another
-    // window of the same session switched creator, and the `session` saying so comes just after.
+    // A snapshot (and the live events, boards and points after it) for a creator this tab does not
+    // show yet: another window of the same session switched creator, and the `session` saying so
+    // comes just after.
     stray: null,
     everConnected: false,
     loggedSocketId: null, // the socket connection whose session was last logged
@@ -82,6 +85,8 @@ export function createConnection(handlers = {}, { requested = null } = {}) {
     if (name && stray && stray.snapshot.username === name) {
       applySnapshot(stray.snapshot);
       applyEvents(stray.events);
+      if (stray.leaderboards) call('onLeaderboards', stray.leaderboards);
+      if (stray.points.length) call('onSeries', stray.points);
     }
   }
 
@@ -231,7 +236,7 @@ export function createConnection(handlers = {}, { requested = null } = {}) {
       setCreator(name);
       applySnapshot(snapshot);
     } else {
-      state.stray = { snapshot, events: [] };
+      state.stray = { snapshot, events: [], leaderboards: null, points: [] };
     }
   });
 
@@ -247,6 +252,21 @@ export function createConnection(handlers = {}, { requested = null } = {}) {
   socket.on('metrics', (payload) => {
     if (!payload || payload.username !== state.username || !payload.metrics) return;
     call('onMetrics', payload.metrics);
+  });
+
+  // The assistant's boards and per-minute series (DESIGN.md, "The assistant").
+  socket.on('leaderboards', (payload) => {
+    if (!payload || typeof payload !== 'object') return;
+    if (payload.username === state.username) call('onLeaderboards', payload);
+    else if (state.stray && payload.username === state.stray.snapshot.username) state.stray.leaderboards = payload;
+  });
+
+  socket.on('series', (payload) => {
+    if (!payload || !Array.isArray(payload.points)) return;
+    if (payload.username === state.username) call('onSeries', payload.points);
+    else if (state.stray && payload.username === state.stray.snapshot.username && state.stray.points.length < 5000) {
+      state.stray.points.push(...payload.points);
+    }
   });
 
   socket.on('stats', (stats) => {
@@ -286,6 +306,13 @@ export function createConnection(handlers = {}, { requested = null } = {}) {
     /** Stop following. Resolves to the ack. */
     async unwatch() {
       return request('unwatch', {});
+    },
+    /** One viewer's card in the watched creator's live. Resolves to the ack ({ok, viewer} or {ok: false, error}). */
+    async viewer(userId) {
+      if (!socket.connected) {
+        return { ok: false, error: { code: 'disconnected', message: 'Not connected to the server right now.' } };
+      }
+      return request('viewer', { userId: String(userId) });
     },
     get sessionId() {
       return state.sessionId;

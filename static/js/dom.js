@@ -90,21 +90,40 @@ function initialsCircle(name, key, className) {
 }
 
 /**
- * An <img> for the URL, replaced by a coloured initials circle when the URL is empty, unsafe or
- * fails to load.
+ * Make `el` open the viewer card of `user` when clicked (viewercard.js listens for clicks on
+ * `.user-link`): class user-link, data-user-id and data-unique-id. A user without a userId gets
+ * nothing (there is no card to ask for).
  */
-export function avatar(user, className = 'avatar') {
+export function linkUser(el, user) {
+  const id = user && user.userId;
+  if (id === undefined || id === null || id === '') return el;
+  el.classList.add('user-link');
+  el.dataset.userId = String(id);
+  if (user.uniqueId) el.dataset.uniqueId = String(user.uniqueId);
+  return el;
+}
+
+/**
+ * An <img> for the URL, replaced by a coloured initials circle when the URL is empty, unsafe or
+ * fails to load. `link`: clicking it opens the viewer card (linkUser), whichever of the two it is.
+ */
+export function avatar(user, className = 'avatar', { link = false } = {}) {
   const name = (user && (user.nickname || user.uniqueId)) || '?';
   const key = (user && (user.userId || user.uniqueId)) || name;
   const src = safeImageUrl(user && user.avatarUrl);
-  if (!usableImage(src)) return initialsCircle(name, key, className);
+  const circle = () => {
+    const el = initialsCircle(name, key, className);
+    return link ? linkUser(el, user) : el;
+  };
+  if (!usableImage(src)) return circle();
   const img = h('img', {
     className,
     attrs: { src, alt: '', width: 32, height: 32, decoding: 'async', referrerpolicy: 'no-referrer' },
   });
+  if (link) linkUser(img, user);
   img.addEventListener('error', () => {
     imageFailed(src);
-    img.replaceWith(initialsCircle(name, key, className));
+    img.replaceWith(circle());
   }, { once: true });
   return img;
 }

@@ -7,6 +7,7 @@ import { createConnection } from './connection.js';
 import { createFeeds } from './feeds.js';
 import { createForm } from './form.js';
 import { createHeader } from './header.js';
+import { createInsights } from './insights.js';
 import { sessionLostNotice } from './messages.js';
 import { createMetrics } from './metrics.js';
 import { createNotice } from './notice.js';
@@ -21,6 +22,8 @@ const feeds = createFeeds(
   { chat: byId('chat-feed'), gifts: byId('gift-feed'), activity: byId('activity-feed') },
   { newButtons: { chat: byId('chat-new'), gifts: byId('gift-new'), activity: byId('activity-new') } },
 );
+// Insights: leaderboards, charts, the viewer card (insights.js); `connection` is made below.
+const insights = createInsights({ requestViewer: (userId) => connection.viewer(userId) });
 
 let socketState = 'connecting';
 let sessionStatus = null; // null until the first `session`
@@ -114,6 +117,7 @@ const connection = createConnection({
   onCreator(username) {
     feeds.clear();
     metrics.reset();
+    insights.reset();
     banner.update({ username, error: null });
     form.setWatching(username);
     address.follow(username, { push: userSwitch });
@@ -123,12 +127,19 @@ const connection = createConnection({
     feeds.replace(snapshot.recent);
     metrics.reset();
     metrics.update(snapshot.metrics);
+    insights.snapshot(snapshot);
   },
   onEvents(events) {
     feeds.push(events);
   },
   onMetrics(values) {
     metrics.update(values);
+  },
+  onLeaderboards(boards) {
+    insights.leaderboards(boards);
+  },
+  onSeries(points) {
+    insights.series(points);
   },
   onStats(stats) {
     header.update({ total: stats.totalSessions, totalClients: stats.totalConnectedClients });

@@ -1,8 +1,9 @@
 // The rows of the three feeds, built from contract events: chat, gifts (a streak is one row,
 // updated in place) and activity (joins, follows, shares, the stream's end). User text goes in with
-// textContent only (dom.js).
+// textContent only (dom.js). A viewer's name is a button and their picture clickable (`.user-link`
+// with data-user-id): both open the viewer card; the row carries data-user-id too.
 
-import { avatar, giftImage, h, setText } from './dom.js';
+import { avatar, giftImage, h, linkUser, setText } from './dom.js';
 import { formatCount, formatExact, formatTime, toCount } from './format.js';
 
 function nameOf(user) {
@@ -13,6 +14,17 @@ function userTitle(user) {
   return user && user.uniqueId ? `@${user.uniqueId}` : '';
 }
 
+/** The viewer's name: a button that opens their card, or plain text when they have no userId. */
+export function nickEl(user) {
+  const title = userTitle(user);
+  if (!user || !user.userId) return h('span', { className: 'nick', text: nameOf(user), attrs: { title } });
+  return linkUser(h('button', { className: 'nick', text: nameOf(user), attrs: { type: 'button', title } }), user);
+}
+
+function userId(user) {
+  return (user && user.userId) || undefined;
+}
+
 function timeEl(ts) {
   const text = formatTime(ts);
   return text ? h('time', { className: 'row-time', text, attrs: { datetime: new Date(Number(ts)).toISOString() } }) : null;
@@ -20,11 +32,11 @@ function timeEl(ts) {
 
 export function chatRow(event) {
   const user = event.user || {};
-  return h('li', { className: event.history ? 'row chat-row is-history' : 'row chat-row', dataset: { seq: event.seq, type: 'chat' } },
-    avatar(user),
+  return h('li', { className: event.history ? 'row chat-row is-history' : 'row chat-row', dataset: { seq: event.seq, type: 'chat', userId: userId(user) } },
+    avatar(user, 'avatar', { link: true }),
     h('div', { className: 'row-body' },
       h('div', { className: 'row-line' },
-        h('span', { className: 'nick', text: nameOf(user), attrs: { title: userTitle(user) } }),
+        nickEl(user),
         event.history ? h('span', { className: 'tag', text: 'earlier' }) : null,
         timeEl(event.ts)),
       h('p', { className: 'chat-text', text: event.comment ?? '' })));
@@ -51,11 +63,11 @@ export function activityRow(event) {
   }
   const kind = ACTIVITY[event.type];
   const user = event.user || {};
-  return h('li', { className: `row activity-row activity-${event.type}`, dataset: { seq: event.seq, type: event.type } },
+  return h('li', { className: `row activity-row activity-${event.type}`, dataset: { seq: event.seq, type: event.type, userId: userId(user) } },
     h('span', { className: `activity-icon icon-${kind.icon}`, attrs: { 'aria-hidden': 'true' } }),
-    avatar(user, 'avatar avatar-small'),
+    avatar(user, 'avatar avatar-small', { link: true }),
     h('p', { className: 'activity-text' },
-      h('span', { className: 'nick', text: nameOf(user), attrs: { title: userTitle(user) } }),
+      nickEl(user),
       h('span', { className: 'verb', text: ` ${kind.verb}` })),
     timeEl(event.ts));
 }
@@ -67,11 +79,11 @@ export function giftKey(event) {
 
 export function giftRow(event, key) {
   const user = event.user || {};
-  const row = h('li', { className: 'row gift-row', dataset: { key, type: 'gift' } },
-    avatar(user),
+  const row = h('li', { className: 'row gift-row', dataset: { key, type: 'gift', userId: userId(user) } },
+    avatar(user, 'avatar', { link: true }),
     h('div', { className: 'row-body' },
       h('div', { className: 'row-line' },
-        h('span', { className: 'nick', text: nameOf(user), attrs: { title: userTitle(user) } })),
+        nickEl(user)),
       // what was given, then its streak state, which wraps under it when the row is narrow (a phone)
       h('div', { className: 'gift-line' },
         h('span', { className: 'gift-what' },

@@ -1,0 +1,94 @@
+// The leaderboards of the live (DESIGN.md, "The assistant"): top gifters by diamonds, top chatters by
+// comments, top likers by likes (a lower bound: TikTok stops sending each viewer's likes on big
+// lives). Each board arrives whole; a board is rebuilt (in the next animation frame) only when its
+// entries changed. Names and pictures open the viewer card (`.user-link`, dom.js linkUser).
+
+import { avatar, h, linkUser } from './dom.js';
+import { formatCount, formatExact, toCount } from './format.js';
+import { requestFlush } from './frame.js';
+
+export const BOARD_SIZE = 10;
+
+// board -> how its entries read: the number ranked on, and what it is
+const BOARDS = {
+  gifters: { field: 'diamonds', unit: (n) => (n === 1 ? 'diamond' : 'diamonds') },
+  chatters: { field: 'comments', unit: (n) => (n === 1 ? 'comment' : 'comments') },
+  likers: { field: 'likes', unit: (n) => (n === 1 ? 'like' : 'likes') },
+};
+
+function nameOf(user) {
+  return (user && (user.nickname || user.uniqueId)) || 'Someone';
+}
+
+/** One entry: rank, picture, nickname and @uniqueId, the number (gifters: and how many gifts). */
+function entryRow(board, entry, rank) {
+  const { field, unit } = BOARDS[board];
+  const user = (entry && entry.user) || {};
+  const n = toCount(entry && entry[field]);
+  const { text, title } = formatCount(n);
+  const who = linkUser(h('button', { className: 'board-who', attrs: { type: 'button', title: user.uniqueId ? `@${user.uniqueId}` : null } }), user);
+  who.append(
+    avatar(user, 'avatar avatar-board'),
+    h('span', { className: 'board-names' },
+      h('span', { className: 'board-nick', text: nameOf(user) }),
+      user.uniqueId ? h('span', { className: 'board-handle', text: `@${user.uniqueId}` }) : null));
+  const value = h('span', { className: 'board-value' },
+    h('span', { className: 'board-number num', text, attrs: { title: `${formatExact(n)} ${unit(n)}` } }),
+    board === 'gifters' ? h('span', { className: 'diamond-icon', attrs: { 'aria-label': 'diamonds', role: 'img' } }) : null);
+  if (board === 'gifters') {
+    const gifts = toCount(entry.gifts);
+    value.append(h('span', { className: 'board-sub num', text: `${formatExact(gifts)} ${gifts === 1 ? 'gift' : 'gifts'}` }));
+  }
+  if (title) value.title = title;
+  return h('li', { className: 'board-row', dataset: { rank, userId: user.userId, value: n } },
+    h('span', { className: 'board-rank num', text: String(rank), attrs: { 'aria-label': `rank ${rank}` } }),
+    who,
+    value);
+}
+
+/**
+ * lists: {gifters, chatters, likers}: the boards' <ol> elements. Returns {update(boards), clear()}:
+ * `update` takes a `leaderboards` payload (or a snapshot's `leaderboards`); boards it lacks are
+ * left as they are.
+ */
+export function createLeaderboards(lists) {
+  const shown = { gifters: '', chatters: '', likers: '' }; // what each list shows (its entries as JSON)
+  const next = { ...shown };
+  const data = { gifters: [], chatters: [], likers: [] };
+
+  function render() {
+    for (const board of Object.keys(BOARDS)) {
+      if (next[board] === shown[board]) continue;
+      shown[board] = next[board];
+      const list = lists[board];
+      if (!list) continue;
+      list.replaceChildren(...data[board].map((entry, i) => entryRow(board, entry, i + 1)));
+      list.dataset.count = String(data[board].length);
+    }
+  }
+
+  function set(board, entries) {
+    const list = Array.isArray(entries) ? entries.filter((e) => e && typeof e === 'object').slice(0, BOARD_SIZE) : [];
+    const key = JSON.stringify(list);
+    if (key === next[board]) return false;
+    next[board] = key;
+    data[board] = list;
+    return true;
+  }
+
+  return {
+    update(boards) {
+      if (!boards || typeof boards !== 'object') return;
+      let changed = false;
+      for (const board of Object.keys(BOARDS)) {
+        if (board in boards) changed = set(board, boards[board]) || changed;
+      }
+      if (changed) requestFlush(render);
+    },
+    clear() {
+      let changed = false;
+      for (const board of Object.keys(BOARDS)) changed = set(board, []) || changed;
+      if (changed) requestFlush(render);
+    },
+  };
+}

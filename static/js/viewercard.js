@@ -1,0 +1,198 @@
+// The viewer card: click a name or a picture (any `.user-link`: the feeds' rows, the leaderboards)
+// and a dialog shows what that viewer did in this live: totals, first and last seen, their last
+// comments and gifts (DESIGN.md, "The assistant": the `viewer` request). It opens at once with what
+// the click knew (name, handle) and says it is loading; a viewer the server knows nothing of is
+// answered plainly, and so is a failure. Esc, the close button or a click beside the card close it;
+// focus comes back to what opened it. Text goes in with textContent only.
+
+import { avatar, h, setText } from './dom.js';
+import { formatCount, formatExact, formatTime, toCount } from './format.js';
+import { errorMessage } from './messages.js';
+
+const TOTALS = ['comments', 'likes', 'gifts', 'diamonds', 'follows', 'shares'];
+
+const dayClock = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+});
+
+/** A local time, with the day when it is not today. */
+function seenAt(ts) {
+  const n = Number(ts);
+  if (!Number.isFinite(n) || n <= 0) return '—';
+  const when = new Date(n);
+  return when.toDateString() === new Date().toDateString() ? formatTime(n) : dayClock.format(when);
+}
+
+function timeEl(ts, className) {
+  const n = Number(ts);
+  if (!Number.isFinite(n) || n <= 0) return null;
+  return h('time', { className, text: formatTime(n), attrs: { datetime: new Date(n).toISOString() } });
+}
+
+function handleOf(who) {
+  return who.uniqueId ? `@${who.uniqueId}` : '';
+}
+
+/**
+ * dialog: the <dialog id="viewer-card"> of index.html; request(userId): resolves to the `viewer`
+ * ack. Clicks on `.user-link` elements anywhere under `root` open it. Returns {open(who), close()}.
+ */
+export function createViewerCard(dialog, request, root = document) {
+  const part = (id) => dialog.querySelector(`#${id}`);
+  const els = {
+    picture: part('viewer-card-avatar'),
+    name: part('viewer-card-name'),
+    handle: part('viewer-card-handle'),
+    status: part('viewer-card-status'),
+    retry: part('viewer-card-retry'),
+    body: part('viewer-card-body'),
+    first: part('viewer-first-seen'),
+    last: part('viewer-last-seen'),
+    comments: part('viewer-card-comments'),
+    gifts: part('viewer-card-gifts'),
+    commentsCount: part('viewer-card-comments-count'),
+    giftsCount: part('viewer-card-gifts-count'),
+    close: part('viewer-card-close'),
+  };
+  let asked = 0; // the request whose answer is awaited; older answers are dropped
+  let current = null; // {userId, uniqueId, nickname} shown
+  let opener = null; // the element focused when the card opened
+
+  function setState(state, message = '') {
+    dialog.dataset.state = state;
+    setText(els.status, message);
+    els.status.hidden = message === '';
+    els.retry.hidden = state !== 'error';
+    els.body.hidden = state !== 'ready';
+    dialog.setAttribute('aria-busy', String(state === 'loading'));
+  }
+
+  function showWho(who) {
+    els.picture.replaceChildren(avatar(who, 'avatar avatar-card'));
+    setText(els.name, who.nickname || who.uniqueId || 'Viewer');
+    setText(els.handle, handleOf(who));
+  }
+
+  function showViewer(viewer) {
+    const user = { ...current, ...(viewer.user || {}) };
+    showWho(user);
+    const totals = viewer.totals || {};
+    for (const key of TOTALS) {
+      const el = part(`viewer-total-${key}`);
+      const n = toCount(totals[key]);
+      const { text, title } = formatCount(n);
+      el.dataset.value = String(n);
+      setText(el, text);
+      el.title = title;
+    }
+    setText(els.first, seenAt(viewer.firstSeen));
+    setText(els.last, seenAt(viewer.lastSeen));
+    for (const [el, ts] of [[els.first, viewer.firstSeen], [els.last, viewer.lastSeen]]) {
+      const n = Number(ts);
+      if (Number.isFinite(n) && n > 0) el.setAttribute('datetime', new Date(n).toISOString());
+      else el.removeAttribute('datetime');
+    }
+
+    const comments = (Array.isArray(viewer.comments) ? viewer.comments : []).slice(-50).reverse(); // newest first
+    els.comments.replaceChildren(...comments.map((c) => h('li', { className: 'vc-item' },
+      h('p', { className: 'vc-comment', text: (c && c.comment) ?? '' }),
+      timeEl(c && c.ts, 'vc-time'))));
+    els.comments.dataset.count = String(comments.length);
+    setText(els.commentsCount, comments.length ? formatExact(comments.length) : '');
+
+    const gifts = (Array.isArray(viewer.gifts) ? viewer.gifts : []).slice(-50).reverse();
+    els.gifts.replaceChildren(...gifts.map((g) => {
+      const repeat = Math.max(1, toCount(g && g.repeatCount));
+      const diamonds = toCount(g && g.diamonds);
+      return h('li', { className: 'vc-item vc-gift', dataset: { diamonds } },
+        h('span', { className: 'vc-gift-name', text: (g && g.giftName) || 'Gift' }),
+        h('span', { className: 'vc-gift-repeat num', text: `×${formatExact(repeat)}` }),
+        h('span', { className: 'vc-gift-diamonds num', text: formatExact(diamonds) },
+          h('span', { className: 'diamond-icon', attrs: { 'aria-label': 'diamonds', role: 'img' } })),
+        timeEl(g && g.ts, 'vc-time'));
+    }));
+    els.gifts.dataset.count = String(gifts.length);
+    setText(els.giftsCount, gifts.length ? formatExact(gifts.length) : '');
+  }
+
+  async function load() {
+    const who = current;
+    asked += 1;
+    const mine = asked;
+    setState('loading', `Loading ${handleOf(who) || 'this viewer'}…`);
+    let ack;
+    try {
+      ack = await request(who.userId);
+    } catch (err) {
+      ack = { ok: false, error: { code: 'unknown', message: String((err && err.message) || err) } };
+    }
+    if (mine !== asked || !dialog.open) return; // another viewer was asked for since, or the card closed
+    if (ack && ack.ok && ack.viewer && typeof ack.viewer === 'object') {
+      showViewer(ack.viewer);
+      setState('ready');
+      return;
+    }
+    const error = (ack && ack.error) || { code: 'bad_response' };
+    if (error.code === 'not_found') {
+      setState('not_found', `${handleOf(who) || who.nickname || 'This viewer'} has done nothing in this live yet.`);
+    } else {
+      setState('error', `Could not load this card. ${errorMessage(error)}`);
+    }
+  }
+
+  /** Open the card of `who` ({userId, uniqueId?, nickname?}) and ask the server for it. */
+  function open(who, from = null) {
+    if (!who || !who.userId) return;
+    current = { userId: String(who.userId), uniqueId: who.uniqueId || '', nickname: who.nickname || '', avatarUrl: who.avatarUrl };
+    dialog.dataset.userId = current.userId;
+    showWho(current);
+    if (!dialog.open) {
+      opener = from || (document.activeElement instanceof HTMLElement ? document.activeElement : null);
+      dialog.showModal();
+    }
+    els.close.focus();
+    load();
+  }
+
+  function close() {
+    if (dialog.open) dialog.close();
+  }
+
+  dialog.addEventListener('close', () => {
+    asked += 1; // an answer still on its way is dropped
+    dialog.dataset.state = 'closed';
+    const back = opener;
+    opener = null;
+    if (back && back.isConnected) back.focus({ preventScroll: true });
+  });
+  // A click on the backdrop (the dialog element itself, outside its content box) closes it.
+  dialog.addEventListener('click', (e) => {
+    if (e.target !== dialog) return;
+    const box = dialog.getBoundingClientRect();
+    const inside = e.clientX >= box.left && e.clientX <= box.right && e.clientY >= box.top && e.clientY <= box.bottom;
+    if (!inside) close();
+  });
+  els.close.addEventListener('click', close);
+  els.retry.addEventListener('click', () => {
+    if (current) load();
+  });
+
+  root.addEventListener('click', (e) => {
+    const link = e.target instanceof Element ? e.target.closest('.user-link') : null;
+    if (!link || !link.dataset.userId || dialog.contains(link)) return;
+    e.preventDefault();
+    // the nickname: the link's own text (a name button) or the row's name button beside a picture
+    const row = link.closest('li');
+    const named = link.classList.contains('nick') ? link : (row && row.querySelector(`.user-link.nick, .board-nick`));
+    const picture = link.querySelector('img.avatar') || (link.matches('img.avatar') ? link : row && row.querySelector('img.avatar'));
+    open({
+      userId: link.dataset.userId,
+      uniqueId: link.dataset.uniqueId,
+      nickname: named ? named.textContent : '',
+      avatarUrl: picture ? picture.getAttribute('src') : '',
+    }, link.matches('button') ? link : (row && row.querySelector('button.user-link')) || link);
+  });
+
+  setState('closed');
+  return { open, close };
+}
