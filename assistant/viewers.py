@@ -4,12 +4,12 @@ Counting follows the totals (metrics.py): a gift is counted when StreamMetrics c
 once, at its end), live chat only (not the replayed history), and each viewer's like batches summed
 (TikTok stops sending per-viewer likes on big lives: the likers' board is a lower bound).
 
-Memory is bounded: past `max_viewers`, the least active tenth is forgotten (the busiest viewers, whom
+Memory is bounded: past `max_viewers`, the least active quarter is forgotten (the busiest viewers, whom
 the boards show, stay). A card keeps the viewer's last RECENT_PER_VIEWER comments and gifts.
 """
 
 import heapq
-from collections import deque
+import operator
 
 LEADERBOARD_SIZE = 10
 RECENT_PER_VIEWER = 50
@@ -18,40 +18,59 @@ _COUNTED = frozenset(("chat", "like", "follow", "share"))
 
 
 class ViewerCard:
-    __slots__ = ("user", "first_seen", "last_seen", "totals", "comments", "gifts")
+    """One viewer's doings. Slots and lists made on first use: most viewers of a big live say one thing."""
+
+    __slots__ = ("user", "first_seen", "last_seen", *_TOTALS, "_comments", "_gifts")
 
     def __init__(self, user, ts):
         self.user = user
         self.first_seen = self.last_seen = ts
-        self.totals = dict.fromkeys(_TOTALS, 0)
-        self.comments = deque(maxlen=RECENT_PER_VIEWER)
-        self.gifts = deque(maxlen=RECENT_PER_VIEWER)
+        self.comments = self.likes = self.gifts = self.diamonds = self.follows = self.shares = 0
+        self._comments = self._gifts = None
 
     @property
     def activity(self):
         """How much the viewer did: what decides who is forgotten first."""
-        totals = self.totals
-        return totals["diamonds"] * 10 + totals["comments"] * 3 + totals["follows"] * 3 + totals["shares"] * 3 \
-            + totals["gifts"] + totals["likes"]
+        return self.diamonds * 10 + (self.comments + self.follows + self.shares) * 3 + self.gifts + self.likes
+
+    def add_comment(self, ts, comment):
+        self.comments += 1
+        self._comments = _appended(self._comments, {"ts": ts, "comment": comment})
+
+    def add_gift(self, ts, name, units, diamonds):
+        self.gifts += units
+        self.diamonds += diamonds
+        self._gifts = _appended(self._gifts, {"ts": ts, "giftName": name, "repeatCount": units, "diamonds": diamonds})
 
     def to_dict(self):
         return {
             "user": self.user,
             "firstSeen": self.first_seen,
             "lastSeen": self.last_seen,
-            "totals": dict(self.totals),
-            "comments": list(self.comments),
-            "gifts": list(self.gifts),
+            "totals": {name: getattr(self, name) for name in _TOTALS},
+            "comments": (self._comments or [])[-RECENT_PER_VIEWER:],
+            "gifts": (self._gifts or [])[-RECENT_PER_VIEWER:],
         }
 
     @classmethod
     def from_dict(cls, stored):
         card = cls(stored["user"], stored["firstSeen"])
         card.last_seen = stored["lastSeen"]
-        card.totals.update(stored["totals"])
-        card.comments.extend(stored["comments"])
-        card.gifts.extend(stored["gifts"])
+        for name in _TOTALS:
+            setattr(card, name, stored["totals"].get(name, 0))
+        card._comments = list(stored["comments"]) or None
+        card._gifts = list(stored["gifts"]) or None
         return card
+
+
+def _appended(recent, item):
+    """`recent` with `item` added, cut back to the last RECENT_PER_VIEWER now and then (amortised)."""
+    if recent is None:
+        return [item]
+    recent.append(item)
+    if len(recent) >= 2 * RECENT_PER_VIEWER:
+        del recent[:-RECENT_PER_VIEWER]
+    return recent
 
 
 class ViewerTallies:
@@ -75,27 +94,22 @@ class ViewerTallies:
         if card is None:
             return
         if kind == "chat":
-            card.totals["comments"] += 1
-            card.comments.append({"ts": event["ts"], "comment": event["comment"]})
+            card.add_comment(event["ts"], event["comment"])
             self.boards_changed = True
         elif kind == "like":
-            card.totals["likes"] += event.get("count") or 0
+            card.likes += event.get("count") or 0
             self.boards_changed = True
         elif kind == "follow":
-            card.totals["follows"] += 1
+            card.follows += 1
         elif kind == "share":
-            card.totals["shares"] += 1
+            card.shares += 1
 
     def count_gift(self, event, units):
         """`units` of the gift were counted (a streak's end, or a gift that does not streak)."""
         card = self._card(event)
         if card is None or units <= 0:
             return
-        diamonds = units * event["diamondCount"]
-        card.totals["gifts"] += units
-        card.totals["diamonds"] += diamonds
-        card.gifts.append({"ts": event["ts"], "giftName": event.get("giftName"), "repeatCount": units,
-                           "diamonds": diamonds})
+        card.add_gift(event["ts"], event.get("giftName"), units, units * event["diamondCount"])
         self.boards_changed = True
 
     def _card(self, event):
@@ -116,8 +130,8 @@ class ViewerTallies:
         return card
 
     def _forget_least_active(self):
-        """Forget the least active tenth (at least one), oldest first among equals: amortised O(log n)."""
-        count = max(1, self._max // 10)
+        """Forget the least active quarter (at least one), oldest first among equals: amortised O(log n)."""
+        count = max(1, self._max // 4)
         least = heapq.nsmallest(count, self._cards.items(), key=lambda item: (item[1].activity, item[1].last_seen))
         for user_id, _ in least:
             del self._cards[user_id]
@@ -132,16 +146,16 @@ class ViewerTallies:
         """The top LEADERBOARD_SIZE gifters (diamonds), chatters (comments) and likers (like batches)."""
         self.boards_changed = False
         return {
-            "gifters": [{"user": c.user, "diamonds": c.totals["diamonds"], "gifts": c.totals["gifts"]}
-                        for c in self._top("diamonds")],
-            "chatters": [{"user": c.user, "comments": c.totals["comments"]} for c in self._top("comments")],
-            "likers": [{"user": c.user, "likes": c.totals["likes"]} for c in self._top("likes")],
+            "gifters": [{"user": c.user, "diamonds": c.diamonds, "gifts": c.gifts} for c in self._top("diamonds")],
+            "chatters": [{"user": c.user, "comments": c.comments} for c in self._top("comments")],
+            "likers": [{"user": c.user, "likes": c.likes} for c in self._top("likes")],
         }
 
     def _top(self, total):
+        value = operator.attrgetter(total)
         ranked = heapq.nlargest(LEADERBOARD_SIZE, self._cards.values(),
-                                key=lambda card: (card.totals[total], -card.first_seen))
-        return [card for card in ranked if card.totals[total] > 0]
+                                key=lambda card: (value(card), -card.first_seen))
+        return [card for card in ranked if value(card) > 0]
 
     def take_changed(self):
         """(cards changed since the last call, as dicts; userIds forgotten since): what the store needs."""

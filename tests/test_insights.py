@@ -1,7 +1,7 @@
 """The assistant's data of a live (DESIGN.md, "The assistant"): leaderboards, the per-minute series and
 the viewer card, counted by the same rules as the totals, identical in every tab, bounded in memory."""
 
-import sys
+import tracemalloc
 
 import pytest
 from dashboardclient import wait_until
@@ -98,6 +98,7 @@ def test_series_keep_a_day_of_minutes():
 
 
 def test_viewer_memory_stays_bounded_with_100_000_chatters():
+    tracemalloc.start()
     tallies = ViewerTallies(max_viewers=500)
     for n in range(20):  # the regulars, who talk and give
         tallies.count_gift(_gift(n, 1, False, diamonds=10), 1)
@@ -110,9 +111,10 @@ def test_viewer_memory_stays_bounded_with_100_000_chatters():
     assert len(gifters) == 10 and all(int(g["user"]["userId"]) < 20 for g in gifters), "the busiest are kept"
     card = tallies.card("0")
     assert card["totals"]["diamonds"] == 10 and card["comments"][-1]["comment"] == "still here"
-    size = sys.getsizeof(tallies._cards) + sum(sys.getsizeof(c.comments) + sys.getsizeof(c.totals)
-                                               for c in tallies._cards.values())
-    assert size < 2_000_000
+    tallies.take_changed()
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert held < 1_000_000, f"{held:,} bytes held for 500 viewers"
 
 
 def test_a_card_keeps_the_last_50_comments_and_gifts():
