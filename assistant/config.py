@@ -151,3 +151,4 @@ class Config:
         self.WATCH_CALLS_PER_MINUTE = env.whole("WATCH_CALLS_PER_MINUTE", 20, low=1)
         self.MAX_MESSAGE_BYTES = env.whole("MAX_MESSAGE_BYTES", 16_384, low=1)
         self.GIFT_STREAK_TIMEOUT_SECONDS = env.number("GIFT_STREAK_TIMEOUT_SECONDS", 10)
+        self.VIEWER_CARDS = env.whole("VIEWER_CARDS", 5000, low=10)  # viewers kept per live (the most active)

@@ -40,7 +40,8 @@ def _streak_key(event):
 
 
 class StreamMetrics:
-    def __init__(self, streak_timeout=10.0, clock=time.monotonic):
+    def __init__(self, streak_timeout=10.0, clock=time.monotonic, on_gift=None):
+        """`on_gift(event, units)`: told of every gift as it is counted (the leaderboards count the same)."""
         self.current_viewers = 0
         self.peak_viewers = 0
         self.likes = 0
@@ -52,6 +53,7 @@ class StreamMetrics:
         self.joins = 0
         self._streak_timeout = streak_timeout
         self._clock = clock
+        self._on_gift = on_gift
         self._open_streaks = {}  # key -> (last gift event, when it arrived)
         self._expired_streaks = OrderedDict()  # key -> repeatCount already counted
 
@@ -103,6 +105,8 @@ class StreamMetrics:
     def _count_gift(self, event, units):
         self.gifts += units
         self.diamonds += units * event["diamondCount"]
+        if self._on_gift is not None:
+            self._on_gift(event, units)
 
     def expire_streaks(self, everything=False):
         """Finalise streaks quiet for longer than the timeout (`everything`: all open ones, the stream

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 import eventlet
 
 from .metrics import full_metrics
+from .series import BUCKET_SECONDS
 from .sessions import LocalSockets, WatchRateLimit, iso_utc
 from .store import SessionLimitError, StoreUnavailable, StreamLimitError
 from .streams import StreamRegistry, StreamRunner
@@ -29,6 +30,8 @@ TICK_SECONDS = 0.5
 STATS_INTERVAL_SECONDS = 1.0
 SHUTDOWN_WAIT_SECONDS = 5
 NAMESPACE = "/"
+EMPTY_LEADERBOARDS = {"gifters": [], "chatters": [], "likers": []}
+MAX_USER_ID_LENGTH = 64
 UNAVAILABLE_RETRY_SECONDS = 3
 UNAVAILABLE_MESSAGE = "The server cannot reach its shared store right now; try again in a few seconds"
 
@@ -87,6 +90,7 @@ class LiveService:
             streak_timeout=self._config["GIFT_STREAK_TIMEOUT_SECONDS"],
             sign_budget=self._config["SIGN_BUDGET"],
             stall_seconds=self._config["STALL_SECONDS"],
+            max_viewers=self._config["VIEWER_CARDS"],
         )
 
     def _emit(self, event, payload, to):
@@ -203,6 +207,21 @@ class LiveService:
                 self._follow(client, None)
             return {"ok": True, "session": self._send_session(record)}
 
+    def viewer(self, sid, payload):
+        """`viewer {userId}`: the card of one viewer of the live this session watches."""
+        session_id = self._session_of(sid)
+        user_id = payload.get("userId") if isinstance(payload, dict) else None
+        if not isinstance(user_id, str) or not user_id or len(user_id) > MAX_USER_ID_LENGTH:
+            raise ServiceError("bad_request", f"viewer takes {{userId: string of 1 to {MAX_USER_ID_LENGTH}}}")
+        with _answering_outages():
+            record = self._record(session_id)
+            if not record.username:
+                raise ServiceError("bad_request", "Watch a creator first")
+            card = self.store.viewer(record.username, user_id)
+        if card is None:
+            raise ServiceError("not_found", "That viewer has done nothing in this live yet")
+        return {"ok": True, "viewer": card}
+
     def _session_of(self, sid):
         session_id = self.sockets.session_of(sid)
         if session_id is None:  # a socket that never completed its connect
@@ -254,6 +273,8 @@ class LiveService:
     def _send_snapshot(self, sid, username):
         snapshot = self.store.snapshot(username)
         snapshot["metrics"] = full_metrics(snapshot["metrics"])
+        snapshot["leaderboards"] = {"username": username, **(snapshot["leaderboards"] or EMPTY_LEADERBOARDS)}
+        snapshot["series"] = {"username": username, "bucketSeconds": BUCKET_SECONDS, "points": snapshot["series"]}
         self._emit("snapshot", snapshot, sid)
         return snapshot["seq"]
 

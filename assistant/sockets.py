@@ -82,6 +82,12 @@ def on_unwatch(*args):
     return _answer(_service().unwatch, args)
 
 
+@socketio.on("viewer")
+def on_viewer(*args):
+    """A tab asks for one viewer's card (`{userId}`): totals, first and last seen, last comments and gifts."""
+    return _answer(_service().viewer, args)
+
+
 @socketio.on("*")
 def on_unknown(event, *args):
     """Any other event from a client: answered with `bad_request`."""

@@ -25,6 +25,7 @@ from eventlet.asyncio import spawn_for_awaitable
 from eventlet.queue import Empty, LightQueue
 from eventlet.semaphore import Semaphore
 
+from .insights import LiveInsights
 from .memory import release_freed_memory
 from .metrics import StreamMetrics
 from .store import StoreUnavailable, signbudget
@@ -71,7 +72,7 @@ class StreamRunner:
     """`state`: the creator's StreamState in the store (fresh for a new creator), to continue from."""
 
     def __init__(self, username, state, store, room, emit, on_status, streak_timeout=10.0, sign_budget=None,
-                 stall_seconds=60.0):
+                 stall_seconds=60.0, max_viewers=5000):
         self.username = username
         self.room = room
         self.status = "reconnecting" if state.connected_at else "connecting"
@@ -79,7 +80,8 @@ class StreamRunner:
         self.queue = None  # {retryAfter, ahead} while `queued` for the sign budget
         self.seq = state.seq
         self.connected_at = state.connected_at  # epoch seconds of the first connection, by any owner
-        self.metrics = StreamMetrics(streak_timeout=streak_timeout)
+        self.insights = LiveInsights(max_viewers)
+        self.metrics = StreamMetrics(streak_timeout=streak_timeout, on_gift=self.insights.count_gift)
         self.metrics.restore(state.metrics)
         self._store = store
         self._sign_budget = sign_budget  # ((count, seconds), ...) or None: no budget kept
@@ -106,6 +108,8 @@ class StreamRunner:
 
     def start(self):
         log.info("Runner for @%s started%s", self.username, f" at seq {self.seq}" if self.seq else "")
+        if self.seq:  # taking over: the boards, series and viewer cards go on from the stored ones
+            self.insights.restore(*self._store.insights(self.username))
         self._store_status()
         if self.connected_at:  # taking over from a process that died: its sessions see `reconnecting`
             self._on_status(self)
@@ -383,12 +387,15 @@ class StreamRunner:
         self._publish(batch)
         self._take_folded()
         self._send_metrics_if_due()
+        self._publish_insights()
 
     def _take_folded(self):
         joins, likes_total = self._folded_joins, self._folded_likes_total
         self._folded_joins = self._folded_likes_total = 0
+        likes_before = self.metrics.likes
         if self.metrics.add_folded(joins, likes_total):
             self._metrics_dirty = True
+            self.insights.series.add_folded(time.time() * 1000, joins, self.metrics.likes - likes_before)
         if self._shedding and self._queue.qsize() < SHED_BACKLOG // 2:
             self._shedding = False
             log.info("Runner for @%s caught up (%d joins and likes folded so far)", self.username, self.shed)
@@ -408,8 +415,10 @@ class StreamRunner:
                 self._message_ids.popitem(last=False)
         if event["type"] == "end":  # the totals shown with the end are final: no streak is left open
             self._finalise_streaks(batch, everything=True)
+        likes_before = self.metrics.likes
         if self.metrics.apply(event):
             self._metrics_dirty = True
+        self.insights.apply(event, likes_added=self.metrics.likes - likes_before)
         batch.append(self._number(event))
 
     def _number(self, event):
@@ -442,6 +451,19 @@ class StreamRunner:
             self._metrics_dirty = False
             self._metrics_sent_at = now
             self._emit("metrics", {"username": self.username, "metrics": self.metrics.to_dict()}, self.room)
+
+    def _publish_insights(self):
+        """The viewer cards and series points to the store, then `series` and `leaderboards` when due."""
+        now = time.monotonic()
+        cards, forgotten = self.insights.due_cards(now)
+        points = self.insights.due_points(now)
+        if cards or forgotten or points:
+            self._store.save_insights(self.username, points, cards, forgotten)
+        if points:
+            self._emit("series", {"username": self.username, "points": points}, self.room)
+        boards = self.insights.due_leaderboards(now)
+        if boards is not None and self._write([], {"leaderboards": boards}):
+            self._emit("leaderboards", {"username": self.username, **boards}, self.room)
 
     def _set_queued(self, queue):
         if self.status == "queued" and queue == self.queue:

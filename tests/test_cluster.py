@@ -253,3 +253,32 @@ def _connected(url):
         return DashboardClient(url)
     except Exception:
         return None
+
+
+def test_boards_and_cards_are_shared_and_survive_a_failover(cluster, open_tab, simulator, quiet_creator):
+    servers = cluster(2)
+    name = quiet_creator("boards")
+    tabs = [open_tab(server.url) for server in servers]
+    for tab in tabs:
+        tab.watch_until_connected(name)
+    simulator.inject(name, [chat("one", user_id="5"), chat("two", user_id="5"), chat("hey", user_id="6")])
+
+    def chatters(tab):
+        boards = tab.payloads("leaderboards")
+        return [(c["user"]["userId"], c["comments"]) for c in boards[-1]["chatters"]] if boards else []
+
+    for tab in tabs:
+        wait_until(lambda t=tab: chatters(t) == [("5", 2), ("6", 1)], message="the boards on every process")
+    owner = owner_of(servers, name)
+    survivor = next(tab for tab, server in zip(tabs, servers, strict=True) if server is not owner)
+    wait_until(lambda: survivor.call("viewer", {"userId": "5"})["ok"], message="the card, from any process")
+    assert [c["comment"] for c in survivor.call("viewer", {"userId": "5"})["viewer"]["comments"]] == ["one", "two"]
+
+    owner.process.kill()
+    owner.process.wait()
+    survivor.wait_for_status("reconnecting", timeout=LEASE_SECONDS + 5)
+    survivor.wait_for_status("connected", timeout=10)
+    simulator.inject(name, [chat("three", user_id="5")])
+    wait_until(lambda: chatters(survivor) == [("5", 3), ("6", 1)], message="the boards go on from the stored ones")
+    wait_until(lambda: len(survivor.call("viewer", {"userId": "5"})["viewer"]["comments"]) == 3,
+               message="the card goes on")

@@ -21,6 +21,9 @@ IP = "10.0.0.1"
 NEW, RECONNECT = signbudget.NEW_CREATOR, signbudget.RECONNECT
 
 
+EMPTY_SNAPSHOT = {"username": "alice", "seq": 0, "metrics": {}, "recent": [], "leaderboards": None, "series": []}
+
+
 def events(first, last):
     return [{"type": "chat", "seq": seq, "comment": f"hello {seq}"} for seq in range(first, last + 1)]
 
@@ -236,7 +239,7 @@ def test_publish_needs_the_lease(store):
     now = time.time()
     watched(store, "alice", now)
     assert not store.publish("alice", events(1, 3), {"seq": 3})
-    assert store.snapshot("alice") == {"username": "alice", "seq": 0, "metrics": {}, "recent": []}
+    assert store.snapshot("alice") == EMPTY_SNAPSHOT
 
     store.claim_stream("alice")
     assert store.publish("alice", events(1, 3), {"seq": 3, "metrics": {"likes": 7}, "shed": 2})
@@ -270,13 +273,33 @@ def test_the_log_is_capped_and_catch_up_says_when_events_are_gone(store):
 
 
 def test_snapshot(store):
-    assert store.snapshot("alice") == {"username": "alice", "seq": 0, "metrics": {}, "recent": []}
+    assert store.snapshot("alice") == EMPTY_SNAPSHOT
     watched(store, "alice", time.time())
     store.claim_stream("alice")
     published = events(1, 2)
     published[1].update(comment="two\nlines, \u2028 \U0001f389 \ud83d", user={"id": 7234567890123456789})
     store.publish("alice", published, {"seq": 2, "metrics": {"chats": 2}})
-    assert store.snapshot("alice") == {"username": "alice", "seq": 2, "metrics": {"chats": 2}, "recent": published}
+    assert store.snapshot("alice") == {"username": "alice", "seq": 2, "metrics": {"chats": 2}, "recent": published,
+                                       "leaderboards": None, "series": []}
+    boards = {"gifters": [], "chatters": [{"user": {"userId": "7"}, "comments": 2}], "likers": []}
+    store.publish("alice", [], {"leaderboards": boards})
+    late, early = {"t": 120_000, "comments": 1}, {"t": 60_000, "comments": 2}
+    store.save_insights("alice", [late, early], [], [])
+    snapshot = store.snapshot("alice")
+    assert snapshot["leaderboards"] == boards and snapshot["series"] == [early, late]
+
+
+def test_insights_points_and_viewer_cards(store):
+    watched(store, "alice", time.time())
+    store.claim_stream("alice")
+    card = {"user": {"userId": "7", "nickname": "Seven"}, "totals": {"comments": 1}, "comments": ["hi \U0001f389"]}
+    other = {"user": {"userId": "8"}, "totals": {}}
+    store.save_insights("alice", [{"t": 0, "likes": 3}], [card, other], [])
+    assert store.viewer("alice", "7") == card and store.viewer("alice", "9") is None
+    store.save_insights("alice", [{"t": 0, "likes": 5}], [], ["8"])
+    assert store.viewer("alice", "8") is None
+    assert store.insights("alice") == ([{"t": 0, "likes": 5}], [card])
+    assert store.viewer("bob", "7") is None and store.insights("bob") == ([], [])
 
 
 def test_stop_if_idle_forgets_the_creator(store):
@@ -284,13 +307,14 @@ def test_stop_if_idle_forgets_the_creator(store):
     session_id = watched(store, "alice", now)
     store.claim_stream("alice")
     store.publish("alice", events(1, 2), {"seq": 2})
+    store.save_insights("alice", [{"t": 0, "likes": 1}], [{"user": {"userId": "7"}}], [])
     assert not store.stop_if_idle("alice", now)
     store.set_watching(session_id, None, 10, now + 5)
     assert not store.stop_if_idle("alice", now)
     assert store.stop_if_idle("alice", now + 5)
 
     assert store.stream("alice") is None and store.streams() == []
-    assert store.snapshot("alice") == {"username": "alice", "seq": 0, "metrics": {}, "recent": []}
+    assert store.snapshot("alice") == EMPTY_SNAPSHOT and store.insights("alice") == ([], [])
     assert not store.publish("alice", events(3, 3), {"seq": 3})
     assert not store.renew_stream("alice", {"seq": 3})
     store.set_watching(session_id, "alice", 10, now)  # followed anew: from scratch

@@ -66,6 +66,7 @@ class StreamState:
     owner: str | None = None  # `<host>:<pid>` of the process running its runner; None: nobody yet
     watchers: int = 0
     queue: dict | None = None  # while `queued` for the sign budget: {retryAfter, ahead}
+    leaderboards: dict | None = None  # {gifters, chatters, likers}: the last ones published
 
 
 class Store:
@@ -207,7 +208,23 @@ class Store:
         raise NotImplementedError
 
     def snapshot(self, username):
-        """{username, seq, metrics, recent} read at one instant (metrics {} when nothing is stored)."""
+        """{username, seq, metrics, recent, leaderboards, series} read at one instant (metrics {} and
+        leaderboards None when nothing is stored; series: the stored points in time order)."""
+        raise NotImplementedError
+
+    # -- the assistant's data of a live: per-minute points and viewer cards -------------------------
+
+    def save_insights(self, username, points, cards, forgotten):
+        """Store changed series points (by `t`), changed viewer cards (by user id) and forget the cards
+        of `forgotten` user ids. Kept, and forgotten, with the creator's state."""
+        raise NotImplementedError
+
+    def insights(self, username):
+        """(points in time order, cards): what a runner taking the creator over continues from."""
+        raise NotImplementedError
+
+    def viewer(self, username, user_id):
+        """The stored card of one viewer of the creator's live, or None."""
         raise NotImplementedError
 
     # -- the sign-server budget (signbudget.py), shared by the cluster ----------------------------

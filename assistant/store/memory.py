@@ -53,6 +53,8 @@ class MemoryStore(Store):
         self._stop_due = {}  # creator nobody watches -> when its runner stops
         self._states = {}  # creator -> StreamState (every followed creator)
         self._logs = {}  # creator -> deque of events
+        self._series = {}  # creator -> {t: point}
+        self._cards = {}  # creator -> {user id: viewer card}
         self._owned = set()  # creators whose runner runs (here: in this process)
         self._sign_starts = deque()  # times of the connection starts within the longest window
         self._sign_queue = {}  # creator -> [priority, arrival, last asked]
@@ -242,6 +244,8 @@ class MemoryStore(Store):
         self._stop_due.pop(username, None)
         self._states.pop(username, None)
         self._logs.pop(username, None)
+        self._series.pop(username, None)
+        self._cards.pop(username, None)
         return True
 
     def drop_lease(self, username):
@@ -259,9 +263,29 @@ class MemoryStore(Store):
     def snapshot(self, username):
         state = self._states.get(username)
         if state is None:
-            return {"username": username, "seq": 0, "metrics": {}, "recent": []}
+            return {"username": username, "seq": 0, "metrics": {}, "recent": [], "leaderboards": None, "series": []}
         return {"username": username, "seq": state.seq, "metrics": dict(state.metrics),
-                "recent": list(self._logs[username])}
+                "recent": list(self._logs[username]), "leaderboards": state.leaderboards,
+                "series": self.insights(username)[0]}
+
+    def save_insights(self, username, points, cards, forgotten):
+        if username not in self._states:
+            return
+        series = self._series.setdefault(username, {})
+        for point in points:
+            series[point["t"]] = point
+        stored = self._cards.setdefault(username, {})
+        for card in cards:
+            stored[card["user"]["userId"]] = card
+        for user_id in forgotten:
+            stored.pop(user_id, None)
+
+    def insights(self, username):
+        series = self._series.get(username, {})
+        return [series[t] for t in sorted(series)], list(self._cards.get(username, {}).values())
+
+    def viewer(self, username, user_id):
+        return self._cards.get(username, {}).get(user_id)
 
     # -- the sign-server budget -------------------------------------------------------------------
 

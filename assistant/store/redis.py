@@ -131,9 +131,10 @@ end
 
 -- streams ---------------------------------------------------------------------------------------
 
+local STREAM_KEYS = {'state', 'log', 'series', 'viewers'}  -- what a creator's stream keeps, expires and forgets
+
 local function keep(username)
-  redis.call('PEXPIRE', key('state', username), TTL_MS)
-  redis.call('PEXPIRE', key('log', username), TTL_MS)
+  for _, part in ipairs(STREAM_KEYS) do redis.call('PEXPIRE', key(part, username), TTL_MS) end
 end
 
 local function ensure_state(username)
@@ -171,7 +172,8 @@ local function stop_if_idle(username, now)
   if redis.call('SCARD', key('watchers', username)) > 0 then return 0 end
   local due = redis.call('ZSCORE', key('stopdue'), username)
   if due and tonumber(due) > tonumber(now) then return 0 end
-  redis.call('DEL', key('lease', username), key('state', username), key('log', username))
+  redis.call('DEL', key('lease', username))
+  for _, part in ipairs(STREAM_KEYS) do redis.call('DEL', key(part, username)) end
   redis.call('ZREM', key('stopdue'), username)
   redis.call('SREM', key('streams'), username)
   return 1
@@ -447,6 +449,10 @@ def _state(username, fields, lease_holder, watchers):
                        watchers=int(watchers))
 
 
+def _in_time_order(points):
+    return sorted((json.loads(point) for point in points), key=lambda point: point["t"])
+
+
 def _entry_seq(entry_id):
     return int(entry_id.split("-", 1)[0])
 
@@ -677,14 +683,40 @@ class RedisStore(Store):
         return _events(entries)
 
     def snapshot(self, username):
-        with self._redis.pipeline() as pipe:  # MULTI: the state and the log at one instant
-            pipe.hmget(self._key("state", username), "seq", "metrics")
+        with self._redis.pipeline() as pipe:  # MULTI: the state, the log and the series at one instant
+            pipe.hmget(self._key("state", username), "seq", "metrics", "leaderboards")
             pipe.xrange(self._key("log", username))
-            (stored_seq, metrics), entries = pipe.execute()
+            pipe.hvals(self._key("series", username))
+            (stored_seq, metrics, leaderboards), entries, points = pipe.execute()
         if stored_seq is None:
-            return {"username": username, "seq": 0, "metrics": {}, "recent": []}
+            return {"username": username, "seq": 0, "metrics": {}, "recent": [], "leaderboards": None, "series": []}
         return {"username": username, "seq": json.loads(stored_seq), "metrics": json.loads(metrics or "{}"),
-                "recent": _events(entries)}
+                "recent": _events(entries), "leaderboards": json.loads(leaderboards or "null"),
+                "series": _in_time_order(points)}
+
+    def save_insights(self, username, points, cards, forgotten):
+        series, viewers = self._key("series", username), self._key("viewers", username)
+        with self._redis.pipeline(transaction=False) as pipe:
+            if points:
+                pipe.hset(series, mapping={point["t"]: _dumps(point) for point in points})
+            if cards:
+                pipe.hset(viewers, mapping={card["user"]["userId"]: _dumps(card) for card in cards})
+            if forgotten:
+                pipe.hdel(viewers, *forgotten)
+            for key in (series, viewers):
+                pipe.pexpire(key, self._header[4])
+            pipe.execute()
+
+    def insights(self, username):
+        with self._redis.pipeline() as pipe:
+            pipe.hvals(self._key("series", username))
+            pipe.hvals(self._key("viewers", username))
+            points, cards = pipe.execute()
+        return _in_time_order(points), [json.loads(card) for card in cards]
+
+    def viewer(self, username, user_id):
+        card = self._redis.hget(self._key("viewers", username), user_id)
+        return json.loads(card) if card else None
 
     # -- the sign-server budget -------------------------------------------------------------------
 

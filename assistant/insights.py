@@ -1,0 +1,57 @@
+"""LiveInsights: the leaderboards, the per-minute series and the viewer cards of one live, kept by the
+creator's runner and published on their own rhythms (DESIGN.md, "The assistant"): the boards when they
+change, at most every BOARDS_SECONDS; the series' changed points at most every SERIES_SECONDS; the
+viewer cards to the store every CARDS_SECONDS (any process answers a `viewer` request from there).
+"""
+
+from .series import ActivitySeries
+from .viewers import ViewerTallies
+
+BOARDS_SECONDS = 1.0
+SERIES_SECONDS = 5.0
+CARDS_SECONDS = 2.0
+
+
+class LiveInsights:
+    def __init__(self, max_viewers):
+        self.viewers = ViewerTallies(max_viewers)
+        self.series = ActivitySeries()
+        self._boards_sent = None
+        self._boards_at = self._series_at = self._cards_at = 0.0
+
+    def apply(self, event, likes_added):
+        self.viewers.apply(event)
+        self.series.apply(event, likes_added)
+
+    def count_gift(self, event, units):
+        self.viewers.count_gift(event, units)
+        self.series.count_gift(event, units)
+
+    def restore(self, points, cards):
+        self.series.restore(points)
+        self.viewers.restore(cards)
+
+    def due_leaderboards(self, now):
+        """The boards, when they changed and are due; else None."""
+        if not self.viewers.boards_changed or now - self._boards_at < BOARDS_SECONDS:
+            return None
+        self._boards_at = now
+        boards = self.viewers.leaderboards()
+        if boards == self._boards_sent:
+            return None
+        self._boards_sent = boards
+        return boards
+
+    def due_points(self, now):
+        """The series' changed points, when due; else an empty list."""
+        if now - self._series_at < SERIES_SECONDS:
+            return []
+        self._series_at = now
+        return self.series.take_changed()
+
+    def due_cards(self, now, everything=False):
+        """(changed cards, forgotten userIds) when due (or `everything`: the runner stops); else ([], [])."""
+        if not everything and now - self._cards_at < CARDS_SECONDS:
+            return [], []
+        self._cards_at = now
+        return self.viewers.take_changed()

@@ -1,0 +1,172 @@
+"""ViewerTallies: what each viewer did in one live, for the leaderboards and the viewer card.
+
+Counting follows the totals (metrics.py): a gift is counted when StreamMetrics counts it (a streak
+once, at its end), live chat only (not the replayed history), and each viewer's like batches summed
+(TikTok stops sending per-viewer likes on big lives: the likers' board is a lower bound).
+
+Memory is bounded: past `max_viewers`, the least active quarter is forgotten (the busiest viewers, whom
+the boards show, stay). A card keeps the viewer's last RECENT_PER_VIEWER comments and gifts.
+"""
+
+import heapq
+import operator
+
+LEADERBOARD_SIZE = 10
+RECENT_PER_VIEWER = 50
+_TOTALS = ("comments", "likes", "gifts", "diamonds", "follows", "shares")
+_COUNTED = frozenset(("chat", "like", "follow", "share"))
+
+
+class ViewerCard:
+    """One viewer's doings. Slots and lists made on first use: most viewers of a big live say one thing."""
+
+    __slots__ = ("user", "first_seen", "last_seen", *_TOTALS, "_comments", "_gifts")
+
+    def __init__(self, user, ts):
+        self.user = user
+        self.first_seen = self.last_seen = ts
+        self.comments = self.likes = self.gifts = self.diamonds = self.follows = self.shares = 0
+        self._comments = self._gifts = None
+
+    @property
+    def activity(self):
+        """How much the viewer did: what decides who is forgotten first."""
+        return self.diamonds * 10 + (self.comments + self.follows + self.shares) * 3 + self.gifts + self.likes
+
+    def add_comment(self, ts, comment):
+        self.comments += 1
+        self._comments = _appended(self._comments, {"ts": ts, "comment": comment})
+
+    def add_gift(self, ts, name, units, diamonds):
+        self.gifts += units
+        self.diamonds += diamonds
+        self._gifts = _appended(self._gifts, {"ts": ts, "giftName": name, "repeatCount": units, "diamonds": diamonds})
+
+    def to_dict(self):
+        return {
+            "user": self.user,
+            "firstSeen": self.first_seen,
+            "lastSeen": self.last_seen,
+            "totals": {name: getattr(self, name) for name in _TOTALS},
+            "comments": (self._comments or [])[-RECENT_PER_VIEWER:],
+            "gifts": (self._gifts or [])[-RECENT_PER_VIEWER:],
+        }
+
+    @classmethod
+    def from_dict(cls, stored):
+        card = cls(stored["user"], stored["firstSeen"])
+        card.last_seen = stored["lastSeen"]
+        for name in _TOTALS:
+            setattr(card, name, stored["totals"].get(name, 0))
+        card._comments = list(stored["comments"]) or None
+        card._gifts = list(stored["gifts"]) or None
+        return card
+
+
+def _appended(recent, item):
+    """`recent` with `item` added, cut back to the last RECENT_PER_VIEWER now and then (amortised)."""
+    if recent is None:
+        return [item]
+    recent.append(item)
+    if len(recent) >= 2 * RECENT_PER_VIEWER:
+        del recent[:-RECENT_PER_VIEWER]
+    return recent
+
+
+class ViewerTallies:
+    def __init__(self, max_viewers=5000):
+        self._max = max_viewers
+        self._cards = {}  # userId -> ViewerCard
+        self._changed = set()  # userIds whose card changed since take_changed()
+        self._evicted = set()
+        self.boards_changed = False
+
+    def __len__(self):
+        return len(self._cards)
+
+    def apply(self, event):
+        """An event of the live. Joins and replayed chat make no card (the viewer did nothing yet); gifts
+        come through count_gift."""
+        kind = event["type"]
+        if kind not in _COUNTED or (kind == "chat" and event.get("history")):
+            return
+        card = self._card(event)
+        if card is None:
+            return
+        if kind == "chat":
+            card.add_comment(event["ts"], event["comment"])
+            self.boards_changed = True
+        elif kind == "like":
+            card.likes += event.get("count") or 0
+            self.boards_changed = True
+        elif kind == "follow":
+            card.follows += 1
+        elif kind == "share":
+            card.shares += 1
+
+    def count_gift(self, event, units):
+        """`units` of the gift were counted (a streak's end, or a gift that does not streak)."""
+        card = self._card(event)
+        if card is None or units <= 0:
+            return
+        card.add_gift(event["ts"], event.get("giftName"), units, units * event["diamondCount"])
+        self.boards_changed = True
+
+    def _card(self, event):
+        user = event.get("user")
+        user_id = user and user.get("userId")
+        if not user_id:
+            return None
+        card = self._cards.get(user_id)
+        ts = event.get("ts") or 0
+        if card is None:
+            if len(self._cards) >= self._max:
+                self._forget_least_active()
+            card = self._cards[user_id] = ViewerCard(user, ts)
+        else:
+            card.user = user
+            card.last_seen = max(card.last_seen, ts)
+        self._changed.add(user_id)
+        return card
+
+    def _forget_least_active(self):
+        """Forget the least active quarter (at least one), oldest first among equals: amortised O(log n)."""
+        count = max(1, self._max // 4)
+        least = heapq.nsmallest(count, self._cards.items(), key=lambda item: (item[1].activity, item[1].last_seen))
+        for user_id, _ in least:
+            del self._cards[user_id]
+            self._changed.discard(user_id)
+            self._evicted.add(user_id)
+
+    def card(self, user_id):
+        card = self._cards.get(user_id)
+        return card.to_dict() if card else None
+
+    def leaderboards(self):
+        """The top LEADERBOARD_SIZE gifters (diamonds), chatters (comments) and likers (like batches)."""
+        self.boards_changed = False
+        return {
+            "gifters": [{"user": c.user, "diamonds": c.diamonds, "gifts": c.gifts} for c in self._top("diamonds")],
+            "chatters": [{"user": c.user, "comments": c.comments} for c in self._top("comments")],
+            "likers": [{"user": c.user, "likes": c.likes} for c in self._top("likes")],
+        }
+
+    def _top(self, total):
+        value = operator.attrgetter(total)
+        ranked = heapq.nlargest(LEADERBOARD_SIZE, self._cards.values(),
+                                key=lambda card: (value(card), -card.first_seen))
+        return [card for card in ranked if value(card) > 0]
+
+    def take_changed(self):
+        """(cards changed since the last call, as dicts; userIds forgotten since): what the store needs."""
+        changed = [self._cards[user_id].to_dict() for user_id in self._changed]
+        evicted = list(self._evicted)
+        self._changed.clear()
+        self._evicted.clear()
+        return changed, evicted
+
+    def restore(self, cards):
+        """Continue from stored cards (a runner taking over a creator from another process)."""
+        for stored in cards:
+            self._cards[stored["user"]["userId"]] = ViewerCard.from_dict(stored)
+        self.boards_changed = bool(cards)
