@@ -49,6 +49,9 @@ function withAlpha(color, alpha) {
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 const minuteLabel = (seconds) => clock.format(new Date(seconds * 1000));
 
+// Tick steps for time (seconds): whole minutes and hours only (labels read HH:MM)
+const TIME_INCRS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 14400, 21600, 43200, 86400];
+
 // Tick steps for counts: 1, 2, 5, 10, 20, 50, ... (never a fraction of a viewer or a comment)
 const COUNT_INCRS = [];
 for (let p = 1; p <= 1e12; p *= 10) COUNT_INCRS.push(p, 2 * p, 5 * p);
@@ -144,7 +147,7 @@ class Chart {
       width,
       height,
       class: 'chart-plot',
-      padding: [10, 12, 0, 2],
+      padding: [10, 20, 0, 2],
       legend: {
         show: true,
         live: true,
@@ -175,7 +178,7 @@ class Chart {
       // Not hovering: the legend shows the newest minute.
       hooks: { ready: [showLatest], setData: [showLatest], setCursor: [showLatest] },
       axes: [
-        { ...axis(colors, (u, splits) => splits.map(minuteLabel)), space: 64 },
+        { ...axis(colors, (u, splits) => splits.map(minuteLabel)), space: 64, incrs: TIME_INCRS, size: 30 },
         { ...axis(colors, (u, splits) => splits.map(countLabel)), size: 46, incrs: COUNT_INCRS, space: 28 },
       ],
     };

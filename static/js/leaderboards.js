@@ -62,8 +62,14 @@ export function createLeaderboards(lists) {
       shown[board] = next[board];
       const list = lists[board];
       if (!list) continue;
+      // A viewer's button that has the focus keeps it across the rebuild (keyboard users).
+      const focused = list.contains(document.activeElement) ? document.activeElement.dataset.userId : null;
       list.replaceChildren(...data[board].map((entry, i) => entryRow(board, entry, i + 1)));
       list.dataset.count = String(data[board].length);
+      if (focused) {
+        const again = Array.from(list.querySelectorAll('.board-who')).find((el) => el.dataset.userId === focused);
+        if (again) again.focus({ preventScroll: true });
+      }
     }
   }
 

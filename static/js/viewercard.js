@@ -135,6 +135,8 @@ export function createViewerCard(dialog, request, root = document) {
     const error = (ack && ack.error) || { code: 'bad_response' };
     if (error.code === 'not_found') {
       setState('not_found', `${handleOf(who) || who.nickname || 'This viewer'} has done nothing in this live yet.`);
+    } else if (error.code === 'disconnected') {
+      setState('error', 'Could not load this card: this page is not connected to the server right now. Try again once it is back.');
     } else {
       setState('error', `Could not load this card. ${errorMessage(error)}`);
     }
