@@ -8,6 +8,7 @@ about ten minutes of traffic, so that its charts have some history: a test's liv
 """
 
 import re
+import uuid
 
 from browserpage import CHROMIUM, DESKTOP, PHONE, WAIT_MS, chat, gift_streak, marker, needs_chromium, user
 from playwright.sync_api import expect
@@ -176,31 +177,6 @@ def test_a_name_opens_the_viewer_card(server, simulator, quiet_creator, open_das
     expect(card).to_be_hidden()
 
 
-def test_the_insights_fit_a_phone(server, simulator, quiet_creator, open_dashboard):
-    window = open_dashboard(server, viewport=PHONE)
-    name = quiet_creator("phone")
-    window.watch(f"@{name}", name)
-    simulator.inject(name, [single_gift(31, "Sports Car", 7000, "A Very Long Nickname That Goes On And On"),
-                            chat("hello", 31, "A Very Long Nickname That Goes On And On")])
-    expect(window.page.locator("#board-gifters > li")).to_have_count(1, timeout=WAIT_MS)
-    expect(window.page.locator("#chart-activity")).not_to_have_attribute("data-points", "0", timeout=SERIES_WAIT_MS)
-    sizes = window.page.evaluate(
-        """() => ({
-            page: document.documentElement.scrollWidth,
-            charts: Array.from(document.querySelectorAll('.chart')).map((c) => [
-                c.getBoundingClientRect().width, c.querySelector('canvas').getBoundingClientRect().width]),
-            boards: Array.from(document.querySelectorAll('.board')).map((b) => b.getBoundingClientRect().right),
-        })"""
-    )
-    assert sizes["page"] <= PHONE["width"], f"the page scrolls sideways: {sizes}"
-    for box, canvas in sizes["charts"]:
-        assert box - 40 <= canvas <= box, f"a chart does not fill its box: {sizes}"
-    assert max(sizes["boards"]) <= PHONE["width"], sizes
-    open_card(window, window.page.locator("#board-gifters .board-who").first)
-    box = window.page.locator("#viewer-card").bounding_box()
-    assert box["width"] <= PHONE["width"] and box["y"] + box["height"] <= PHONE["height"] + 1, box
-
-
 # --- the page's modules, fed directly ---------------------------------------------------------------
 
 # main.js replaced by one that builds only the Insights over the real page, and keeps it at hand.
@@ -283,37 +259,59 @@ def test_many_minutes_hostile_names_and_failures(server, browser):
         context.close()
 
 
-# --- pictures -------------------------------------------------------------------------------------
+# --- a busy live, on a desktop and a phone ---------------------------------------------------------
 
 
-def test_screenshots_of_the_insights(server_factory, simulator, open_dashboard, tmp_path):
-    """A busy dashboard with its boards, charts and an open viewer card, on a desktop and a phone."""
-    server = server_factory(CLEANUP_GRACE_SECONDS=5)
-    name = "maya.sunny"
+def fits_the_phone(window):
+    """Nothing scrolls sideways; the charts fill their boxes; the card fits the screen."""
+    sizes = window.page.evaluate(
+        """() => ({
+            page: document.documentElement.scrollWidth,
+            charts: Array.from(document.querySelectorAll('.chart')).map((c) => [
+                c.getBoundingClientRect().width, c.querySelector('canvas').getBoundingClientRect().width]),
+            boards: Array.from(document.querySelectorAll('.board')).map((b) => b.getBoundingClientRect().right),
+            card: document.getElementById('viewer-card').getBoundingClientRect().toJSON(),
+        })"""
+    )
+    assert sizes["page"] <= PHONE["width"], f"the page scrolls sideways: {sizes}"
+    for box, canvas in sizes["charts"]:
+        assert box - 40 <= canvas <= box, f"a chart does not fill its box: {sizes}"
+    assert max(sizes["boards"]) <= PHONE["width"], sizes
+    card = sizes["card"]
+    assert card["width"] <= PHONE["width"] and card["bottom"] <= PHONE["height"] + 1, sizes
+
+
+def test_a_busy_live_on_a_desktop_and_a_phone(server, simulator, open_dashboard, tmp_path):
+    """Boards, charts and an open viewer card on a desktop and a phone, with generated traffic too: the
+    phone's page fits its width, and screenshots of both go to tmp_path."""
+    name = f"maya.sunny.{uuid.uuid4().hex[:8]}"  # a creator of this test's own
     simulator.configure(name, live=True, rate=25, viewers=18_400)
     desktop = open_dashboard(server)
     phone = open_dashboard(server, viewport=PHONE)
     desktop.watch(name, name)
     phone.watch(f"@{name}", name)
+    long_name = "A Very Long Nickname That Goes On And On"
     simulator.inject(name, [
         *gift_streak(11, "Rose", 1, 12),
         single_gift(12, "Galaxy", 1000, "Lina Cookie"),
+        single_gift(13, "Sports Car", 7000, long_name),
         *gift_streak(14, "Finger Heart", 5, 7),
-        *[chat(f"this set is unreal 🔥 {i}", 13, "Priya") for i in range(4)],
+        *[chat(f"this set is unreal 🔥 {i}", 13, long_name) for i in range(5)],
         like(15, 15, 48_215, "Noah Travels"),
     ])
     for window in (desktop, phone):
-        expect(window.page.locator("#board-gifters > li")).not_to_have_count(0, timeout=WAIT_MS)
+        expect(window.page.locator("#board-chatters .board-who[data-user-id='1013']")).to_have_count(1,
+                                                                                                    timeout=WAIT_MS)
         expect(window.page.locator("#chart-activity")).not_to_have_attribute("data-points", "0",
                                                                              timeout=SERIES_WAIT_MS)
     simulator.configure(name, rate=0)  # hold still for the pictures
     for window in (desktop, phone):
-        window.page.wait_for_timeout(600)
         window.page.locator("#insights").scroll_into_view_if_needed()
         open_card(window, window.page.locator("#board-chatters .board-who[data-user-id='1013']"))
+        expect(window.page.locator("#viewer-card-comments > li")).to_have_count(5)
+    fits_the_phone(phone)
+    for filename, window in {"insights.png": desktop, "insights-mobile.png": phone}.items():
         window.page.wait_for_timeout(300)
-    shots = {"insights.png": desktop, "insights-mobile.png": phone}
-    for filename, window in shots.items():
         window.page.screenshot(path=tmp_path / filename, animations="disabled")
         assert (tmp_path / filename).stat().st_size > 20_000
     print(f"screenshots in {tmp_path} ({CHROMIUM})")

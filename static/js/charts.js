@@ -61,6 +61,12 @@ function countLabel(v) {
   return v === null || v === undefined ? '—' : formatCount(v).text;
 }
 
+/** An axis's numbers: compact, unless that makes two ticks read the same (18,550 and 18,600). */
+function countLabels(splits) {
+  const labels = splits.map(countLabel);
+  return new Set(labels).size === labels.length ? labels : splits.map((v) => formatExact(v));
+}
+
 /** Sorted points -> [xs (seconds), ys] with the missing minutes filled: 0 for a count, null for viewers. */
 function columns(points, key) {
   const xs = [];
@@ -128,7 +134,8 @@ class Chart {
       width: this.bars ? 0 : 2,
       value: (u, v) => countLabel(v),
       spanGaps: !this.bars,
-      points: { show: false },
+      // the line's dots: shown while the minutes are few (uPlot's own rule); bars need none
+      points: this.bars ? { show: false } : { size: 6, fill: stroke },
     };
     if (this.bars) {
       series.fill = withAlpha(stroke, 0.75);
@@ -161,16 +168,25 @@ class Chart {
       scales: {
         x: {
           time: true,
-          // a minute is drawn at its middle, so its bar covers it; both charts get the same range
-          range: (u, min, max) => (min === null ? [0, BUCKET_MS / 1000]
-            : [min - half - (min === max ? 60 : 0), max + half + (min === max ? 60 : 0)]),
+          // A minute is drawn at its middle, so its bar covers it; both charts get the same range, from
+          // the data itself (uPlot gives a lone point a whole day); a lone minute gets one either side.
+          range: (u) => {
+            const xs = u.data[0];
+            if (!xs || xs.length === 0) { // nothing yet: the last few minutes of the clock
+              const now = Math.floor(Date.now() / BUCKET_MS) * (BUCKET_MS / 1000);
+              return [now - 4 * (BUCKET_MS / 1000), now + BUCKET_MS / 1000];
+            }
+            const [lo, hi] = [xs[0], xs[xs.length - 1]];
+            const extra = lo === hi ? BUCKET_MS / 1000 : 0;
+            return [lo - half - extra, hi + half + extra];
+          },
         },
         y: {
           range: (u, min, max) => {
-            const top = max === null || max <= 0 ? 1 : max;
-            if (this.bars) return [0, Math.ceil(top * 1.12)];
-            const bottom = Math.max(0, (min ?? 0) - (top - (min ?? 0)) * 0.15);
-            return [Math.floor(bottom), Math.ceil(top + (top - bottom) * 0.12 + 1)];
+            if (max === null || max <= 0) return [0, 1];
+            if (this.bars) return [0, Math.ceil(max * 1.12)];
+            const pad = Math.max((max - min) * 0.15, max * 0.04, 3); // a flat line still gets some room
+            return [Math.max(0, Math.floor(min - pad)), Math.ceil(max + pad)];
           },
         },
       },
@@ -179,7 +195,7 @@ class Chart {
       hooks: { ready: [showLatest], setData: [showLatest], setCursor: [showLatest] },
       axes: [
         { ...axis(colors, (u, splits) => splits.map(minuteLabel)), space: 64, incrs: TIME_INCRS, size: 30 },
-        { ...axis(colors, (u, splits) => splits.map(countLabel)), size: 46, incrs: COUNT_INCRS, space: 28 },
+        { ...axis(colors, (u, splits) => countLabels(splits)), size: 50, incrs: COUNT_INCRS, space: 28 },
       ],
     };
   }
