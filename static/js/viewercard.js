@@ -56,7 +56,7 @@ export function createViewerCard(dialog, request, root = document) {
   };
   let asked = 0; // the request whose answer is awaited; older answers are dropped
   let current = null; // {userId, uniqueId, nickname} shown
-  let opener = null; // the element focused when the card opened
+  let opener = null; // {el, listId, userId}: what had the focus when the card opened, and where it was
 
   function setState(state, message = '') {
     dialog.dataset.state = state;
@@ -149,7 +149,9 @@ export function createViewerCard(dialog, request, root = document) {
     dialog.dataset.userId = current.userId;
     showWho(current);
     if (!dialog.open) {
-      opener = from || (document.activeElement instanceof HTMLElement ? document.activeElement : null);
+      const el = from || (document.activeElement instanceof HTMLElement ? document.activeElement : null);
+      const list = el && el.closest('ol[id]');
+      opener = el ? { el, listId: list ? list.id : null, userId: el.dataset.userId } : null;
       dialog.showModal();
     }
     els.close.focus();
@@ -165,7 +167,15 @@ export function createViewerCard(dialog, request, root = document) {
     dialog.dataset.state = 'closed';
     const back = opener;
     opener = null;
-    if (back && back.isConnected) back.focus({ preventScroll: true });
+    if (!back) return;
+    if (back.el.isConnected) {
+      back.el.focus({ preventScroll: true });
+      return;
+    }
+    // The row was redrawn meanwhile (a board is rebuilt when it changes): the same viewer's button there.
+    const list = back.listId && document.getElementById(back.listId);
+    const again = list && Array.from(list.querySelectorAll('button.user-link')).find((el) => el.dataset.userId === back.userId);
+    if (again) again.focus({ preventScroll: true });
   });
   // A click on the backdrop (the dialog element itself, outside its content box) closes it.
   dialog.addEventListener('click', (e) => {
