@@ -17,8 +17,8 @@ from contextlib import contextmanager
 
 import eventlet
 
+from .insights.series import BUCKET_SECONDS
 from .metrics import full_metrics
-from .series import BUCKET_SECONDS
 from .sessions import LocalSockets, WatchRateLimit, iso_utc
 from .store import SessionLimitError, StoreUnavailable, StreamLimitError
 from .streams import StreamRegistry, StreamRunner

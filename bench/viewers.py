@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.viewers import ViewerTallies  # noqa: E402
+from assistant.insights.viewers import ViewerTallies  # noqa: E402
 
 REGULARS = 300
 

@@ -8,9 +8,9 @@ from dashboardclient import wait_until
 from simclient import chat
 
 from assistant.insights import LiveInsights
+from assistant.insights.series import ActivitySeries
+from assistant.insights.viewers import ViewerTallies
 from assistant.metrics import StreamMetrics
-from assistant.series import ActivitySeries
-from assistant.viewers import ViewerTallies
 
 MINUTE_MS = 60_000
 

@@ -8,7 +8,7 @@ asyncio reader does, then the drain loop runs, as it would once it gets the hub 
 import asyncio
 
 from assistant.store.memory import MemoryStore
-from assistant.streams import PAUSE_BACKLOG, SHED_BACKLOG, StreamRunner
+from assistant.streams.runner import PAUSE_BACKLOG, SHED_BACKLOG, StreamRunner
 
 
 def _runner(username, emit):

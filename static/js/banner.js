@@ -29,7 +29,7 @@ function describe({ socket, status, username, error, queue }) {
     case 'connected':
       return ['live', '', ''];
     case 'queued':
-      return ['connecting', `Waiting for TikTok: ${describeQueue(queue || {})}`, `TikTok allows only a few new connections a minute; ${at} is next in line once one is free. Nothing to do on your side.`];
+      return ['connecting', `Waiting for TikTok: ${describeQueue(queue || {})}`, `TikTok allows only a few new connections a minute; ${at} ${Number((queue || {}).ahead) > 0 ? 'connects in its turn' : 'is next in line'}. Nothing to do on your side.`];
     case 'connecting':
       return ['connecting', `Connecting to ${at}'s LIVE…`, 'The first events usually arrive within a few seconds.'];
     case 'reconnecting':
