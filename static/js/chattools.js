@@ -71,7 +71,7 @@ export function createChatTools(root = document) {
   const view = createChatView(els.list, { status: els.searchCount, empty: els.searchEmpty });
   const rule = createGiftAlertRule();
   const banners = createGiftAlerts(els.alertsBox);
-  const tone = createTone();
+  const tone = createTone({ onChange: () => requestFlush(renderStatus) });
   const speech = createSpeech({ onChange: () => requestFlush(renderStatus) });
   const settings = createSettings({ onChange: () => applySettings() });
   let creator = null;

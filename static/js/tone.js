@@ -6,7 +6,8 @@
 const MIN_GAP_MS = 700; // tones closer than this are skipped: a burst of big gifts rings once
 const VOLUME = 0.18;
 
-export function createTone({ now = () => performance.now() } = {}) {
+/** onChange(): the context started or stopped running (the browser allowed the sound, or took it back). */
+export function createTone({ now = () => performance.now(), onChange = () => {} } = {}) {
   const Context = window.AudioContext || window.webkitAudioContext;
   let context = null;
   let playing = new Set(); // {oscillator, gain} still sounding
@@ -40,7 +41,10 @@ export function createTone({ now = () => performance.now() } = {}) {
     unlock() {
       if (!Context) return;
       try {
-        if (!context) context = new Context();
+        if (!context) {
+          context = new Context();
+          context.onstatechange = () => onChange();
+        }
         if (context.state === 'suspended') {
           context.resume().catch((err) => console.warn('Live Assistant: the browser keeps the sound off', err));
         }
