@@ -264,12 +264,13 @@ function feedFor(event) {
 
 /**
  * lists: {chat, gifts, activity} <ol> elements; newButtons (optional): their "N new" buttons, which
- * make the feeds pausable (each feed's box is its list's `.feed` ancestor). Returns
- * {push(events), replace(events), clear()}. Unknown event types are ignored.
+ * make the feeds pausable (each feed's box is its list's `.feed` ancestor); rows (optional):
+ * {chat(event)}, a chat row builder in place of rows.js chatRow (the chat tools decorate rows).
+ * Returns {push(events), replace(events), clear()}. Unknown event types are ignored.
  */
-export function createFeeds(lists, { cap = DEFAULT_CAP, newButtons = {} } = {}) {
+export function createFeeds(lists, { cap = DEFAULT_CAP, newButtons = {}, rows = {} } = {}) {
   const feeds = {
-    chat: new SimpleFeed(lists.chat, cap, chatRow),
+    chat: new SimpleFeed(lists.chat, cap, rows.chat || chatRow),
     gifts: new GiftFeed(lists.gifts, cap),
     activity: new SimpleFeed(lists.activity, cap, activityRow),
   };

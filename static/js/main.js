@@ -3,6 +3,7 @@
 
 import { addressRequest, createAddress } from './address.js';
 import { createBanner } from './banner.js';
+import { createChatTools } from './chattools.js';
 import { createConnection } from './connection.js';
 import { createFeeds } from './feeds.js';
 import { createForm } from './form.js';
@@ -18,9 +19,14 @@ const banner = createBanner();
 const notice = createNotice();
 const metrics = createMetrics();
 const byId = (id) => document.getElementById(id);
+// Chat tools: search, highlights, gift alerts, speech; they decorate the chat rows as they are built.
+const chatTools = createChatTools();
 const feeds = createFeeds(
   { chat: byId('chat-feed'), gifts: byId('gift-feed'), activity: byId('activity-feed') },
-  { newButtons: { chat: byId('chat-new'), gifts: byId('gift-new'), activity: byId('activity-new') } },
+  {
+    newButtons: { chat: byId('chat-new'), gifts: byId('gift-new'), activity: byId('activity-new') },
+    rows: { chat: chatTools.chatRow },
+  },
 );
 // Insights: leaderboards, charts, the viewer card (insights.js); `connection` is made below.
 const insights = createInsights({ requestViewer: (userId) => connection.viewer(userId) });
@@ -115,6 +121,7 @@ const connection = createConnection({
     }
   },
   onCreator(username) {
+    chatTools.setCreator(username);
     feeds.clear();
     metrics.reset();
     insights.reset();
@@ -131,6 +138,7 @@ const connection = createConnection({
   },
   onEvents(events) {
     feeds.push(events);
+    chatTools.live(events); // alerts and speech: live events only, never the snapshot
   },
   onMetrics(values) {
     metrics.update(values);
