@@ -53,6 +53,10 @@ def _answering_outages():
         raise ServiceError("unavailable", UNAVAILABLE_MESSAGE, retryAfter=UNAVAILABLE_RETRY_SECONDS) from ex
 
 
+def _leaderboards(username, stored):
+    return {"username": username, **(stored or EMPTY_LEADERBOARDS)}
+
+
 def stream_room(username):
     """The cluster-wide room of a creator: the owner's emits reach its watchers on every process."""
     return f"stream:{username}"
@@ -254,6 +258,8 @@ class LiveService:
         """
         if last_seq is None:
             last_seq = self._send_snapshot(sid, username)
+        else:  # the boards and the series are not events: a socket back from a gap gets them whole
+            self._send_insights(sid, username)
         joined = False
         while True:
             missed = self.store.events_since(username, last_seq)
@@ -273,10 +279,15 @@ class LiveService:
     def _send_snapshot(self, sid, username):
         snapshot = self.store.snapshot(username)
         snapshot["metrics"] = full_metrics(snapshot["metrics"])
-        snapshot["leaderboards"] = {"username": username, **(snapshot["leaderboards"] or EMPTY_LEADERBOARDS)}
+        snapshot["leaderboards"] = _leaderboards(username, snapshot["leaderboards"])
         snapshot["series"] = {"username": username, "bucketSeconds": BUCKET_SECONDS, "points": snapshot["series"]}
         self._emit("snapshot", snapshot, sid)
         return snapshot["seq"]
+
+    def _send_insights(self, sid, username):
+        state = self.store.stream(username)
+        self._emit("leaderboards", _leaderboards(username, state and state.leaderboards), sid)
+        self._emit("series", {"username": username, "points": self.store.series(username)}, sid)
 
     # -- what sessions are told --------------------------------------------------------------
 

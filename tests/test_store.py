@@ -299,6 +299,7 @@ def test_insights_points_and_viewer_cards(store):
     store.save_insights("alice", [{"t": 0, "likes": 5}], [], ["8"])
     assert store.viewer("alice", "8") is None
     assert store.insights("alice") == ([{"t": 0, "likes": 5}], [card])
+    assert store.series("alice") == [{"t": 0, "likes": 5}]
     assert store.viewer("bob", "7") is None and store.insights("bob") == ([], [])
 
 

@@ -219,6 +219,10 @@ class Store:
         of `forgotten` user ids. Kept, and forgotten, with the creator's state."""
         raise NotImplementedError
 
+    def series(self, username):
+        """The stored series points of the creator's live, in time order."""
+        raise NotImplementedError
+
     def insights(self, username):
         """(points in time order, cards): what a runner taking the creator over continues from."""
         raise NotImplementedError

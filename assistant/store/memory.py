@@ -266,7 +266,7 @@ class MemoryStore(Store):
             return {"username": username, "seq": 0, "metrics": {}, "recent": [], "leaderboards": None, "series": []}
         return {"username": username, "seq": state.seq, "metrics": dict(state.metrics),
                 "recent": list(self._logs[username]), "leaderboards": state.leaderboards,
-                "series": self.insights(username)[0]}
+                "series": self.series(username)}
 
     def save_insights(self, username, points, cards, forgotten):
         if username not in self._states:
@@ -280,9 +280,12 @@ class MemoryStore(Store):
         for user_id in forgotten:
             stored.pop(user_id, None)
 
-    def insights(self, username):
+    def series(self, username):
         series = self._series.get(username, {})
-        return [series[t] for t in sorted(series)], list(self._cards.get(username, {}).values())
+        return [series[t] for t in sorted(series)]
+
+    def insights(self, username):
+        return self.series(username), list(self._cards.get(username, {}).values())
 
     def viewer(self, username, user_id):
         return self._cards.get(username, {}).get(user_id)

@@ -707,6 +707,9 @@ class RedisStore(Store):
                 pipe.pexpire(key, self._header[4])
             pipe.execute()
 
+    def series(self, username):
+        return _in_time_order(self._redis.hvals(self._key("series", username)))
+
     def insights(self, username):
         with self._redis.pipeline() as pipe:
             pipe.hvals(self._key("series", username))
