@@ -1,42 +1,31 @@
 // This tab's own memory (sessionStorage): it survives a reload, and dies with the tab. Storage can
 // be disabled (privacy settings): then reads give null and the tab simply forgets on reload.
 
-export function tabGet(key) {
+function read(area, key) {
   try {
-    return window.sessionStorage.getItem(key);
+    return window[area].getItem(key);
   } catch {
     return null;
   }
 }
 
-export function tabSet(key, value) {
+function write(area, key, value, failure) {
   try {
-    if (value === null || value === undefined) window.sessionStorage.removeItem(key);
-    else window.sessionStorage.setItem(key, String(value));
+    if (value === null || value === undefined) window[area].removeItem(key);
+    else window[area].setItem(key, String(value));
   } catch (err) {
-    console.warn(`Live Assistant: cannot keep ${key} for reloads`, err);
+    console.warn(`Live Assistant: ${failure}`, err);
   }
 }
+
+export const tabGet = (key) => read('sessionStorage', key);
+export const tabSet = (key, value) => write('sessionStorage', key, value, `cannot keep ${key} for reloads`);
 
 // The browser's lasting memory (localStorage): it survives closing the browser, and every tab of
 // the origin shares it (keys name what they belong to). Disabled storage reads as empty, as above.
 
-export function keptGet(key) {
-  try {
-    return window.localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-export function keptSet(key, value) {
-  try {
-    if (value === null || value === undefined) window.localStorage.removeItem(key);
-    else window.localStorage.setItem(key, String(value));
-  } catch (err) {
-    console.warn(`Live Assistant: cannot keep ${key}`, err);
-  }
-}
+export const keptGet = (key) => read('localStorage', key);
+export const keptSet = (key, value) => write('localStorage', key, value, `cannot keep ${key}`);
 
 /** The localStorage keys that start with `prefix`. */
 export function keptKeys(prefix) {
