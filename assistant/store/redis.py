@@ -62,6 +62,8 @@ from .base import (
 )
 from .memory import new_session, token_digest
 
+POOL_CONNECTIONS = 50
+POOL_WAIT_SECONDS = 2
 STATE_TTL_LEASES = 6  # state and log outlive their last write by this many leases...
 MIN_STATE_TTL_SECONDS = 60  # ...and at least this long
 
@@ -500,15 +502,20 @@ class RedisStore(Store):
         lease_ms = max(1, int(lease_seconds * 1000))
         ttl_ms = max(STATE_TTL_LEASES * lease_ms, MIN_STATE_TTL_SECONDS * 1000)
         # Fail fast (a down Redis answers within ~2 s), never hang; retry once on a broken connection
-        # only, so a pooled connection from before a Redis restart is replaced transparently.
-        self._redis = redis.Redis.from_url(
+        # only, so a pooled connection from before a Redis restart is replaced transparently. Green threads
+        # share at most POOL_CONNECTIONS connections and wait (up to POOL_WAIT_SECONDS) for one: redis-py's
+        # plain pool refuses past 100 ("Too many connections"), which 900 tabs connecting at once reach.
+        pool = redis.BlockingConnectionPool.from_url(
             url,
+            max_connections=POOL_CONNECTIONS,
+            timeout=POOL_WAIT_SECONDS,
             decode_responses=True,
             socket_connect_timeout=1,
             socket_timeout=2,
             health_check_interval=10,
             retry=Retry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)),
         )
+        self._redis = redis.Redis(connection_pool=pool)
         self._header = [channel, instance, name, lease_ms, ttl_ms]
         # redis-py's Script loads itself again on NoScriptError (a restarted Redis)
         self._scripts = {script: self._redis.register_script(_PRELUDE + body) for script, body in _SCRIPTS.items()}

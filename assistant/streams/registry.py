@@ -61,16 +61,22 @@ class StreamRegistry:
             return
         loads = self._store.process_loads()
         loads[self._store.instance] = len(self._runners)
+        claimed_out_of_turn = False
         for username in unowned:
             preferred = min(loads, key=lambda instance: (loads[instance], instance)) == self._store.instance
-            if not preferred and now - self._unowned_since[username] < CLAIM_PATIENCE_SECONDS:
-                continue
+            if not preferred:
+                # Another process should take it; past the patience, take one per round (the preferred one
+                # may be dead), never a burst of them: that would pile every new creator on one process.
+                if claimed_out_of_turn or now - self._unowned_since[username] < CLAIM_PATIENCE_SECONDS:
+                    continue
+                claimed_out_of_turn = True
             state = self._store.claim_stream(username)
             if state is None:
                 continue
             del self._unowned_since[username]
             runner = self._runners[username] = self._make_runner(username, state)
             loads[self._store.instance] += 1
+            self._store.heartbeat(len(self._runners))  # the others see this load at once, not a tick later
             runner.start()
 
     def restart_if_finished(self, username):
