@@ -75,11 +75,11 @@ class LiveService:
         self._everyone = f"everyone:{store.instance}"  # this process's sockets, for `stats`
         self.sockets = LocalSockets()
         self._watch_limit = WatchRateLimit(config["WATCH_CALLS_PER_MINUTE"])
-        self.streams = StreamRegistry(store, self._make_runner)
+        self.streams = StreamRegistry(store, self._make_runner, self._heartbeat)
         self._pending_detaches = []  # (session id, sid) the store could not be told of yet
         self._stats_sent = None
         self._stats_due = 0.0
-        self._store_down = None  # the reason, during an outage: logged once
+        self._store_down = False  # during an outage: logged once
         self._stopping = False
         self._ticker = eventlet.spawn(self._tick_forever)
 
@@ -336,21 +336,20 @@ class LiveService:
         while not self._stopping:
             try:
                 self._tick()
-                if self._store_down is not None:
+                if self._store_down:
                     log.info("The store is reachable again")
-                    self._store_down = None
+                    self._store_down = False
             except StoreUnavailable as ex:
-                if self._store_down is None:
+                if not self._store_down:
                     log.warning("The store is unreachable: %s", ex)
-                    self._store_down = str(ex) or "unreachable"
+                    self._store_down = True
             except Exception:
                 log.exception("Periodic work failed")
             eventlet.sleep(TICK_SECONDS)
 
     def _tick(self):
         now = time.time()
-        if self.store.heartbeat(len(self.streams.runners())):
-            self._reattach_sockets()
+        self._heartbeat()
         while self._pending_detaches:
             self._detach(*self._pending_detaches[0])
             self._pending_detaches.pop(0)
@@ -363,6 +362,12 @@ class LiveService:
             self._stats_due = now + STATS_INTERVAL_SECONDS
             self._reconcile_sockets()
             self._send_stats()
+
+    def _heartbeat(self):
+        """Tell the store this process lives, with its load. Called by the tick and after every claim: each
+        answer is acted on here, or a reap said once would be lost."""
+        if self.store.heartbeat(len(self.streams.runners())):
+            self._reattach_sockets()
 
     def _reattach_sockets(self):
         """This process was taken for dead (out of touch with the store for longer than a lease) and its

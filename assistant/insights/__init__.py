@@ -49,9 +49,9 @@ class LiveInsights:
         self._series_at = now
         return self.series.take_changed()
 
-    def due_cards(self, now, everything=False):
-        """(changed cards, forgotten userIds) when due (or `everything`: the runner stops); else ([], [])."""
-        if not everything and now - self._cards_at < CARDS_SECONDS:
+    def due_cards(self, now):
+        """(changed cards, forgotten userIds) when due; else ([], [])."""
+        if now - self._cards_at < CARDS_SECONDS:
             return [], []
         self._cards_at = now
         return self.viewers.take_changed()

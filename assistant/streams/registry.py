@@ -22,18 +22,17 @@ class StreamRegistry:
     process that sees them (the preferred one may have died: that is the failover).
     """
 
-    def __init__(self, store, make_runner):
+    def __init__(self, store, make_runner, heartbeat):
+        """`heartbeat()` tells the store this process's load (the service's, which also acts on its answer)."""
         self._store = store
         self._make_runner = make_runner
+        self._heartbeat = heartbeat
         self._runners = {}
         self._unowned_since = {}  # creator -> when this process first saw it without a runner
         # `watch` handlers and the tick both claim, and a claim waits on the store: one at a time, so that
         # each sees the runners the others started.
         self._claiming = Semaphore()
         self._closed = False  # shutting down: nothing more is claimed
-
-    def get(self, username):
-        return self._runners.get(username)
 
     def runners(self):
         return list(self._runners.values())
@@ -76,7 +75,7 @@ class StreamRegistry:
             del self._unowned_since[username]
             runner = self._runners[username] = self._make_runner(username, state)
             loads[self._store.instance] += 1
-            self._store.heartbeat(len(self._runners))  # the others see this load at once, not a tick later
+            self._heartbeat()  # the others see this load at once, not a tick later
             runner.start()
 
     def restart_if_finished(self, username):

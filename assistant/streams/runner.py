@@ -163,23 +163,13 @@ class StreamRunner:
         """Upstream frames and messages that could not be decoded (skipped), over every attempt."""
         return self._garbled_before + (self._stream.garbled if self._stream is not None else 0)
 
-    @property
-    def is_connecting(self):
-        return self.status in ("connecting", "reconnecting")
-
-    @property
-    def has_connection(self):
-        return self.status == "connected"
-
     def state_fields(self):
         """The runner's part of the creator's StreamState, as the store keeps it."""
-        return {**self._count_fields(), **self._status_fields()}
+        return {**self._count_fields(), "status": self.status, "error": self.error, "connected_at": self.connected_at,
+                "queue": self.queue}
 
     def _count_fields(self):
         return {"seq": self.seq, "metrics": self.metrics.to_dict(), "shed": self.shed, "garbled": self.garbled}
-
-    def _status_fields(self):
-        return {"status": self.status, "error": self.error, "connected_at": self.connected_at, "queue": self.queue}
 
     # -- the supervisor: one connection attempt after another ----------------------------------
 
@@ -441,7 +431,7 @@ class StreamRunner:
         return written
 
     def _store_status(self):
-        self._write([], {**self._count_fields(), **self._status_fields()})
+        self._write([], self.state_fields())
 
     def _send_metrics_if_due(self):
         now = time.monotonic()
