@@ -233,6 +233,8 @@ class StreamRunner:
                 eventlet.sleep(SIGN_POLL_SECONDS)
                 continue
             if granted:
+                if said:
+                    log.info("Runner for @%s: the sign budget allows its start now", self.username)
                 return
             if not said:
                 said = True
