@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from appserver import REPO, free_port
 from sqlalchemy import create_engine, func, select
 
-from assistant.records import Records, RecordsUnavailable, reads
+from assistant.records import Records, RecordsUnavailable, migrate, reads
 from assistant.records.database import database_url as engine_url
 from assistant.records.schema import events, metadata
 
@@ -80,6 +81,32 @@ def test_migrations_build_exactly_the_schema(database_url, open_records):
                           text=True, env={"DATABASE_URL": database_url, "PYTHONWARNINGS": "ignore"}, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("revision 0001")
+
+
+def test_processes_starting_together_migrate_in_turn(postgres_server):
+    """The second waits for the first's transaction, then finds nothing to do (it would fail making the tables)."""
+    url = engine_url(postgres_server.new_database(), None)
+    first, second = create_engine(url), create_engine(url)
+    outcome = []
+
+    def migrate_second():
+        try:
+            with second.begin() as connection:
+                migrate.upgrade(connection)
+            outcome.append("done")
+        except Exception as ex:  # the test's answer, not a crash in a thread
+            outcome.append(ex)
+
+    with first.begin() as connection:
+        migrate.upgrade(connection)
+        waiting = threading.Thread(target=migrate_second)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive(), "waits while the first holds the lock"
+    waiting.join(10)
+    assert outcome == ["done"]
+    first.dispose()
+    second.dispose()
 
 
 def test_what_is_written_reads_back_exactly(records):
