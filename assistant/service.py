@@ -464,6 +464,8 @@ class LiveService:
                 for state in states.values()
             ],
             "signBudget": self._sign_budget_report(),
+            # This process's record writer (events): null with recording off.
+            "records": self.records.stats() if self.records is not None else None,
         }
 
     def _sign_budget_report(self):
