@@ -22,12 +22,14 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
 run: $(RUNTIME_STAMP)
 	$(PY) wsgi.py
 
-# What the browser and cluster tests need from the system: Debian's Chromium (with an emoji font, for
-# screenshots that show emoji) and redis-server (the tests start private ones on free ports).
+# What the browser, cluster and records tests need from the system: Debian's Chromium (with an emoji font,
+# for screenshots that show emoji), redis-server and PostgreSQL's server binaries (the tests start private
+# ones on free ports; Debian keeps initdb in /usr/lib/postgresql/<version>/bin, off PATH).
 system-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji >/dev/null; }
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .

@@ -68,8 +68,9 @@ class _Environment:
     def text(self, name, default=None):
         return self._environ.get(name) or default
 
-    def flag(self, name):
-        return (self.text(name) or "").strip().lower() in _FLAG_ON
+    def flag(self, name, default=False):
+        raw = self.text(name)
+        return default if raw is None else raw.strip().lower() in _FLAG_ON
 
     def list(self, name):
         return [item.strip() for item in (self.text(name) or "").split(",") if item.strip()]
@@ -133,6 +134,13 @@ class Config:
         simulated = self.DEMO or self.TIKTOK_SIMULATOR_URL
         self.SIGN_BUDGET = parse_sign_budget(env.text("SIGN_BUDGET", "none" if simulated else DEFAULT_SIGN_BUDGET))
         self.STALL_SECONDS = env.number("STALL_SECONDS", 60)
+
+        # Records (assistant/records): unset DATABASE_URL means a SQLite file in the instance folder.
+        self.DATABASE_URL = env.url("DATABASE_URL", ("sqlite", "postgres", "postgresql", "postgresql+psycopg"),
+                                    "postgresql://user:password@host:5432/name")
+        self.RECORD_STREAMS = env.flag("RECORD_STREAMS", default=True)
+        self.RECORD_RETENTION_DAYS = env.whole("RECORD_RETENTION_DAYS", 30, low=1)
+        self.RECORD_QUEUE_EVENTS = env.whole("RECORD_QUEUE_EVENTS", 50_000, low=100)  # events waiting for a write
 
         # Access: with a password, a login (a cookie signed with SECRET_KEY) is needed; the key must then be
         # fixed, or every restart (and every other process) would turn away the cookies already given out.

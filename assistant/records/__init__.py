@@ -1,0 +1,140 @@
+"""Records: every live kept in a database (SQLite by default, Postgres by DATABASE_URL); DESIGN.md, "Records".
+
+One `Records` per process. Writes (open_live, add_events, save_insights, end_live, touch) only queue and
+never raise (writer.py); reads block the calling green thread only (database.py) and raise
+RecordsUnavailable when the database fails.
+"""
+
+import logging
+import time
+
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from assistant.config import SettingsError
+
+from . import migrate, reads
+from .database import Database, database_url, make_engine, one_line, shown_url
+from .prune import prune
+from .reads import LiveRecord
+from .writer import RecordWriter
+
+__all__ = ["LiveRecord", "Records", "RecordsUnavailable"]
+
+log = logging.getLogger(__name__)
+
+EXPORT_CHUNK = 2000  # events read at a time by iter_events
+
+
+class RecordsUnavailable(SettingsError):
+    """The records database cannot be used (a bad URL, unreachable, failing); the message is one line."""
+
+
+class Records:
+    def __init__(self, database, retention_days=30, max_events=50_000):
+        self._database = database
+        self._retention_days = retention_days
+        self._writer = RecordWriter(database, max_events)
+
+    @classmethod
+    def from_config(cls, config, instance_path):
+        """The records for these settings, the database migrated; None when RECORD_STREAMS is off."""
+        if not config["RECORD_STREAMS"]:
+            return None
+        try:
+            engine = make_engine(database_url(config["DATABASE_URL"], instance_path))
+        except (ArgumentError, ValueError) as ex:
+            raise RecordsUnavailable(f"DATABASE_URL is not a database URL SQLAlchemy can use: {one_line(ex)}") from ex
+        database = Database(engine)
+        try:
+            database.run(migrate.upgrade)
+        except SQLAlchemyError as ex:
+            database.close()
+            raise RecordsUnavailable(f"the records database {shown_url(engine)} cannot be used: {one_line(ex)}") from ex
+        return cls(database, config["RECORD_RETENTION_DAYS"], config["RECORD_QUEUE_EVENTS"])
+
+    # --- writes: queued, never raising ---------------------------------------------------------------
+
+    def open_live(self, username, room_id, started_at, seq, metrics):
+        """A live begins, or is taken up again (the same room): status live, no end."""
+        self._writer.put("open", (username, room_id), started_at, seq, metrics)
+
+    def add_events(self, username, room_id, events, seq, metrics):
+        """Contract event dicts (seq, ts, type...); the live's seq and metrics become these."""
+        self._writer.put_events((username, room_id), events, seq, metrics)
+
+    def save_insights(self, username, room_id, leaderboards=None, points=(), cards=()):
+        """Leaderboards (None: unchanged), series points and viewer cards, each replacing its stored self."""
+        self._writer.put("insights", (username, room_id), leaderboards, list(points), list(cards))
+
+    def end_live(self, username, room_id, ended_at, reason):
+        self._writer.put("end", (username, room_id), ended_at, reason)
+
+    def touch(self, username, room_id):
+        """The live is still recorded (prune ends lives untouched for ten minutes)."""
+        self._writer.put("touch", (username, room_id))
+
+    def flush(self):
+        """Write what is queued now (tests; the writer does it by itself every half second)."""
+        self._writer.flush()
+
+    # --- reads ---------------------------------------------------------------------------------------
+
+    def _read(self, work, *args):
+        try:
+            return self._database.run(work, *args)
+        except SQLAlchemyError as ex:
+            raise RecordsUnavailable(f"the records database failed: {one_line(ex)}") from ex
+
+    def latest(self, username, limit_cards=5000):
+        """The creator's newest live (by start) as a LiveRecord, or None."""
+        return self._read(reads.latest, username, limit_cards)
+
+    def list_lives(self, username=None, before=None, limit=50):
+        """([{id, username, roomId, status, startedAt, endedAt, metrics}] newest first, next cursor or None)."""
+        return self._read(reads.list_lives, username, before, limit)
+
+    def get_live(self, live_id):
+        """{id, username, roomId, status, startedAt, endedAt, endReason, metrics, leaderboards, series}, or None."""
+        return self._read(reads.get_live, live_id)
+
+    def events(self, live_id, types=None, search=None, after=None, limit=100):
+        """([event dicts] in seq order after seq `after`, next cursor (a seq) or None)."""
+        return self._read(reads.events_page, live_id, types, search, after, limit)
+
+    def iter_events(self, live_id, types=None):
+        """Every event of the live in seq order, read EXPORT_CHUNK at a time (constant memory)."""
+        after = None
+        while True:
+            page, after = self._read(reads.events_page, live_id, types, None, after, EXPORT_CHUNK)
+            yield from page
+            if after is None:
+                return
+
+    # --- upkeep --------------------------------------------------------------------------------------
+
+    def prune(self, now=None):
+        """Retention and stale lives (prune.py): {deleted, stopped}, or None when the database failed (logged)."""
+        try:
+            return self._database.run(self._prune, time.time() if now is None else now)
+        except SQLAlchemyError as ex:
+            log.warning("Records: pruning failed: %s", one_line(ex))
+            return None
+
+    def _prune(self, connection, now):
+        counts = prune(connection, now, self._retention_days)
+        if counts["deleted"]:
+            self._writer.forget_lives()
+        return counts
+
+    def health(self):
+        """None, or why the last write failed."""
+        return self._writer.error
+
+    def stats(self):
+        """{queued, written, dropped}: events."""
+        return self._writer.stats()
+
+    def close(self):
+        """Write what is queued, stop the writer, close the connections (shutdown)."""
+        self._writer.close()
+        self._database.close()

@@ -1,0 +1,118 @@
+"""One flush of the write queue as SQL, inside the one transaction Database.run gives it.
+
+The queued operations are folded per live first: its row is then written once (inserted, or updated with
+the latest seq, metrics and status), and the events of every live go in one executemany, the viewer cards
+and series points in one upsert each.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .schema import POINT_FIELDS, TOTALS, events, lives, series_points, viewers
+
+_DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+@dataclass
+class _Change:
+    """What a flush does to one live."""
+
+    creates: bool = False  # anything but an end or a touch: a live not stored yet is inserted
+    started_at: float | None = None  # the start open_live gave, for a live not stored yet
+    values: dict = field(default_factory=dict)  # the live row's columns to set, the latest value of each
+    events: list = field(default_factory=list)
+    points: dict = field(default_factory=dict)  # t -> point
+    cards: dict = field(default_factory=dict)  # user id -> card
+
+
+def _fold(ops):
+    changes = {}
+    for kind, key, args in ops:
+        change = changes.setdefault(key, _Change())
+        if kind == "open":
+            started_at, seq, metrics = args
+            change.creates = True
+            change.started_at = change.started_at or started_at
+            change.values.update(status="live", ended_at=None, end_reason=None, seq=seq, metrics=metrics)
+        elif kind == "events":
+            batch, seq, metrics = args
+            change.creates = True
+            change.events.extend(batch)
+            change.values.update(seq=seq, metrics=metrics)
+        elif kind == "insights":
+            leaderboards, points, cards = args
+            change.creates = True
+            if leaderboards is not None:
+                change.values["leaderboards"] = leaderboards
+            change.points.update((point["t"], point) for point in points)
+            change.cards.update((str(card["user"]["userId"]), card) for card in cards)
+        elif kind == "end":
+            ended_at, reason = args
+            change.values.update(status="ended", ended_at=ended_at, end_reason=reason)
+        # "touch": nothing but updated_at, which every change sets
+    return changes
+
+
+def _upsert(connection, table, rows, keys, replace=True):
+    """INSERT ... ON CONFLICT (keys) DO UPDATE the other columns (or DO NOTHING), for many rows at once."""
+    if not rows:
+        return
+    statement = _DIALECT_INSERTS[connection.dialect.name](table)
+    if replace:
+        others = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=others)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    connection.execute(statement, rows)
+
+
+def _event_row(live_id, event):
+    user = event.get("user") or {}
+    user_id = user.get("userId")
+    return {"live_id": live_id, "seq": event["seq"], "ts": event["ts"], "type": event["type"],
+            "user_id": None if user_id is None else str(user_id), "data": event}
+
+
+def _viewer_row(live_id, user_id, card):
+    user, totals = card["user"], card["totals"]
+    return {"live_id": live_id, "user_id": user_id, "unique_id": (user.get("uniqueId") or "")[:64],
+            "nickname": (user.get("nickname") or "")[:128], "first_seen": card["firstSeen"],
+            "last_seen": card["lastSeen"], **{name: totals.get(name, 0) for name in TOTALS}, "card": card}
+
+
+def _stored_id(connection, username, room_id):
+    return connection.execute(
+        select(lives.c.id).where(lives.c.username == username, lives.c.room_id == room_id)
+    ).scalar()
+
+
+def _inserted_id(connection, change, username, room_id, now):
+    row = {"status": "live", "seq": 0, "metrics": {}, **change.values}
+    return connection.execute(insert(lives).values(
+        username=username, room_id=room_id, started_at=change.started_at or now, updated_at=now, **row
+    )).inserted_primary_key[0]
+
+
+def write(connection, ops, ids):
+    """Write the queued `ops` (kind, (username, room_id), args); `ids` caches (username, room_id) -> live id."""
+    now = time.time()
+    event_rows, viewer_rows, point_rows = [], [], []
+    for key, change in _fold(ops).items():
+        live_id = ids.get(key) or _stored_id(connection, *key)
+        if live_id is not None:
+            connection.execute(update(lives).where(lives.c.id == live_id).values(updated_at=now, **change.values))
+        elif change.creates:
+            live_id = _inserted_id(connection, change, *key, now)
+        else:
+            continue  # an end or a touch of a live never stored
+        ids[key] = live_id
+        event_rows.extend(_event_row(live_id, event) for event in change.events)
+        viewer_rows.extend(_viewer_row(live_id, user_id, card) for user_id, card in change.cards.items())
+        point_rows.extend({"live_id": live_id, **{name: point.get(name, 0) for name in POINT_FIELDS}}
+                          for point in change.points.values())
+    _upsert(connection, events, event_rows, ("live_id", "seq"), replace=False)
+    _upsert(connection, viewers, viewer_rows, ("live_id", "user_id"))
+    _upsert(connection, series_points, point_rows, ("live_id", "t"))

@@ -1,0 +1,83 @@
+"""The records' tables (SQLAlchemy Core), one schema for SQLite and Postgres.
+
+Times: a live's start, end and last update are epoch seconds (floats, as time.time()); events, viewers
+and series points carry the contract's epoch milliseconds. Identifiers are BIGINT on Postgres and
+INTEGER on SQLite, where only an INTEGER PRIMARY KEY is the autoincrementing row id.
+The migrations (migrations/versions) create exactly these tables: a test compares the two.
+"""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+TOTALS = ("comments", "likes", "gifts", "diamonds", "follows", "shares")  # a viewer's tallies
+POINT_FIELDS = ("t", "viewers", "likes", "diamonds", "comments", "joins", "follows", "shares")  # a series point
+
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+metadata = MetaData()
+
+lives = Table(
+    "lives",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("room_id", String(32), nullable=False),
+    Column("status", String(8), nullable=False),  # "live" or "ended"
+    Column("started_at", Float, nullable=False),
+    Column("ended_at", Float),
+    Column("end_reason", String(16)),  # "ended" (TikTok's end), "new_live", "stopped"
+    Column("updated_at", Float, nullable=False),
+    Column("seq", BigInteger, nullable=False),  # the last seq stored
+    Column("metrics", JSON, nullable=False),
+    Column("leaderboards", JSON(none_as_null=True)),
+    UniqueConstraint("username", "room_id", name="uq_lives_username_room"),
+    Index("ix_lives_started_at", "started_at"),
+    Index("ix_lives_username_started_at", "username", "started_at"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("live_id", Id, ForeignKey("lives.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("user_id", String(64)),
+    Column("data", JSON, nullable=False),  # the contract's event object as emitted, seq included
+    UniqueConstraint("live_id", "seq", name="uq_events_live_seq"),  # also the keyset-paging index
+    Index("ix_events_live_type_seq", "live_id", "type", "seq"),
+)
+
+viewers = Table(
+    "viewers",
+    metadata,
+    Column("live_id", Id, ForeignKey("lives.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("unique_id", String(64)),
+    Column("nickname", String(128)),
+    Column("first_seen", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+    *(Column(name, Integer, nullable=False) for name in TOTALS),
+    Column("card", JSON, nullable=False),  # the viewer card as insights.viewers.ViewerCard.to_dict makes it
+)
+
+series_points = Table(
+    "series_points",
+    metadata,
+    Column("live_id", Id, ForeignKey("lives.id", ondelete="CASCADE"), primary_key=True),
+    Column("t", BigInteger, primary_key=True),  # the minute's start, epoch ms
+    Column("viewers", Integer),
+    *(Column(name, Integer, nullable=False) for name in POINT_FIELDS[2:]),
+)
