@@ -25,7 +25,8 @@ def create_app(config=None):
     Raises SettingsError for a setting that does not parse, before anything is loaded or started.
     """
     settings = Config()
-    from . import access, routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
+    from . import access, reports, routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
+    from .records import Records
     from .service import LiveService
     from .store import make_store
 
@@ -55,8 +56,12 @@ def create_app(config=None):
     if app.config["TRUSTED_PROXIES"]:  # outermost, so that Socket.IO requests see the client's address too
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    records = app.extensions["records"] = Records.from_config(app.config, app.instance_path)  # None: recording off
+    if records is not None:
+        atexit.register(records.close)
     app.extensions["live_service"] = LiveService(socketio, app.config, make_store(app.config))
     if app.config["ACCESS_PASSWORD"]:
         access.init_app(app)
     app.register_blueprint(routes.bp)
+    app.register_blueprint(reports.bp)
     return app

@@ -52,7 +52,8 @@ def event_types(args):
         return None
     unknown = sorted(set(names) - set(EVENT_TYPES))
     if unknown:
-        raise BadQuery(f"unknown event type {', '.join(unknown)[:80]!r} in types: expected some of {', '.join(EVENT_TYPES)}")
+        expected = ", ".join(EVENT_TYPES)
+        raise BadQuery(f"unknown event type {', '.join(unknown)[:80]!r} in types: expected some of {expected}")
     return tuple(kind for kind in EVENT_TYPES if kind in names)
 
 

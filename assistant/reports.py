@@ -3,13 +3,14 @@
 the Records facade's (`current_app.extensions["records"]`, None with RECORD_STREAMS=0), the query
 values are checked by reportargs, the exports written by exports.
 
-Errors: an unknown live or recording off -> 404, a bad query value -> 400; pages get an HTML page,
-the API and the exports JSON `{error, message}`.
+Errors: an unknown live or recording off -> 404, a bad query value -> 400, a failing database -> 503;
+pages get an HTML page, the API and the exports JSON `{error, message}`.
 """
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
 from . import exports, reportargs, reportformat
+from .records import RecordsUnavailable
 from .reportargs import BadQuery
 
 bp = Blueprint("reports", __name__)
@@ -50,6 +51,17 @@ def missing(error):
         return jsonify(error=error.code, message=error.message), 404
     title = "Recording is off" if error.code == "records_off" else "No such live"
     return render_template("report_error.html", status=404, title=title, message=error.message), 404
+
+
+@bp.errorhandler(RecordsUnavailable)
+def unavailable(error):
+    """The database failed: 503 with the reason (the dashboard's live data does not need it)."""
+    current_app.logger.warning("Records: a read failed: %s", error)
+    message = f"The records database is unavailable: {error}"
+    if _wants_json():
+        return jsonify(error="unavailable", message=message), 503, {"Retry-After": "5"}
+    page = render_template("report_error.html", status=503, title="Records are unavailable", message=message)
+    return page, 503, {"Retry-After": "5"}
 
 
 def _records():
