@@ -22,10 +22,10 @@ def _connect(path):
 
 
 def add_live(path, username, room_id, events=(), started_at=None, status="ended", metrics=None,
-             leaderboards=None, points=()):
-    """A live and its events (contract dicts with seq, ts, type); returns the live's id."""
+             leaderboards=None, points=(), minutes=30):
+    """A live and its events (contract dicts with seq, ts, type), `minutes` long when ended; returns its id."""
     started_at = time.time() - 3600 if started_at is None else started_at
-    ended_at = started_at + 1800 if status == "ended" else None
+    ended_at = started_at + minutes * 60 if status == "ended" else None
     metrics = {key: 0 for key in METRIC_KEYS} | (metrics or {})
     with closing(_connect(path)) as connection, connection:
         cursor = connection.execute(
