@@ -117,3 +117,30 @@ def redis_server():
         pytest.skip("redis-server is not installed")
     with RedisServer() as running:
         yield running
+
+
+# --- databases for the records ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One private, throwaway PostgreSQL cluster for the run (skipped where PostgreSQL is not installed)."""
+    from pgserver import POSTGRES_BIN, PostgresServer
+
+    if POSTGRES_BIN is None:
+        pytest.skip("PostgreSQL is not installed (make system-deps)")
+    with PostgresServer() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server):
+    return postgres_server.url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path):
+    """An empty database of each kind, the test's own: a SQLite file, or a new database in the cluster."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    return request.getfixturevalue("postgres_server").new_database()

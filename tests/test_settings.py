@@ -68,6 +68,9 @@ def test_a_bad_setting_stops_the_start_with_one_line(bad_starts, index):
     ({"ACCESS_PASSWORD": "pw"}, "SECRET_KEY is required when ACCESS_PASSWORD is set"),
     ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL like redis://localhost:6379/0 (schemes: redis, "),
     ({"TIKTOK_SIMULATOR_URL": "127.0.0.1:8100"}, "TIKTOK_SIMULATOR_URL must be a URL like http://127.0.0.1:8100"),
+    ({"DATABASE_URL": "mysql://db.example/records"}, "DATABASE_URL must be a URL like postgresql://"),
+    ({"RECORD_RETENTION_DAYS": "0"}, "RECORD_RETENTION_DAYS must be a whole number of 1 or more, got '0'"),
+    ({"RECORD_QUEUE_EVENTS": "lots"}, "RECORD_QUEUE_EVENTS must be a whole number of 100 or more"),
     ({"MAX_STREAMS": "many\nlines"}, r"MAX_STREAMS must be a whole number of 1 or more, got 'many\nlines'"),
 ])
 def test_bad_values_name_the_variable_and_the_form(env, message):
@@ -101,5 +104,7 @@ def test_defaults_and_an_empty_value_counting_as_unset():
     assert (config.PORT, config.STALL_SECONDS, config.RUNNER_LEASE_SECONDS) == (5000, 60, 10)
     assert config.ACCESS_PASSWORD is None and config.ACCESS_SESSION_HOURS == 12
     assert len(config.SECRET_KEY) == 64, "random when unset and no password asks for a fixed one"
+    assert (config.DATABASE_URL, config.RECORD_STREAMS, config.RECORD_RETENTION_DAYS) == (None, True, 30)
+    assert not Config({"RECORD_STREAMS": "0"}).RECORD_STREAMS
     access = Config({"ACCESS_PASSWORD": "pw", "SECRET_KEY": "fixed", "ACCESS_SESSION_HOURS": "0.5"})
     assert (access.ACCESS_PASSWORD, access.SECRET_KEY, access.ACCESS_SESSION_HOURS) == ("pw", "fixed", 0.5)
