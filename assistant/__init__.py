@@ -22,7 +22,8 @@ TRANSPORT_MESSAGE_LIMIT = 1_000_000
 def create_app(config=None):
     """Build the app; `config` is a mapping that overrides `Config` (tests use it).
 
-    Raises SettingsError for a setting that does not parse, before anything is loaded or started.
+    Raises SettingsError for a setting that does not parse, before anything is loaded or started, and
+    RecordsUnavailable (a SettingsError) when the records database cannot be reached or migrated.
     """
     settings = Config()
     from . import access, reports, routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
@@ -56,10 +57,8 @@ def create_app(config=None):
     if app.config["TRUSTED_PROXIES"]:  # outermost, so that Socket.IO requests see the client's address too
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    records = app.extensions["records"] = Records.from_config(app.config, app.instance_path)  # None: recording off
-    if records is not None:
-        atexit.register(records.close)
-    app.extensions["live_service"] = LiveService(socketio, app.config, make_store(app.config))
+    records = app.extensions["records"] = Records.from_config(app.config, app.instance_path)  # None: off
+    app.extensions["live_service"] = LiveService(socketio, app.config, make_store(app.config), records)
     if app.config["ACCESS_PASSWORD"]:
         access.init_app(app)
     app.register_blueprint(routes.bp)

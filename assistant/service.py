@@ -8,7 +8,8 @@ creator runs on whichever process holds its lease (streams.StreamRegistry).
 
 One green thread (`_tick_forever`) does the periodic work: cleanups that fell due (whoever scheduled
 them), the sockets of dead processes, the runners' leases, this process's sockets against the store,
-and `stats`. Everything runs in green threads; nothing blocks except on socket I/O.
+and `stats`; about once a minute, the records' pruning. Everything runs in green threads; nothing
+blocks except on socket I/O (the records database is reached through a thread pool: records/).
 """
 
 import logging
@@ -27,6 +28,7 @@ from .usernames import UsernameError, parse_username
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.5
+PRUNE_INTERVAL_SECONDS = 60
 STATS_INTERVAL_SECONDS = 1.0
 SHUTDOWN_WAIT_SECONDS = 5
 NAMESPACE = "/"
@@ -67,10 +69,12 @@ def _session_room(session_id):
 
 
 class LiveService:
-    def __init__(self, socketio, config, store):
+    def __init__(self, socketio, config, store, records=None):
         self._socketio = socketio
         self._config = config
         self.store = store
+        self.records = records  # assistant.records.Records, or None: recording is off
+        self._prune_due = 0.0
         self._grace = config["CLEANUP_GRACE_SECONDS"]
         self._everyone = f"everyone:{store.instance}"  # this process's sockets, for `stats`
         self.sockets = LocalSockets()
@@ -91,6 +95,8 @@ class LiveService:
             room=stream_room(username),
             emit=self._emit,
             on_status=self._stream_status_changed,
+            on_reset=self._stream_counts_replaced,
+            records=self.records,
             streak_timeout=self._config["GIFT_STREAK_TIMEOUT_SECONDS"],
             sign_budget=self._config["SIGN_BUDGET"],
             stall_seconds=self._config["STALL_SECONDS"],
@@ -257,14 +263,14 @@ class LiveService:
         what they have).
         """
         if last_seq is None:
-            last_seq = self._send_snapshot(sid, username)
+            last_seq = self._send_snapshot(username, sid)
         else:  # the boards and the series are not events: a socket back from a gap gets them whole
             self._send_insights(sid, username)
         joined = False
         while True:
             missed = self.store.events_since(username, last_seq)
             if missed is None:
-                last_seq = self._send_snapshot(sid, username)
+                last_seq = self._send_snapshot(username, sid)
                 continue
             if missed:
                 self._emit("live", {"username": username, "events": missed}, sid)
@@ -276,12 +282,13 @@ class LiveService:
             self.sockets.set_room(sid, username)
             joined = True
 
-    def _send_snapshot(self, sid, username):
+    def _send_snapshot(self, username, to):
+        """The creator's snapshot to `to` (a socket, or the creator's room); its `seq`."""
         snapshot = self.store.snapshot(username)
         snapshot["metrics"] = full_metrics(snapshot["metrics"])
         snapshot["leaderboards"] = _leaderboards(username, snapshot["leaderboards"])
         snapshot["series"] = {"username": username, "bucketSeconds": BUCKET_SECONDS, "points": snapshot["series"]}
-        self._emit("snapshot", snapshot, sid)
+        self._emit("snapshot", snapshot, to)
         return snapshot["seq"]
 
     def _send_insights(self, sid, username):
@@ -330,6 +337,14 @@ class LiveService:
         except StoreUnavailable:
             pass  # the runner's own write failed too and said so; sessions learn the status when it is back
 
+    def _stream_counts_replaced(self, runner):
+        """A runner replaced its counts (restored from the live's record, or a new live from zero): every
+        watcher, on any process, gets a fresh snapshot (the boards and series are whole there)."""
+        try:
+            self._send_snapshot(runner.username, stream_room(runner.username))
+        except StoreUnavailable:
+            pass  # the watchers get a snapshot when they come back; the runner's write said so already
+
     # -- the periodic work ---------------------------------------------------------------------
 
     def _tick_forever(self):
@@ -362,6 +377,9 @@ class LiveService:
             self._stats_due = now + STATS_INTERVAL_SECONDS
             self._reconcile_sockets()
             self._send_stats()
+        if self.records is not None and now >= self._prune_due:
+            self._prune_due = now + PRUNE_INTERVAL_SECONDS
+            self.records.prune(now)
 
     def _heartbeat(self):
         """Tell the store this process lives, with its load. Called by the tick and after every claim: each
@@ -411,11 +429,14 @@ class LiveService:
     # -- /debug and /healthz ---------------------------------------------------------------------
 
     def health(self):
-        """(ok, reason): whether the store answers."""
+        """(ok, reason): whether the store answers and the records database takes writes."""
         try:
             self.store.ping()
         except StoreUnavailable as ex:
             return False, f"store unreachable: {ex}"
+        reason = self.records.health() if self.records is not None else None
+        if reason is not None:
+            return False, f"records database failing: {reason}"
         return True, None
 
     def debug_report(self):
@@ -484,3 +505,5 @@ class LiveService:
             self.store.retire(time.time() + self._grace)
         except StoreUnavailable:
             log.warning("Could not tell the store that this process stops; its sockets expire with it")
+        if self.records is not None:
+            self.records.close()  # what the runners queued is written before the process ends

@@ -22,11 +22,16 @@ def free_port():
 
 class RunningServer:
     """`port`: listen there (e.g. a stopped server's port, to restart it); also taken from a PORT
-    override; else a free port."""
+    override; else a free port. Unless the overrides say where (DATABASE_URL) or turn recording off,
+    the server records into a SQLite file of its own, removed with it."""
 
     def __init__(self, env_overrides, port=None):
         self.port = port or int(env_overrides.get("PORT") or 0) or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self._records_dir = None
+        if "DATABASE_URL" not in env_overrides and "RECORD_STREAMS" not in env_overrides:
+            self._records_dir = tempfile.TemporaryDirectory(prefix="live-assistant-records-")
+            env_overrides = {**env_overrides, "DATABASE_URL": f"sqlite:///{self._records_dir.name}/records.sqlite3"}
         env = {
             **os.environ,
             "HOST": "127.0.0.1",
@@ -82,3 +87,5 @@ class RunningServer:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
+        if self._records_dir is not None:
+            self._records_dir.cleanup()

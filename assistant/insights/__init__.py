@@ -31,6 +31,13 @@ class LiveInsights:
         self.series.restore(points)
         self.viewers.restore(cards)
 
+    def take_all(self):
+        """(every series point, every viewer card), nothing left to send as changed: what replaces the stored
+        ones when the counts were replaced (restored from a record, or a new live)."""
+        self.series.take_changed()
+        self.viewers.take_changed()
+        return self.series.points(), self.viewers.cards()
+
     def due_leaderboards(self, now):
         """The boards, when they changed and are due; else None."""
         if not self.viewers.boards_changed or now - self._boards_at < BOARDS_SECONDS:

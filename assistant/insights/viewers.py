@@ -157,6 +157,9 @@ class ViewerTallies:
                                 key=lambda card: (value(card), -card.first_seen))
         return [card for card in ranked if value(card) > 0]
 
+    def cards(self):
+        return [card.to_dict() for card in self._cards.values()]
+
     def take_changed(self):
         """(cards changed since the last call, as dicts; userIds forgotten since): what the store needs."""
         changed = [self._cards[user_id].to_dict() for user_id in self._changed]

@@ -214,9 +214,10 @@ class Store:
 
     # -- the assistant's data of a live: per-minute points and viewer cards -------------------------
 
-    def save_insights(self, username, points, cards, forgotten):
+    def save_insights(self, username, points, cards, forgotten, replace=False):
         """Store changed series points (by `t`), changed viewer cards (by user id) and forget the cards
-        of `forgotten` user ids. Kept, and forgotten, with the creator's state."""
+        of `forgotten` user ids. Kept, and forgotten, with the creator's state. `replace`: these are all
+        the points and cards there are (a new live, or one restored from its record)."""
         raise NotImplementedError
 
     def series(self, username):

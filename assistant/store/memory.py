@@ -268,9 +268,12 @@ class MemoryStore(Store):
                 "recent": list(self._logs[username]), "leaderboards": state.leaderboards,
                 "series": self.series(username)}
 
-    def save_insights(self, username, points, cards, forgotten):
+    def save_insights(self, username, points, cards, forgotten, replace=False):
         if username not in self._states:
             return
+        if replace:
+            self._series.pop(username, None)
+            self._cards.pop(username, None)
         series = self._series.setdefault(username, {})
         for point in points:
             series[point["t"]] = point

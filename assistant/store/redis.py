@@ -701,9 +701,11 @@ class RedisStore(Store):
                 "recent": _events(entries), "leaderboards": json.loads(leaderboards or "null"),
                 "series": _in_time_order(points)}
 
-    def save_insights(self, username, points, cards, forgotten):
+    def save_insights(self, username, points, cards, forgotten, replace=False):
         series, viewers = self._key("series", username), self._key("viewers", username)
-        with self._redis.pipeline(transaction=False) as pipe:
+        with self._redis.pipeline(transaction=replace) as pipe:
+            if replace:
+                pipe.delete(series, viewers)
             if points:
                 pipe.hset(series, mapping={point["t"]: _dumps(point) for point in points})
             if cards:

@@ -10,7 +10,9 @@ Two green threads per runner:
 Asyncio code never emits: it only puts on the queue (see DESIGN.md, "Runtime").
 
 A runner runs on the process that holds the creator's lease (StreamRegistry claims it); taking over
-from a process that died, it resumes `seq`, the totals and the connection time from the store.
+from a process that died, it resumes `seq`, the totals and the connection time from the store. With
+records on, every live is also kept in the database (recording.py): a restart in the middle of a live
+goes on from its record, and a new live of the creator (a new room) starts its counts over.
 """
 
 import asyncio
@@ -28,6 +30,7 @@ from ..insights import LiveInsights
 from ..metrics import StreamMetrics
 from ..store import StoreUnavailable, signbudget
 from ..tiktok import TikTokStream, UpstreamError, creator_live
+from .recording import LiveRecording
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +70,12 @@ def backoff_delay(failures):
 
 
 class StreamRunner:
-    """`state`: the creator's StreamState in the store (fresh for a new creator), to continue from."""
+    """`state`: the creator's StreamState in the store (fresh for a new creator), to continue from.
+    `on_reset(runner)`: the counts were replaced (restored from a record, or a new live started at zero):
+    every watcher needs a fresh snapshot. `records`: the records database, or None."""
 
-    def __init__(self, username, state, store, room, emit, on_status, streak_timeout=10.0, sign_budget=None,
-                 stall_seconds=60.0, max_viewers=5000):
+    def __init__(self, username, state, store, room, emit, on_status, on_reset=None, records=None,
+                 streak_timeout=10.0, sign_budget=None, stall_seconds=60.0, max_viewers=5000):
         self.username = username
         self.room = room
         self.status = "reconnecting" if state.connected_at else "connecting"
@@ -78,9 +83,13 @@ class StreamRunner:
         self.queue = None  # {retryAfter, ahead} while `queued` for the sign budget
         self.seq = state.seq
         self.connected_at = state.connected_at  # epoch seconds of the first connection, by any owner
-        self.insights = LiveInsights(max_viewers)
-        self.metrics = StreamMetrics(streak_timeout=streak_timeout, on_gift=self.insights.count_gift)
+        self._streak_timeout = streak_timeout
+        self._max_viewers = max_viewers
+        self._count_afresh()
         self.metrics.restore(state.metrics)
+        self.recording = LiveRecording(records, username)
+        self._on_reset = on_reset
+        self._ended_at = None  # the `end` event's ts, to close the record once its batch is written
         self._store = store
         self._sign_budget = sign_budget  # ((count, seconds), ...) or None: no budget kept
         self._stall_seconds = stall_seconds
@@ -101,6 +110,11 @@ class StreamRunner:
         self._shedding = False
         self._folded_joins = 0
         self._folded_likes_total = 0
+
+    def _count_afresh(self):
+        """Totals, boards, series and viewer cards at zero: a new runner, or a new live of the creator."""
+        self.insights = LiveInsights(self._max_viewers)
+        self.metrics = StreamMetrics(streak_timeout=self._streak_timeout, on_gift=self.insights.count_gift)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -176,6 +190,9 @@ class StreamRunner:
     def _supervise(self):
         failures = 0
         offline = False
+        record = self.recording.previous()
+        if record is not None:  # handed to the drain loop, which owns the counts; before any event
+            self._queue.put(("restore", record, None))
         while not self._stopped:
             if offline:
                 self._wait_until_live()
@@ -331,8 +348,8 @@ class StreamRunner:
         while not self._stopped and self._queue.qsize() >= PAUSE_BACKLOG:
             await asyncio.sleep(PAUSE_SECONDS)
 
-    def _put_connected(self):
-        self._queue.put(("status", "connected", None))
+    def _put_connected(self, room_id):
+        self._queue.put(("connected", room_id, None))
 
     # -- the drain loop ------------------------------------------------------------------------
 
@@ -364,20 +381,26 @@ class StreamRunner:
                     break
         batch = []
         for item in items:
-            if item[0] in ("status", "queued"):
-                self._publish(batch)
-                batch = []
-                if item[0] == "status":
-                    self._set_status(item[1], item[2])
-                else:
-                    self._set_queued(item[1])
-            else:
+            if item[0] == "event":
                 self._ingest(item[1], item[2], batch)
+                continue
+            self._publish(batch)
+            batch = []
+            if item[0] == "status":
+                self._set_status(item[1], item[2])
+            elif item[0] == "queued":
+                self._set_queued(item[1])
+            elif item[0] == "connected":
+                self._joined_room(item[1])
+                self._set_status("connected", None)
+            else:
+                self._restore(item[1])
         self._finalise_streaks(batch)
         self._publish(batch)
         self._take_folded()
         self._send_metrics_if_due()
         self._publish_insights()
+        self.recording.touch_if_due()
 
     def _take_folded(self):
         joins, likes_total = self._folded_joins, self._folded_likes_total
@@ -405,6 +428,7 @@ class StreamRunner:
                 self._message_ids.popitem(last=False)
         if event["type"] == "end":  # the totals shown with the end are final: no streak is left open
             self._finalise_streaks(batch, everything=True)
+            self._ended_at = event["ts"]
         likes_before = self.metrics.likes
         if self.metrics.apply(event):
             self._metrics_dirty = True
@@ -422,6 +446,10 @@ class StreamRunner:
             return
         if self._write(batch, self._count_fields()):
             self._emit("live", {"username": self.username, "events": batch}, self.room)
+            self.recording.add(batch, self.seq, self.metrics.to_dict())
+            if self._ended_at is not None:
+                self.recording.ended(self._ended_at)
+                self._ended_at = None
 
     def _write(self, events, fields):
         """Write to the store; False (nothing written) once another process holds the creator's lease:
@@ -454,6 +482,41 @@ class StreamRunner:
         boards = self.insights.due_leaderboards(now)
         if boards is not None and self._write([], {"leaderboards": boards}):
             self._emit("leaderboards", {"username": self.username, **boards}, self.room)
+        self.recording.save_insights(boards, points, cards)
+
+    # -- which live: restored from its record, continued, or a new one ----------------------------
+
+    def _restore(self, record):
+        """The creator's newest record, read before the first connection: `seq` never goes back, and when the
+        record is ahead of the store (this process started during that live) its counts are taken up."""
+        resumes = self.recording.resumes(record)
+        if record.seq <= self.seq:
+            return
+        self.seq = record.seq
+        if resumes:
+            log.info("Runner for @%s continues the recorded live of room %s at seq %d", self.username,
+                     record.room_id, record.seq)
+            self._count_afresh()
+            self.metrics.restore(record.metrics)
+            self.insights.restore(record.series, record.cards)
+            self.connected_at = self.connected_at or record.started_at
+        self._replace_counts()
+
+    def _joined_room(self, room_id):
+        if self.recording.is_new_live(room_id):
+            log.info("Runner for @%s: a new live (room %s); its counts start at zero", self.username, room_id)
+            self._count_afresh()
+            self.connected_at = time.time()
+            self._replace_counts()
+        self.recording.connected(room_id, self.connected_at or time.time(), self.seq, self.metrics.to_dict())
+
+    def _replace_counts(self):
+        """Store the replaced counts whole (boards, every series point, every card), then tell the watchers."""
+        boards = self.insights.viewers.leaderboards()
+        points, cards = self.insights.take_all()
+        self._store.save_insights(self.username, points, cards, [], replace=True)
+        if self._write([], {**self.state_fields(), "leaderboards": boards}) and self._on_reset is not None:
+            self._on_reset(self)
 
     def _set_queued(self, queue):
         if self.status == "queued" and queue == self.queue:

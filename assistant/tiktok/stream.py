@@ -17,7 +17,8 @@ class TikTokStream:
     """One upstream connection to a creator: connect, relay events until the socket closes.
 
     `on_event(event, message_id)` gets each normalised event (message_id lets the runner drop the
-    chat TikTok replays again on a reconnect); `on_connected()` is called once the push socket is up;
+    chat TikTok replays again on a reconnect); `on_connected(room_id)` is called once the push socket is up,
+    with the id (a string) of the room it joined: every LIVE of a creator is a new room;
     `between_frames()`, a coroutine function, is awaited after each frame's events (a runner far behind
     can hold its reader there: the backlog then waits in the upstream socket, not in memory).
     `garbled` counts the frames and messages that could not be decoded (skipped, logged, never fatal).
@@ -42,7 +43,7 @@ class TikTokStream:
         self._client = client = connection.make_client(self.username, self._decoder, self._relay, self._between_frames)
         task = await connection.start(client, self.username)
         self._connected_at = time.monotonic()
-        self._on_connected()
+        self._on_connected(str(client.room_id))
         try:
             await task
         except Exception:

@@ -1,0 +1,127 @@
+"""Every live kept (DESIGN.md, "Records"), end to end on the real server, on SQLite and on Postgres:
+the record holds what the dashboard showed; a restart in the middle of a live continues its record
+(totals and `seq` go on); a new live of the creator is a second record."""
+
+import csv
+import io
+import json
+
+import requests
+from dashboardclient import wait_until
+from simclient import chat
+
+ROSE = {"type": "gift", "giftId": 5655, "giftName": "Rose", "diamondCount": 1, "giftType": 1,
+        "user": {"userId": "77", "uniqueId": "gifter", "nickname": "Gifter"}}
+AWKWARD_LINES = ['commas, "quotes", and more', "two\nlines", "emoji 🌹🔥 and ünïcödé", "=1+1 looks like a formula",
+                 "tab\there; semicolon"]
+
+
+def _streams(url, username):
+    response = requests.get(f"{url}/api/streams", params={"username": username}, timeout=10)
+    response.raise_for_status()
+    return response.json()["streams"]
+
+
+def _one_record(url, username, **expected):
+    """The creator's only record, once it has the `expected` fields and totals (`metrics`: a subset);
+    the writer flushes every half second."""
+    wanted_metrics = expected.pop("metrics", {})
+
+    def ready():
+        streams = _streams(url, username)
+        if not streams:
+            return None
+        newest = streams[0]
+        if any(newest.get(k) != v for k, v in expected.items()):
+            return None
+        return streams if all(newest["metrics"].get(k) == v for k, v in wanted_metrics.items()) else None
+
+    streams = wait_until(ready, timeout=10, message=f"a record with {expected} {wanted_metrics}")
+    assert len(streams) == 1, streams
+    return streams[0]
+
+
+def _exported(url, record_id, fmt, **params):
+    response = requests.get(f"{url}/streams/{record_id}/export.{fmt}", params=params, timeout=30)
+    response.raise_for_status()
+    return response
+
+
+def test_a_live_is_recorded_as_the_dashboard_showed_it(server_factory, open_tab, simulator, quiet_creator,
+                                                         database_url):
+    server = server_factory(DATABASE_URL=database_url)
+    name = quiet_creator()
+    client = open_tab(server.url)
+    client.watch_until_connected(name)
+    simulator.inject(name, [chat(line, user_id=str(i)) for i, line in enumerate(AWKWARD_LINES)])
+    simulator.inject(name, [{**ROSE, "repeatCount": n, "repeatEnd": n == 5} for n in range(1, 6)])
+    simulator.inject(name, [{"type": "like", "count": 15, "total": 500,
+                             "user": {"userId": "3", "uniqueId": "liker", "nickname": "Liker"}},
+                            {"type": "follow", "user": {"userId": "4", "uniqueId": "fan", "nickname": "Fan"}},
+                            {"type": "viewers", "viewerCount": 321}])
+    wait_until(lambda: client.latest_metrics()["totalGifts"] == 5, message="the streak counted")
+    simulator.end(name)
+    client.wait_for_event(lambda e: e["type"] == "end", message="the end")
+    shown = client.seen_events()
+    metrics = client.latest_metrics()
+
+    summary = _one_record(server.url, name, status="ended")
+    record = requests.get(f"{server.url}/api/streams/{summary['id']}", timeout=10).json()
+    assert record["username"] == name and record["roomId"] == str(simulator.stream(name)["roomId"])
+    assert record["endReason"] == "ended" and record["endedAt"] and record["startedAt"] <= record["endedAt"]
+    assert record["metrics"] == summary["metrics"]
+    assert {k: record["metrics"][k] for k in metrics} == metrics, "the final totals the dashboard showed"
+    gifters = record["leaderboards"]["gifters"]
+    assert [(g["user"]["userId"], g["diamonds"], g["gifts"]) for g in gifters] == [("77", 5, 5)]
+    assert sum(p["diamonds"] for p in record["series"]["points"]) == 5
+
+    exported = [json.loads(line) for line in _exported(server.url, record["id"], "jsonl").text.splitlines()]
+    assert exported == shown, "exactly the events the dashboard showed, in order"
+    chat_only = _exported(server.url, record["id"], "jsonl", types="chat").text.splitlines()
+    assert [json.loads(line)["comment"] for line in chat_only] == AWKWARD_LINES
+
+    csv_text = _exported(server.url, record["id"], "csv", types="chat").text
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert [row["comment"] for row in rows] == AWKWARD_LINES
+    assert [int(row["seq"]) for row in rows] == [e["seq"] for e in shown if e["type"] == "chat"]
+
+
+def test_a_restart_mid_live_continues_its_record(server_factory, open_tab, simulator, quiet_creator, database_url):
+    server = server_factory(DATABASE_URL=database_url)
+    name = quiet_creator()
+    client = open_tab(server.url)
+    client.watch_until_connected(name)
+    simulator.inject(name, [chat(f"before {i}") for i in range(5)]
+                     + [{**ROSE, "repeatCount": 3, "repeatEnd": True}, {"type": "viewers", "viewerCount": 50}])
+    wait_until(lambda: client.latest_metrics()["totalComments"] == 5 and client.latest_metrics()["totalGifts"] == 3,
+               message="counted before the kill")
+    last_seq = client.seen_events()[-1]["seq"]
+    _one_record(server.url, name, metrics={"totalComments": 5, "totalGifts": 3})  # written, before the kill
+    server.process.kill()  # SIGKILL: nothing is flushed on the way out
+    server.process.wait()
+    client.disconnect()
+
+    again = server_factory(DATABASE_URL=database_url)
+    client = open_tab(again.url)
+    client.watch_until_connected(name)
+    wait_until(lambda: client.latest_metrics()["totalComments"] == 5, message="the totals restored, not zero")
+    simulator.inject(name, [chat("after")])
+    after = client.wait_for_event(lambda e: e.get("comment") == "after", message="chat after the restart")
+    assert after["seq"] > last_seq, "seq goes on"
+    wait_until(lambda: client.latest_metrics()["totalComments"] == 6, message="counting goes on")
+    assert client.latest_metrics()["totalGifts"] == 3 and client.latest_metrics()["totalDiamonds"] == 3
+
+    summary = _one_record(again.url, name, status="live", metrics={"totalComments": 6, "totalGifts": 3})
+    comments = [json.loads(line)["comment"] for line in
+                _exported(again.url, summary["id"], "jsonl", types="chat").text.splitlines()]
+    assert comments == [f"before {i}" for i in range(5)] + ["after"], "one live: its events before and after"
+
+    simulator.configure(name, newLive=True)  # the creator starts another live: a new room
+    client.wait_for_event(lambda e: e["type"] == "end", message="the first live's end")
+    client.watch(name)  # a new viewer of an ended stream tries again: the new live
+    client.wait_for_status("connected")
+    wait_until(lambda: len(_streams(again.url, name)) == 2, message="a second record")
+    newest, first = _streams(again.url, name)
+    assert first["status"] == "ended" and newest["status"] == "live"
+    assert newest["roomId"] == str(simulator.stream(name)["roomId"]) != first["roomId"]
+    wait_until(lambda: client.latest_metrics()["totalComments"] == 0, message="a new live counts from zero")
