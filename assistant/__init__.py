@@ -26,7 +26,7 @@ def create_app(config=None):
     RecordsUnavailable (a SettingsError) when the records database cannot be reached or migrated.
     """
     settings = Config()
-    from . import access, routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
+    from . import access, reports, routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
     from .records import Records
     from .service import LiveService
     from .store import make_store
@@ -62,4 +62,5 @@ def create_app(config=None):
     if app.config["ACCESS_PASSWORD"]:
         access.init_app(app)
     app.register_blueprint(routes.bp)
+    app.register_blueprint(reports.bp)
     return app

@@ -83,7 +83,8 @@ function usableImage(src) {
   return true;
 }
 
-function initialsCircle(name, key, className) {
+/** A coloured circle with the initials of `name` (its colour from `key`), in place of a picture. */
+export function initialsCircle(name, key, className) {
   const circle = h('span', { className: `${className} avatar-initials`, text: initials(name), attrs: { 'aria-hidden': 'true' } });
   circle.style.setProperty('--hue', String(hueFor(key || name)));
   return circle;

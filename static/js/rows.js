@@ -14,10 +14,11 @@ function userTitle(user) {
   return user && user.uniqueId ? `@${user.uniqueId}` : '';
 }
 
-/** The viewer's name: a button that opens their card, or plain text when they have no userId. */
-export function nickEl(user) {
+/** The viewer's name: a button that opens their card, or plain text when they have no userId (or
+ * `link` is false: a page without viewer cards). */
+export function nickEl(user, link = true) {
   const title = userTitle(user);
-  if (!user || !user.userId) return h('span', { className: 'nick', text: nameOf(user), attrs: { title } });
+  if (!link || !user || !user.userId) return h('span', { className: 'nick', text: nameOf(user), attrs: { title } });
   return linkUser(h('button', { className: 'nick', text: nameOf(user), attrs: { type: 'button', title } }), user);
 }
 
@@ -30,13 +31,14 @@ function timeEl(ts) {
   return text ? h('time', { className: 'row-time', text, attrs: { datetime: new Date(Number(ts)).toISOString() } }) : null;
 }
 
-export function chatRow(event) {
+/** A chat row; `links: false` for a page without viewer cards (a live's report). */
+export function chatRow(event, { links = true } = {}) {
   const user = event.user || {};
   return h('li', { className: event.history ? 'row chat-row is-history' : 'row chat-row', dataset: { seq: event.seq, type: 'chat', userId: userId(user) } },
-    avatar(user, 'avatar', { link: true }),
+    avatar(user, 'avatar', { link: links }),
     h('div', { className: 'row-body' },
       h('div', { className: 'row-line' },
-        nickEl(user),
+        nickEl(user, links),
         event.history ? h('span', { className: 'tag', text: 'earlier' }) : null,
         timeEl(event.ts)),
       h('p', { className: 'chat-text', text: event.comment ?? '' })));

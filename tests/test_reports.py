@@ -1,0 +1,328 @@
+"""The records' HTTP side (DESIGN.md, "Records"; docs/http.md): the pages /streams and /streams/<id>,
+/streams/latest, the JSON API and the streamed CSV and JSON Lines exports, on a real server whose
+SQLite database the tests fill straight (tests/recordrows.py), plus access and recording turned off."""
+
+import csv
+import io
+import json
+import threading
+import time
+import uuid
+
+import psutil
+import pytest
+import requests
+from appserver import RunningServer
+from recordrows import add_chat_flood, add_live, sqlite_url
+from recordsample import counted
+
+from assistant.exports import CSV_COLUMNS
+
+HTML = {"Accept": "text/html"}
+NASTY_LINES = [
+    'a comma, and "quotes"',
+    "two\nlines",
+    "crlf\r\nline",
+    "emoji 🎉🔥 and ZWJ 👩‍👩‍👧 and flag 🇧🇷",
+    "<b>not html</b> & ampersand",
+    "=1+2 (a formula stays text)",
+    " leading and trailing spaces ",
+    "",
+]
+
+
+def _name(prefix):
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    return tmp_path_factory.mktemp("records") / "records.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def records_server(simulator, database):
+    running = RunningServer({"TIKTOK_SIMULATOR_URL": simulator.url, "DATABASE_URL": sqlite_url(database)})
+    yield running
+    running.stop()
+
+
+def _chat(seq, text, n=1, ts=None):
+    user = {"userId": str(n), "uniqueId": f"viewer{n}", "nickname": f"Viewer {n} ✨", "avatarUrl": ""}
+    return {"seq": seq, "ts": ts or 1_700_000_000_000 + seq * 1000, "type": "chat", "user": user, "comment": text}
+
+
+def _mixed_events():
+    """Chat (every nasty line), a streak, a like, the viewers, a follow, a share, a join, the end."""
+    events = [_chat(i + 1, text, n=i % 3) for i, text in enumerate(NASTY_LINES)]
+    user = {"userId": "9", "uniqueId": "giver", "nickname": "Giver"}
+    extra = [
+        {"type": "gift", "user": user, "giftId": 5655, "giftName": "Rose", "diamondCount": 1, "repeatCount": 1,
+         "streaking": True, "imageUrl": ""},
+        {"type": "gift", "user": user, "giftId": 5655, "giftName": "Rose", "diamondCount": 1, "repeatCount": 5,
+         "streaking": False, "imageUrl": ""},
+        {"type": "like", "user": user, "count": 7, "totalLikes": 107},
+        {"type": "viewers", "viewerCount": 321},
+        {"type": "follow", "user": user}, {"type": "share", "user": user}, {"type": "join", "user": user},
+        {"type": "end", "reason": "ended"},
+    ]
+    for event in extra:
+        seq = len(events) + 1
+        events.append({"seq": seq, "ts": 1_700_000_000_000 + seq * 1000, **event})
+    return events
+
+
+@pytest.fixture(scope="module")
+def mixed_live(database, records_server):
+    username = _name("mixed")
+    events = _mixed_events()
+    metrics, boards, points = counted(events)
+    live_id = add_live(database, username, "7300000000000000001", events, metrics=metrics, leaderboards=boards,
+                       points=points)
+    return {"id": live_id, "username": username, "events": events, "metrics": metrics}
+
+
+def _get(server, path, **kwargs):
+    return requests.get(server.url + path, timeout=30, allow_redirects=False, **kwargs)
+
+
+# --- the JSON API -----------------------------------------------------------------------------------
+
+
+def test_api_shapes(records_server, mixed_live):
+    listed = _get(records_server, f"/api/streams?username={mixed_live['username']}").json()
+    assert set(listed) == {"streams", "next"} and listed["next"] is None
+    [summary] = listed["streams"]
+    assert set(summary) == {"id", "username", "roomId", "status", "startedAt", "endedAt", "metrics"}
+    assert summary["id"] == mixed_live["id"] and summary["status"] == "ended"
+    assert summary["startedAt"].endswith("Z") and summary["metrics"] == mixed_live["metrics"]
+
+    live = _get(records_server, f"/api/streams/{mixed_live['id']}").json()
+    assert set(live) == {"id", "username", "roomId", "status", "startedAt", "endedAt", "endReason", "metrics",
+                         "leaderboards", "series"}
+    assert live["roomId"] == "7300000000000000001" and live["endReason"] == "ended"
+    assert set(live["leaderboards"]) == {"gifters", "chatters", "likers"}
+    assert live["leaderboards"]["gifters"][0]["diamonds"] == 5
+    assert live["series"]["bucketSeconds"] == 60 and live["series"]["points"]
+
+    page = _get(records_server, f"/api/streams/{mixed_live['id']}/events").json()
+    assert set(page) == {"events", "next"} and page["events"] == mixed_live["events"] and page["next"] is None
+
+
+def test_api_lists_newest_first_and_pages_with_before(records_server, database):
+    username = _name("paged")
+    now = time.time()
+    ids = [add_live(database, username, str(7300 + n), started_at=now - 3600 * (5 - n)) for n in range(5)]
+    ids.reverse()  # newest first
+    seen, before = [], None
+    while True:
+        query = f"/api/streams?username={username}&limit=2" + (f"&before={before}" if before else "")
+        page = _get(records_server, query).json()
+        seen += [live["id"] for live in page["streams"]]
+        before = page["next"]
+        if before is None:
+            break
+    assert seen == ids
+    everyone = _get(records_server, "/api/streams?limit=200").json()["streams"]
+    assert [live["id"] for live in everyone if live["username"] == username] == ids
+
+
+def test_api_events_filter_search_and_page(records_server, mixed_live):
+    base = f"/api/streams/{mixed_live['id']}/events"
+    gifts = _get(records_server, base + "?types=gift,like").json()["events"]
+    assert [e["type"] for e in gifts] == ["gift", "gift", "like"]
+    found = _get(records_server, base + "?q=QUOTES").json()["events"]
+    assert [e["comment"] for e in found] == ['a comma, and "quotes"']
+    seqs, after = [], None
+    while True:
+        page = _get(records_server, base + "?limit=3" + (f"&after={after}" if after else "")).json()
+        seqs += [e["seq"] for e in page["events"]]
+        after = page["next"]
+        if after is None:
+            break
+    assert seqs == [e["seq"] for e in mixed_live["events"]]
+
+
+# --- exports -----------------------------------------------------------------------------------------
+
+
+def test_csv_export_holds_every_event_in_order(records_server, mixed_live):
+    response = _get(records_server, f"/streams/{mixed_live['id']}/export.csv")
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Content-Disposition"] == \
+        f'attachment; filename="{mixed_live["username"]}-7300000000000000001.csv"'
+    assert response.headers.get("Transfer-Encoding") == "chunked", "streamed, not built whole"
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"), newline="")))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    records = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]]
+    assert [int(r["seq"]) for r in records] == [e["seq"] for e in mixed_live["events"]]
+    assert [r["comment"] for r in records if r["type"] == "chat"] == NASTY_LINES
+    gift = next(r for r in records if r["type"] == "gift" and r["repeatCount"] == "5")
+    assert (gift["giftName"], gift["diamonds"], gift["uniqueId"]) == ("Rose", "5", "giver")
+    assert next(r for r in records if r["type"] == "like")["count"] == "7"
+    assert next(r for r in records if r["type"] == "viewers")["viewerCount"] == "321"
+    assert records[0]["ts"] == str(mixed_live["events"][0]["ts"]) and records[0]["nickname"] == "Viewer 0 ✨"
+
+    chat_only = _get(records_server, f"/streams/{mixed_live['id']}/export.csv?types=chat")
+    assert [row[6] for row in list(csv.reader(io.StringIO(chat_only.text, newline="")))[1:]] == NASTY_LINES
+
+
+def test_jsonl_export_holds_the_contract_events(records_server, mixed_live):
+    response = _get(records_server, f"/streams/{mixed_live['id']}/export.jsonl")
+    assert response.status_code == 200 and response.headers["Content-Disposition"].endswith('.jsonl"')
+    lines = response.content.decode("utf-8").split("\n")
+    assert lines[-1] == "" and [json.loads(line) for line in lines[:-1]] == mixed_live["events"]
+    some = _get(records_server, f"/streams/{mixed_live['id']}/export.jsonl?types=gift&types=end")
+    assert [json.loads(line)["type"] for line in some.text.splitlines()] == ["gift", "gift", "end"]
+
+
+def test_export_of_a_million_events_streams_in_constant_memory(records_server, database):
+    username = _name("million")
+    live_id = add_live(database, username, "7399999999")
+    started = time.monotonic()
+    add_chat_flood(database, live_id, 1_000_000)
+    generated = time.monotonic() - started
+
+    server = psutil.Process(records_server.process.pid)
+    baseline = server.memory_info().rss
+    peak = [baseline]
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], server.memory_info().rss)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    lines, size, last = 0, 0, b""
+    started = time.monotonic()
+    try:
+        with requests.get(f"{records_server.url}/streams/{live_id}/export.csv", stream=True, timeout=120) as response:
+            assert response.status_code == 200
+            for chunk in response.iter_content(chunk_size=64 * 1024):
+                lines += chunk.count(b"\r\n")
+                size += len(chunk)
+                last = (last + chunk)[-200:]
+    finally:
+        done.set()
+        sampler.join()
+    exported = time.monotonic() - started
+    growth = (peak[0] - baseline) / 1e6
+    print(f"1,000,000 events: generated in {generated:.1f} s, exported ({size / 1e6:.0f} MB) in {exported:.1f} s, "
+          f"server RSS grew {growth:.1f} MB")
+    assert lines == 1_000_001, "the header and one row per event"
+    assert last.endswith(b'line 1000000, with a comma",,,,,\r\n')
+    assert growth < 50, f"the server's RSS grew {growth:.1f} MB during the export"
+
+
+# --- bad input -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [
+    "/api/streams/{id}/events?types=chat,sticker",
+    "/api/streams/{id}/events?limit=0",
+    "/api/streams/{id}/events?limit=1001",
+    "/api/streams/{id}/events?limit=ten",
+    "/api/streams/{id}/events?after=-1",
+    "/api/streams/{id}/events?after=1.5",
+    "/api/streams?before=abc",
+    "/api/streams?limit=999",
+    "/api/streams?username=no%20spaces",
+    "/streams/{id}/export.csv?types=nope",
+    "/streams/{id}/export.jsonl?types=chat,,bogus",
+])
+def test_bad_query_values_are_400_json(records_server, mixed_live, path):
+    response = _get(records_server, path.format(id=mixed_live["id"]))
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "bad_request" and body["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/streams/999999999", "/api/streams/abc", "/api/streams/999999999/events",
+                                  "/streams/999999999/export.csv", "/streams/12x/export.jsonl",
+                                  "/api/streams/99999999999999999999999"])
+def test_unknown_lives_are_404_json(records_server, path):
+    response = _get(records_server, path)
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/streams/999999999", 404), ("/streams/nope", 404), ("/streams/latest?username=nobody_recorded", 404),
+    ("/streams/latest", 400), ("/streams/latest?username=@@", 400), ("/streams?before=x", 400),
+    ("/streams?username=a%20b", 400), ("/streams/{id}?after=zz", 400),
+])
+def test_bad_pages_are_html(records_server, mixed_live, path, status):
+    response = _get(records_server, path.format(id=mixed_live["id"]), headers=HTML)
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith("text/html") and 'id="report-error"' in response.text
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+
+def test_streams_page_lists_the_live_and_filters_by_creator(records_server, mixed_live, database):
+    other = _name("other")
+    add_live(database, other, "1")
+    page = _get(records_server, "/streams", headers=HTML)
+    assert page.status_code == 200
+    assert f'data-live-id="{mixed_live["id"]}"' in page.text and f"@{mixed_live['username']}" in page.text
+    mine = _get(records_server, f"/streams?username=@{mixed_live['username'].upper()}", headers=HTML).text
+    assert f'data-username="{mixed_live["username"]}"' in mine and other not in mine.split('id="lives"')[1]
+
+
+def test_report_page_reads_without_javascript(records_server, mixed_live):
+    page = _get(records_server, f"/streams/{mixed_live['id']}", headers=HTML)
+    assert page.status_code == 200
+    text = page.text
+    assert f'data-value="{mixed_live["metrics"]["totalComments"]}"' in text
+    assert "&lt;b&gt;not html&lt;/b&gt; &amp; ampersand" in text and "<b>not html</b>" not in text
+    assert "emoji 🎉🔥" in text and 'class="gift-name">Rose' in text
+    assert text.count('class="row chat-row') == len(NASTY_LINES)
+    assert text.count('class="row gift-row"') == 1, "a streak is one row, at its end"
+    searched = _get(records_server, f"/streams/{mixed_live['id']}?q=comma", headers=HTML).text
+    assert searched.count('class="row chat-row') == 1
+
+
+def test_latest_redirects_to_the_creators_newest_live(records_server, database):
+    username = _name("latest")
+    add_live(database, username, "1", started_at=time.time() - 7200)
+    newest = add_live(database, username, "2", started_at=time.time() - 60, status="live")
+    response = _get(records_server, f"/streams/latest?username={username}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/streams/{newest}")
+
+
+# --- access and recording off ---------------------------------------------------------------------------
+
+
+def test_with_a_password_every_page_api_and_export_needs_the_login(simulator, database, mixed_live):
+    server = RunningServer({"TIKTOK_SIMULATOR_URL": simulator.url, "DATABASE_URL": sqlite_url(database),
+                            "ACCESS_PASSWORD": "open sesame", "SECRET_KEY": "k" * 32})
+    try:
+        live = mixed_live["id"]
+        pages = ["/streams", f"/streams/{live}", f"/streams/latest?username={mixed_live['username']}"]
+        data = ["/api/streams", f"/api/streams/{live}", f"/api/streams/{live}/events",
+                f"/streams/{live}/export.csv", f"/streams/{live}/export.jsonl"]
+        for path in pages:
+            response = _get(server, path, headers=HTML)
+            assert response.status_code == 302 and "/login?next=" in response.headers["Location"], path
+        for path in pages + data:
+            assert _get(server, path).status_code == 401, path
+        with requests.Session() as session:
+            session.post(server.url + "/login", data={"password": "open sesame"}, timeout=10)
+            for path in pages + data:
+                assert session.get(server.url + path, timeout=30).status_code == 200, path
+    finally:
+        server.stop()
+
+
+def test_with_recording_off_the_pages_say_so(simulator):
+    server = RunningServer({"TIKTOK_SIMULATOR_URL": simulator.url, "RECORD_STREAMS": "0"})
+    try:
+        page = _get(server, "/streams", headers=HTML)
+        assert page.status_code == 404 and "Recording is off" in page.text
+        for path in ("/api/streams", "/api/streams/1", "/streams/1/export.csv"):
+            response = _get(server, path)
+            assert response.status_code == 404 and response.json()["error"] == "records_off", path
+        assert 'id="report-link"' not in _get(server, "/", headers=HTML).text
+    finally:
+        server.stop()

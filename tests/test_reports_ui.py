@@ -1,0 +1,117 @@
+"""The records' pages in Chromium: /streams lists the lives, a live's report shows its totals, charts
+(canvas), leaderboards and chat, whose search and next pages come from the events API without a
+reload; the dashboard links to the creator's report.
+
+Screenshots (1440x900) go to pytest's tmp_path, or to SCREENSHOTS_DIR when set (docs/streams.png and
+docs/report.png were taken with SCREENSHOTS_DIR=docs).
+"""
+
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from appserver import RunningServer
+from browserpage import DESKTOP, needs_chromium
+from playwright.sync_api import expect
+from recordrows import add_live, sqlite_url
+from recordsample import counted, sample_events
+
+pytest_plugins = ["browserfixtures"]
+pytestmark = needs_chromium
+
+
+@pytest.fixture(scope="module")
+def recorded(simulator, tmp_path_factory):
+    """A server whose database holds a busy live of `creator` (45 minutes) and a few other lives."""
+    database = tmp_path_factory.mktemp("records-ui") / "records.sqlite3"
+    server = RunningServer({"TIKTOK_SIMULATOR_URL": simulator.url, "DATABASE_URL": sqlite_url(database)})
+    creator = f"maya.sunny{uuid.uuid4().hex[:6]}"
+    now = time.time() // 60 * 60  # lives start on a minute: each minute has its viewer count
+    for n, (name, hours_ago, minutes) in enumerate([("coffee.hana", 30, 25), ("pixel.leo", 26, 50),
+                                                   ("amara_music", 7, 35), ("liam.vibes", 3, 20)]):
+        _add_sample(database, simulator.url, name, now - hours_ago * 3600, minutes, seed=n)
+    _add_sample(database, simulator.url, "nova.kai", now - 600, 10, seed=7, status="live")
+    live_id = _add_sample(database, simulator.url, creator, now - 2 * 3600, 45, seed=13)
+    yield {"server": server, "creator": creator, "id": live_id}
+    server.stop()
+
+
+def _add_sample(database, sim_url, username, started_at, minutes, seed, status="ended"):
+    events = sample_events(sim_url, username, int(started_at * 1000), minutes=minutes, seed=seed)
+    metrics, boards, points = counted(events)
+    return add_live(database, username, str(7_300_000_000_000 + seed), events, started_at=started_at, status=status,
+                    metrics=metrics, leaderboards=boards, points=points, minutes=minutes)
+
+
+@pytest.fixture
+def page(browser):
+    """A browser window at 1440x900; no JavaScript error and no console error allowed."""
+    context = browser.new_context(viewport=DESKTOP)
+    window = context.new_page()
+    errors = []
+    window.on("pageerror", lambda error: errors.append(str(error)))
+    window.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    yield window
+    context.close()
+    assert not errors, f"errors in the page: {errors}"
+
+
+def _screenshot(window, name, tmp_path):
+    folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
+    window.screenshot(path=str(folder / name))
+
+
+def test_streams_then_the_report_with_chat_and_charts(recorded, page, tmp_path):
+    server, creator = recorded["server"], recorded["creator"]
+    page.goto(server.url + "/streams")
+    row = page.locator(f'#lives tbody tr[data-username="{creator}"]')
+    expect(row).to_have_count(1)
+    expect(page.locator('#lives tbody tr[data-status="live"]')).to_have_count(1)
+    page.wait_for_timeout(300)  # local times shown
+    _screenshot(page, "streams.png", tmp_path)
+
+    row.locator(".live-link").click()
+    expect(page).to_have_url(re.compile(rf"/streams/{recorded['id']}$"))
+    expect(page.locator("#report-title")).to_contain_text(f"@{creator}")
+    chat = page.locator("#chat-feed > li")
+    expect(chat).to_have_count(100)
+    for chart in ("#chart-viewers", "#chart-activity"):
+        expect(page.locator(f"{chart} canvas")).to_have_count(1)
+        assert int(page.locator(chart).get_attribute("data-points")) >= 45
+    expect(page.locator("#board-gifters > li")).to_have_count(10)
+    page.wait_for_load_state("networkidle")  # the pictures in view
+    # the totals just under the top bar, so that the picture holds the charts, the boards and the chat
+    page.evaluate("""() => window.scrollTo(0, document.querySelector('.metrics').getBoundingClientRect().top
+        + window.scrollY - document.querySelector('.topbar').offsetHeight - 16)""")
+    page.wait_for_timeout(300)
+    _screenshot(page, "report.png", tmp_path)
+
+    # the next page, then a search, both from the events API without a reload
+    first_seq = int(chat.first.get_attribute("data-seq"))
+    page.click("#chat-more")
+    expect(chat).to_have_count(200)
+    seqs = [int(s) for s in page.eval_on_selector_all("#chat-feed > li", "(rows) => rows.map((r) => r.dataset.seq)")]
+    assert seqs == sorted(seqs) and seqs[0] == first_seq and len(set(seqs)) == 200
+    page.fill("#chat-search", "SONG")
+    expect(page.locator("#chat-status")).to_contain_text("lines with “SONG”")
+    texts = page.locator("#chat-feed .chat-text").all_text_contents()
+    assert texts and all("song" in text.lower() for text in texts)
+    expect(page.locator("#chat-feed mark.hl-search").first).to_have_text(re.compile("song", re.I))
+    assert "q=SONG" in page.url
+    page.fill("#chat-search", "")
+    expect(chat).to_have_count(100)
+
+
+def test_the_dashboard_links_to_the_creators_report(recorded, open_dashboard, quiet_creator):
+    server = recorded["server"]
+    window = open_dashboard(server)
+    link = window.page.locator("#report-link")
+    expect(link).to_be_hidden()
+    expect(window.page.locator("#nav-records")).to_have_attribute("href", "/streams")
+    name = quiet_creator("linked")
+    window.watch(name, name)
+    expect(link).to_be_visible()
+    expect(link).to_have_attribute("href", f"/streams/latest?username={name}")
