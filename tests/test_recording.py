@@ -53,7 +53,7 @@ def test_a_live_is_recorded_as_the_dashboard_showed_it(server_factory, open_tab,
     name = quiet_creator()
     client = open_tab(server.url)
     client.watch_until_connected(name)
-    simulator.inject(name, [chat(line, user_id=str(i)) for i, line in enumerate(AWKWARD_LINES)])
+    simulator.inject(name, [chat(line, user_id=str(i + 1)) for i, line in enumerate(AWKWARD_LINES)])
     simulator.inject(name, [{**ROSE, "repeatCount": n, "repeatEnd": n == 5} for n in range(1, 6)])
     simulator.inject(name, [{"type": "like", "count": 15, "total": 500,
                              "user": {"userId": "3", "uniqueId": "liker", "nickname": "Liker"}},
