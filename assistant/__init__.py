@@ -25,7 +25,7 @@ def create_app(config=None):
     Raises SettingsError for a setting that does not parse, before anything is loaded or started.
     """
     settings = Config()
-    from . import access, routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
+    from . import access, overlay_pages, routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
     from .service import LiveService
     from .store import make_store
 
@@ -59,4 +59,5 @@ def create_app(config=None):
     if app.config["ACCESS_PASSWORD"]:
         access.init_app(app)
     app.register_blueprint(routes.bp)
+    app.register_blueprint(overlay_pages.bp)
     return app
