@@ -9,13 +9,15 @@ server signs the builder's URLs; the page and its socket take a valid signature 
 The option parser and the signature's pure parts: tests/test_overlay_options.py; the alert queue: tests/js/.
 """
 
+import os
 import re
+import shutil
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 from appserver import RunningServer
-from browserpage import WAIT_MS, Dashboard, chat, gift_streak, marker, needs_chromium, user
+from browserpage import REPO, WAIT_MS, Dashboard, chat, gift_streak, marker, needs_chromium, user
 from dashboardclient import DashboardClient, refusal, wait_until
 from playwright.sync_api import expect
 
@@ -241,6 +243,61 @@ def test_the_url_maker_answers_bad_requests_with_400(server):
     made = requests.post(api, json={"username": "@SomeOne", "options": {"widgets": "gifts,chat", "max": 8}}, timeout=5)
     assert made.json() == {"url": f"{server.url}/overlay/someone?widgets=chat,gifts",
                            "path": "/overlay/someone", "query": "widgets=chat,gifts"}
+
+
+# A checkerboard behind the overlay, as image editors show see-through: what OBS lays over the video.
+CHECKERBOARD = """<!doctype html><html><head><style>
+html, body { margin: 0; height: 100%; }
+body { background: #8a8f99 conic-gradient(#c5c8cf 25%, #8a8f99 0 50%, #c5c8cf 0 75%, #8a8f99 0) 0 0 / 32px 32px; }
+iframe { display: block; width: 100%; height: 100%; border: 0; color-scheme: light; }
+</style></head><body><iframe src="URL"></iframe></body></html>"""
+
+SHOTS = {  # widget: (query, size)
+    "chat": ("widgets=chat&max=6", {"width": 520, "height": 400}),
+    "gifts": ("widgets=gifts&max=4", {"width": 520, "height": 250}),
+    "alerts": ("widgets=alerts&minDiamonds=100&seconds=60", {"width": 560, "height": 130}),
+    "goal": ("widgets=goal&goal=diamonds:5000", {"width": 560, "height": 100}),
+}
+
+
+def named(events, n, nickname):
+    return [{**event, "user": user(n, nickname)} for event in events]
+
+
+def test_screenshots_of_each_widget_over_a_checkerboard(server, simulator, browser, tmp_path):
+    """docs/overlay-<widget>.png: UPDATE_SCREENSHOTS=1 copies them there."""
+    name = "maya.sunny"
+    simulator.configure(name, live=True, rate=0, viewers=18_400)
+    pages = []
+    try:
+        for widget, (query, size) in SHOTS.items():
+            page = browser.new_context(viewport=size).new_page()
+            pages.append(page)
+            page.set_content(CHECKERBOARD.replace("URL", f"{server.url}/overlay/{name}?{query}"))
+            expect(page.frame_locator("iframe").locator("#overlay")).to_have_attribute(
+                "data-status", "connected", timeout=WAIT_MS)
+        simulator.inject(name, [
+            chat("hi everyone 👋", 1, "Priya"), chat("what song is this?", 2, "Noah Travels"),
+            chat("this set is unreal 🔥", 3, "Yuki"), chat("greetings from Lisbon", 6, "Camila 🔥 Starlight"),
+            chat("how long are you live tonight?", 7, "Leo"), chat("the giveaway rules are pinned", 8, "Mod Ava"),
+            *named(gift_streak(11, "Rose", 1, 12), 11, "Priya"), *named([single_gift(12, "Galaxy", 1000)], 12, "Sam"),
+            *named(gift_streak(13, "Finger Heart", 5, 3), 13, "Yuki"),
+            *named([single_gift(14, "Lion", 2999)], 14, "Lina Cookie"),
+        ])
+        for (widget, _), page in zip(SHOTS.items(), pages, strict=True):
+            frame = page.frame_locator("iframe")
+            ready = {"chat": frame.locator("#chat-list > li").nth(5), "gifts": frame.locator("#gift-list > li").nth(3),
+                     "alerts": frame.locator(".overlay-alert"), "goal": frame.locator("#goal[data-value='4026']")}
+            expect(ready[widget]).to_be_visible(timeout=WAIT_MS)
+            page.wait_for_timeout(700)  # pictures loaded, the bar's transition over
+            path = tmp_path / f"overlay-{widget}.png"
+            page.screenshot(path=path, animations="disabled")
+            if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+                shutil.copyfile(path, REPO / "docs" / path.name)
+    finally:
+        for page in pages:
+            page.context.close()
+    print(f"screenshots in {tmp_path}")
 
 
 # --- with ACCESS_PASSWORD: signed URLs --------------------------------------------------------------
