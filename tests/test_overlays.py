@@ -270,7 +270,7 @@ def test_screenshots_of_each_widget_over_a_checkerboard(server, simulator, brows
     simulator.configure(name, live=True, rate=0, viewers=18_400)
     pages = []
     try:
-        for widget, (query, size) in SHOTS.items():
+        for query, size in SHOTS.values():
             page = browser.new_context(viewport=size).new_page()
             pages.append(page)
             page.set_content(CHECKERBOARD.replace("URL", f"{server.url}/overlay/{name}?{query}"))

@@ -14,6 +14,7 @@ const UNAUTHORIZED_RELOAD_MS = 60_000;
 // open for the next one, so after this long it asks for the creator again (one connection start,
 // then the server looks every 30 s, for free, whether the creator is live).
 const ENDED_RETRY_MS = 5 * 60_000;
+const REFUSED_RETRY_MS = 30_000; // a `watch` refused (the server's limits): asked again after this
 
 const options = JSON.parse(document.getElementById('overlay-options').textContent);
 // The dashboard builder's preview (an iframe marked data-preview) stays silent.
@@ -35,6 +36,16 @@ function showStatus() {
   root.dataset.status = socketState === 'connected' ? status : socketState;
 }
 
+/** Ask for the creator again after `ms` (once at a time; again later if refused). */
+function watchLater(ms) {
+  if (retry !== null) return;
+  retry = window.setTimeout(async () => {
+    const ack = await connection.watch(options.username);
+    retry = null;
+    if (!ack.ok) watchLater(REFUSED_RETRY_MS);
+  }, ms);
+}
+
 const connection = createConnection({
   onSocketState(state) {
     socketState = state;
@@ -44,12 +55,7 @@ const connection = createConnection({
     root.dataset.sessionId = session.sessionId || '';
     status = session.status || 'idle';
     showStatus();
-    if (status === 'ended' && retry === null) {
-      retry = window.setTimeout(() => {
-        retry = null;
-        connection.watch(options.username);
-      }, ENDED_RETRY_MS);
-    }
+    if (status === 'ended') watchLater(ENDED_RETRY_MS);
   },
   onCreator() {
     chat?.clear();
@@ -69,6 +75,12 @@ const connection = createConnection({
   },
   onMetrics(metrics) {
     goal?.update(metrics);
+  },
+  onRequestFailed({ error }) {
+    watchLater(Number(error && error.retryAfter) > 0 ? Number(error.retryAfter) * 1000 : REFUSED_RETRY_MS);
+  },
+  onRestored({ error }) {
+    if (error) watchLater(REFUSED_RETRY_MS);
   },
   onUnauthorized() {
     // The link's signature no longer holds (a new SECRET_KEY, or ACCESS_PASSWORD just set): the page
