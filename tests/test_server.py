@@ -8,7 +8,7 @@ from dashboardclient import wait_until
 from simclient import chat, unique_name
 
 DEBUG_SESSION_KEYS = {
-    "sessionId", "username", "connectedClients", "isConnecting", "hasConnection", "createdAt",
+    "sessionId", "kind", "username", "connectedClients", "isConnecting", "hasConnection", "createdAt",
     "lastActivity", "metrics",
 }
 
@@ -130,6 +130,7 @@ def test_debug_has_the_seed_shape_and_no_secrets(server, connect, quiet_creator)
     for session in report["sessions"]:
         assert set(session) == DEBUG_SESSION_KEYS
         assert isinstance(session["sessionId"], str)
+        assert session["kind"] == "dashboard"  # overlays: tests/test_overlays.py
         assert session["username"] is None or isinstance(session["username"], str)
         assert isinstance(session["connectedClients"], int)
         assert isinstance(session["isConnecting"], bool) and isinstance(session["hasConnection"], bool)
