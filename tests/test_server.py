@@ -123,7 +123,9 @@ def test_debug_has_the_seed_shape_and_no_secrets(server, connect, quiet_creator)
     wait_until(lambda: idle.session, message="session")
     response = requests.get(server.url + "/debug", timeout=5)
     report = response.json()
-    assert set(report) == {"message", "totalSessions", "totalConnectedClients", "sessions", "streams", "signBudget"}
+    assert set(report) == {"message", "totalSessions", "totalConnectedClients", "sessions", "streams", "signBudget",
+                           "records"}
+    assert set(report["records"]) == {"queued", "written", "dropped"}
     assert isinstance(report["message"], str)
     assert report["totalSessions"] == len(report["sessions"]) >= 2
     assert isinstance(report["totalConnectedClients"], int)
