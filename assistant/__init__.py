@@ -26,7 +26,8 @@ def create_app(config=None):
     RecordsUnavailable (a SettingsError) when the records database cannot be reached or migrated.
     """
     settings = Config()
-    from . import access, overlay_pages, reports, routes, sockets, tiktok  # noqa: F401  (sockets: the handlers)
+    from . import access, reports, routes, sockets, tiktok  # noqa: F401  (sockets: the handlers)
+    from .overlays import pages as overlay_pages
     from .records import Records
     from .service import LiveService
     from .store import make_store

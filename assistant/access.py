@@ -27,7 +27,7 @@ bp = Blueprint("access", __name__)
 
 LOGIN_ATTEMPTS = 5  # failed logins allowed per client address...
 LOGIN_WINDOW_SECONDS = 300  # ...in any 5 minutes
-# The overlay page checks its own signature (overlay_signature.py): OBS cannot log in.
+# The overlay page checks its own signature (overlays/signature.py): OBS cannot log in.
 OPEN_ENDPOINTS = frozenset({"static", "main.healthz", "access.login", "access.logout", "overlays.page"})
 UNAUTHORIZED = {"code": "unauthorized", "message": "Log in first"}
 

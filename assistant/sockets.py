@@ -10,7 +10,7 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError
 
 from . import access, socketio
-from .overlay_signature import socket_overlay
+from .overlays.signature import socket_overlay
 from .service import ServiceError
 from .usernames import UsernameError, parse_username
 

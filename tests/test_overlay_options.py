@@ -1,11 +1,11 @@
-"""The overlay's options (assistant/overlays.py) and signature (assistant/overlay_signature.py), without a server."""
+"""The overlay's options (assistant/overlays/options.py) and signature (overlays/signature.py), without a server."""
 
 import pytest
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
-from assistant.overlay_signature import SignatureError, checked_overlay, signature, signed_query, socket_overlay
-from assistant.overlays import Overlay, OverlayError, parse_overlay
+from assistant.overlays.options import Overlay, OverlayError, parse_overlay
+from assistant.overlays.signature import SignatureError, checked_overlay, signature, signed_query, socket_overlay
 
 
 def test_every_option_parsed_and_the_query_canonical():

@@ -1,7 +1,7 @@
 // The overlay page (templates/overlay.html), for an OBS browser source: a session of its own
 // (`kind: overlay`) on the reusable connection (connection.js), following the creator of its URL,
 // resuming across reloads (its resume token in sessionStorage, under keys of its own) and
-// reconnecting for as long as the page is open. The server checked the options (assistant/overlays.py)
+// reconnecting for as long as the page is open. The server checked the options (assistant/overlays/options.py)
 // and put them in #overlay-options; the widgets shown are in the page already.
 
 import { createConnection } from './connection.js';

@@ -1,6 +1,6 @@
 // The dashboard's overlay builder (#overlay-builder in templates/index.html): pick widgets and options,
 // see the overlay in a silent preview, copy its URL. Every URL is made by the server
-// (POST /api/overlay-url, assistant/overlay_pages.py), the same parser as the overlay page's: the builder
+// (POST /api/overlay-url, assistant/overlays/pages.py), the same parser as the overlay page's: the builder
 // never hands out a URL the page refuses, and with ACCESS_PASSWORD set the URL comes signed. The form's
 // fields are named as the URL's options; only the chosen widgets' options are sent.
 

@@ -1,6 +1,6 @@
 """Signed overlay URLs (DESIGN.md, "Access"): OBS cannot log in, so with ACCESS_PASSWORD set an overlay's URL
 carries `sig`, an HMAC-SHA256 under SECRET_KEY of the creator and the overlay's canonical options
-(overlays.Overlay.canonical). The dashboard makes it (`POST /api/overlay-url`, login required); the page
+(options.Overlay.canonical). The dashboard makes it (`POST /api/overlay-url`, login required); the page
 and the page's Socket.IO connection check it. No signature: 401; one that does not match (another
 creator, changed options, another key): 403. SECRET_KEY is fixed whenever ACCESS_PASSWORD is set (config.py),
 so signed URLs survive restarts and work on every process. Without ACCESS_PASSWORD nothing is signed or
@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from .overlays import SIGNATURE_PARAM, parse_overlay
+from .options import SIGNATURE_PARAM, parse_overlay
 
 MAX_QUERY_LENGTH = 2000
 

@@ -2,7 +2,7 @@
 
 - `GET /overlay/<username>?widgets=...`: a transparent page for an OBS browser source (templates/overlay.html,
   static/js/overlay.js). Bad options: status 400 and one plain line saying what is wrong. With
-  ACCESS_PASSWORD set it needs its signature (overlay_signature.py): none 401, a wrong one 403, each with
+  ACCESS_PASSWORD set it needs its signature (signature.py): none 401, a wrong one 403, each with
   its line. It is open to the login guard (access.py): the signature is its access.
 - `POST /api/overlay-url` `{username, options: {widgets, goal, max, ...}}` (the page's query parameters, as
   text or numbers): `{url, path, query}`, the overlay's canonical URL, signed when ACCESS_PASSWORD is set
@@ -12,8 +12,8 @@
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from .overlay_signature import SignatureError, checked_overlay, signed_query
-from .overlays import OverlayError, parse_overlay
+from .options import OverlayError, parse_overlay
+from .signature import SignatureError, checked_overlay, signed_query
 
 bp = Blueprint("overlays", __name__)
 

@@ -1,9 +1,9 @@
 """The options of an overlay (DESIGN.md, "Overlays for OBS"): the one parser of `/overlay/<username>?...`.
 
 `parse_overlay(username, params)` checks the creator and every query parameter and returns an `Overlay`,
-or raises `OverlayError` with one plain sentence saying what is wrong. The page (overlay_pages.py) and
+or raises `OverlayError` with one plain sentence saying what is wrong. The page (pages.py) and
 the builder's URL maker (`POST /api/overlay-url`) both go through it, so the builder can only hand out
-URLs that the page accepts, and the signature (overlay_signature.py) covers the same canonical form.
+URLs that the page accepts, and the signature (signature.py) covers the same canonical form.
 
 Parameters (all optional but `widgets`; a widget's options are checked even when it is not shown):
 
@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from .usernames import UsernameError, parse_username
+from ..usernames import UsernameError, parse_username
 
 WIDGETS = ("chat", "gifts", "alerts", "goal")
 GOAL_METRICS = ("diamonds", "likes", "follows")
