@@ -26,7 +26,7 @@ def create_app(config=None):
     RecordsUnavailable (a SettingsError) when the records database cannot be reached or migrated.
     """
     settings = Config()
-    from . import access, reports, routes, sockets, tiktok  # noqa: F401  (sockets registers the Socket.IO handlers)
+    from . import access, overlay_pages, reports, routes, sockets, tiktok  # noqa: F401  (sockets: the handlers)
     from .records import Records
     from .service import LiveService
     from .store import make_store
@@ -63,4 +63,5 @@ def create_app(config=None):
         access.init_app(app)
     app.register_blueprint(routes.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(overlay_pages.bp)
     return app

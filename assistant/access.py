@@ -5,7 +5,8 @@ A login is Flask's session cookie, signed with SECRET_KEY, HttpOnly, SameSite=La
 the request came over https. It holds when it was made and a fingerprint of the password: it lasts
 ACCESS_SESSION_HOURS from the login, and a new ACCESS_PASSWORD ends every login.
 
-Open without a login: /healthz, /login, /logout and static files. /debug with DEBUG_TOKEN set is left
+Open without a login: /healthz, /login, /logout, static files, and /overlay/<username> (which takes its
+signed URL instead). /debug with DEBUG_TOKEN set is left
 to routes.guard_debug, which takes the token or a login. Socket.IO requests never reach Flask's
 routing: sockets.on_connect asks `granted()` itself.
 
@@ -26,7 +27,8 @@ bp = Blueprint("access", __name__)
 
 LOGIN_ATTEMPTS = 5  # failed logins allowed per client address...
 LOGIN_WINDOW_SECONDS = 300  # ...in any 5 minutes
-OPEN_ENDPOINTS = frozenset({"static", "main.healthz", "access.login", "access.logout"})
+# The overlay page checks its own signature (overlay_signature.py): OBS cannot log in.
+OPEN_ENDPOINTS = frozenset({"static", "main.healthz", "access.login", "access.logout", "overlays.page"})
 UNAUTHORIZED = {"code": "unauthorized", "message": "Log in first"}
 
 

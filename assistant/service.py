@@ -118,7 +118,8 @@ class LiveService:
         """A socket connected: resume its session by token (made on any process), or make a new one."""
         auth = auth if isinstance(auth, dict) else {}
         with _answering_outages():
-            record, resumed = self._attach(sid, client_ip, auth.get("resumeToken"))
+            kind = "overlay" if auth.get("kind") == "overlay" else "dashboard"  # what /debug shows
+            record, resumed = self._attach(sid, client_ip, auth.get("resumeToken"), kind)
             self.sockets.add(sid, record.id)
             try:
                 self._enter(sid, _session_room(record.id))
@@ -132,8 +133,8 @@ class LiveService:
                 self.disconnect(sid)  # a refused connect gets no disconnect of its own: no socket left behind
                 raise
 
-    def _attach(self, sid, client_ip, token):
-        """Attach the socket to the session of `token`, or to a new one: (record, resumed)."""
+    def _attach(self, sid, client_ip, token, kind):
+        """Attach the socket to the session of `token`, or to a new one of `kind`: (record, resumed)."""
         record = self.store.find_session(token)
         if record is not None:
             record = self.store.attach_client(record.id, sid)  # None: removed meanwhile, so a new one
@@ -141,7 +142,7 @@ class LiveService:
             log.info("Session %s resumed by client %s (%d clients)", record.id, sid, record.clients)
             return record, True
         try:
-            record = self.store.create_session(client_ip, "dashboard", self._config["MAX_SESSIONS"],
+            record = self.store.create_session(client_ip, kind, self._config["MAX_SESSIONS"],
                                                self._config["MAX_SESSIONS_PER_IP"])
         except SessionLimitError as ex:
             raise ServiceError("too_many_sessions", str(ex)) from ex
@@ -464,6 +465,8 @@ class LiveService:
                 for state in states.values()
             ],
             "signBudget": self._sign_budget_report(),
+            # This process's record writer (events): null with recording off.
+            "records": self.records.stats() if self.records is not None else None,
         }
 
     def _sign_budget_report(self):
@@ -484,6 +487,7 @@ class LiveService:
         status = state.status if state else None
         return {
             "sessionId": record.id,
+            "kind": record.kind,
             "username": record.username,
             "connectedClients": record.clients,
             "isConnecting": status in ("connecting", "reconnecting"),

@@ -10,9 +10,15 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError
 
 from . import access, socketio
+from .overlay_signature import socket_overlay
 from .service import ServiceError
+from .usernames import UsernameError, parse_username
 
 log = logging.getLogger(__name__)
+
+# Sockets let in by an overlay's signature instead of a login (ACCESS_PASSWORD set): sid -> the one creator
+# they may follow. Nothing else that needs a login (another creator, viewer cards) is open to them.
+_overlay_sockets = {}
 
 
 def _service():
@@ -31,6 +37,9 @@ def _single_payload(args):
 
 
 def _answer(action, args):
+    refusal = _overlay_allows(action.__name__, args)
+    if refusal is not None:
+        return refusal
     try:
         return action(request.sid, _single_payload(args))
     except ServiceError as ex:
@@ -45,20 +54,40 @@ def _forged(sid):
 
 @socketio.on("connect")
 def on_connect(auth=None):
-    """A dashboard tab connects, with `auth: {resumeToken?, lastSeq?}`; it gets `session`, and a catch-up.
+    """A dashboard tab or an overlay connects, with `auth: {resumeToken?, lastSeq?, kind?, overlay?}`; it gets
+    `session`, and a catch-up.
 
-    Refused with `connect_error` data `{code: unauthorized, message}` without a login (ACCESS_PASSWORD set),
-    and `{code: too_many_sessions, message}` past a session limit.
+    Refused with `connect_error` data `{code: unauthorized, message}` without a login (ACCESS_PASSWORD set)
+    unless it is an overlay with its signed query, and `{code: too_many_sessions, message}` past a session limit.
     """
+    overlay_creator = None
     if not access.granted():
-        raise ConnectionRefusedError(access.UNAUTHORIZED["message"], access.UNAUTHORIZED)
+        overlay_creator = socket_overlay(auth)
+        if overlay_creator is None:
+            raise ConnectionRefusedError(access.UNAUTHORIZED["message"], access.UNAUTHORIZED)
     if _forged(request.sid):
         return {"ok": False, "error": {"code": "bad_request", "message": "Already connected"}}
+    if overlay_creator is not None:
+        _overlay_sockets[request.sid] = overlay_creator
     try:
         _service().connect(request.sid, request.remote_addr, auth)
     except ServiceError as ex:
+        _overlay_sockets.pop(request.sid, None)
         raise ConnectionRefusedError(ex.error["message"], ex.error) from ex
     return None
+
+
+def _overlay_allows(event, args):
+    """None, or the refusal for a socket let in by an overlay's signature asking for more than its creator."""
+    creator = _overlay_sockets.get(request.sid)
+    if creator is None or event == "unwatch":
+        return None
+    payload = args[0] if len(args) == 1 and isinstance(args[0], dict) else {}
+    try:
+        allowed = event == "watch" and parse_username(payload.get("username")) == creator
+    except UsernameError:
+        allowed = False
+    return None if allowed else {"ok": False, "error": access.UNAUTHORIZED}
 
 
 @socketio.on("disconnect")
@@ -66,6 +95,7 @@ def on_disconnect(reason=None):
     """A tab's socket went away; its session's cleanup starts once it has no sockets left."""
     if _forged(request.sid):
         return {"ok": False, "error": {"code": "bad_request", "message": "Use the transport to disconnect"}}
+    _overlay_sockets.pop(request.sid, None)
     _service().disconnect(request.sid)
     return None
 

@@ -8,7 +8,7 @@ from dashboardclient import wait_until
 from simclient import chat, unique_name
 
 DEBUG_SESSION_KEYS = {
-    "sessionId", "username", "connectedClients", "isConnecting", "hasConnection", "createdAt",
+    "sessionId", "kind", "username", "connectedClients", "isConnecting", "hasConnection", "createdAt",
     "lastActivity", "metrics",
 }
 
@@ -123,13 +123,16 @@ def test_debug_has_the_seed_shape_and_no_secrets(server, connect, quiet_creator)
     wait_until(lambda: idle.session, message="session")
     response = requests.get(server.url + "/debug", timeout=5)
     report = response.json()
-    assert set(report) == {"message", "totalSessions", "totalConnectedClients", "sessions", "streams", "signBudget"}
+    assert set(report) == {"message", "totalSessions", "totalConnectedClients", "sessions", "streams", "signBudget",
+                           "records"}
+    assert set(report["records"]) == {"queued", "written", "dropped"}
     assert isinstance(report["message"], str)
     assert report["totalSessions"] == len(report["sessions"]) >= 2
     assert isinstance(report["totalConnectedClients"], int)
     for session in report["sessions"]:
         assert set(session) == DEBUG_SESSION_KEYS
         assert isinstance(session["sessionId"], str)
+        assert session["kind"] == "dashboard"  # overlays: tests/test_overlays.py
         assert session["username"] is None or isinstance(session["username"], str)
         assert isinstance(session["connectedClients"], int)
         assert isinstance(session["isConnecting"], bool) and isinstance(session["hasConnection"], bool)

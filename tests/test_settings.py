@@ -15,6 +15,7 @@ BAD_STARTS = [
     ({"SIGN_BUDGET": "lots"}, "SIGN_BUDGET"),
     ({"STALL_SECONDS": "-1"}, "STALL_SECONDS"),
     ({"ACCESS_PASSWORD": "team password"}, "SECRET_KEY"),
+    ({"DATABASE_URL": f"postgresql://live:s3cret@127.0.0.1:{free_port()}/records"}, "DATABASE_URL"),  # unreachable
 ]  # every other rule is checked in process below: the same SettingsError, the same way out
 
 
@@ -48,6 +49,7 @@ def test_a_bad_setting_stops_the_start_with_one_line(bad_starts, index):
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1, output
     assert lines[0].startswith("Live Assistant: bad setting: ") and variable in lines[0]
+    assert "s3cret" not in output
 
 
 @pytest.mark.parametrize(("env", "message"), [

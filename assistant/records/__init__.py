@@ -49,7 +49,8 @@ class Records:
             database.run(migrate.upgrade)
         except SQLAlchemyError as ex:
             database.close()
-            raise RecordsUnavailable(f"the records database {shown_url(engine)} cannot be used: {one_line(ex)}") from ex
+            raise RecordsUnavailable(
+                f"DATABASE_URL: the records database {shown_url(engine)} cannot be used: {one_line(ex)}") from ex
         return cls(database, config["RECORD_RETENTION_DAYS"], config["RECORD_QUEUE_EVENTS"])
 
     # --- writes: queued, never raising ---------------------------------------------------------------

@@ -14,7 +14,7 @@ from eventlet import tpool
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 
-SQLITE_FILE = "records.sqlite3"
+SQLITE_FILE = "live-assistant.db"
 POSTGRES_CONNECT_TIMEOUT = 10  # seconds; libpq would otherwise wait for an unreachable host for minutes
 
 

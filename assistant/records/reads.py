@@ -29,6 +29,7 @@ class LiveRecord:
     leaderboards: dict | None
     series: list  # the contract's series points, in time order
     cards: list  # viewer cards (ViewerCard.to_dict), the most active first
+    recent_chat: list  # the last RECENT_CHAT chat events, oldest first: what TikTok replays on a reconnect
 
 
 def iso_utc(epoch_seconds):
@@ -40,6 +41,9 @@ def iso_utc(epoch_seconds):
 def _points(connection, live_id):
     query = select(*(series_points.c[name] for name in POINT_FIELDS)).where(series_points.c.live_id == live_id)
     return [dict(row._mapping) for row in connection.execute(query.order_by(series_points.c.t))]
+
+
+RECENT_CHAT = 256
 
 
 def latest(connection, username, limit_cards):
@@ -56,7 +60,16 @@ def latest(connection, username, limit_cards):
         id=row.id, username=row.username, room_id=row.room_id, status=row.status, started_at=row.started_at,
         ended_at=row.ended_at, end_reason=row.end_reason, seq=row.seq, metrics=row.metrics,
         leaderboards=row.leaderboards, series=_points(connection, row.id), cards=list(cards),
+        recent_chat=_recent_chat(connection, row.id),
     )
+
+
+def _recent_chat(connection, live_id):
+    newest_first = connection.execute(
+        select(events.c.data).where(events.c.live_id == live_id, events.c.type == "chat")
+        .order_by(desc(events.c.seq)).limit(RECENT_CHAT)
+    ).scalars()
+    return list(newest_first)[::-1]
 
 
 def _summary(row):

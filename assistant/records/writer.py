@@ -4,8 +4,10 @@ Callers only append to a queue (never wait, never see a database error). At most
 green thread writes everything queued in one transaction (batch.py). The queue holds at most `max_events`
 events: past that, new events are dropped and counted (one warning per episode), while the live's seq and
 metrics still go through, the latest winning. A failed write is tried again at the next flushes, with what
-was queued since, ATTEMPTS times in all; then its events are dropped and counted. `error` holds the reason
-while the last write failed.
+was queued since: while the database cannot be reached (OperationalError, InterfaceError: a restart, a
+failover, a locked file) for as long as the queue has room, so that an outage loses nothing until the
+queue is full; a write the database refuses (its data) ATTEMPTS times in all, then its events are dropped
+and counted. `error` holds the reason while the last write failed.
 """
 
 import logging
@@ -13,6 +15,7 @@ from collections import deque
 
 import eventlet
 import eventlet.semaphore
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .batch import write
 from .database import one_line
@@ -83,7 +86,7 @@ class RecordWriter:
             log.warning("Records: writing to the database failed: %s", one_line(ex))
         self.error = one_line(ex)
         self._attempts += 1
-        if self._attempts < ATTEMPTS:
+        if isinstance(ex, (OperationalError, InterfaceError)) or self._attempts < ATTEMPTS:
             self._ops.extendleft(reversed(ops))
             self._queued += events
         else:

@@ -64,6 +64,10 @@ async def _settled(awaitable):
         return None, ex
 
 
+def _chat_key(event):
+    return (event.get("user") or {}).get("userId"), event.get("comment")
+
+
 def backoff_delay(failures):
     """Seconds before reconnect attempt number `failures` (0-based): 0.5-1 s, then doubling, capped."""
     return min(MAX_BACKOFF_SECONDS, 2.0**failures) * random.uniform(0.5, 1.0)
@@ -97,6 +101,7 @@ class StreamRunner:
         self._on_status = on_status
         self._queue = LightQueue()
         self._message_ids = OrderedDict()
+        self._recorded_chat = set()  # (userId, comment) of a restored live's last chat: TikTok replays it
         self._stream = None  # the current connection attempt, and the green thread awaiting it
         self._attempt = None
         self._supervisor = None
@@ -420,6 +425,8 @@ class StreamRunner:
             batch.append(self._number(ended_streak))
 
     def _ingest(self, event, message_id, batch):
+        if event["type"] == "chat" and event.get("history") and _chat_key(event) in self._recorded_chat:
+            return  # chat TikTok replays on connect that the live's record has already (a restart)
         if event["type"] == "chat" and message_id:
             if message_id in self._message_ids:
                 return  # chat TikTok replayed again after a reconnect: shown and counted already
@@ -447,7 +454,9 @@ class StreamRunner:
         if self._write(batch, self._count_fields()):
             self._emit("live", {"username": self.username, "events": batch}, self.room)
             self.recording.add(batch, self.seq, self.metrics.to_dict())
-            if self._ended_at is not None:
+            if self._ended_at is not None:  # the record gets its final boards, series and cards whole
+                self.recording.save_insights(self.insights.viewers.leaderboards(), self.insights.series.points(),
+                                             self.insights.viewers.cards())
                 self.recording.ended(self._ended_at)
                 self._ended_at = None
 
@@ -499,6 +508,7 @@ class StreamRunner:
             self._count_afresh()
             self.metrics.restore(record.metrics)
             self.insights.restore(record.series, record.cards)
+            self._recorded_chat = {_chat_key(event) for event in record.recent_chat}
             self.connected_at = self.connected_at or record.started_at
         self._replace_counts()
 
@@ -506,6 +516,7 @@ class StreamRunner:
         if self.recording.is_new_live(room_id):
             log.info("Runner for @%s: a new live (room %s); its counts start at zero", self.username, room_id)
             self._count_afresh()
+            self._recorded_chat = set()
             self.connected_at = time.time()
             self._replace_counts()
         self.recording.connected(room_id, self.connected_at or time.time(), self.seq, self.metrics.to_dict())

@@ -55,7 +55,12 @@ function nameOf(user) {
   return (user && (user.nickname || user.uniqueId)) || 'Someone';
 }
 
-function fill(card, event) {
+/**
+ * Write a gift event's count, value and streak state into an alert card: its data-repeat,
+ * data-diamonds and data-streaking, and the texts of its .gift-alert-repeat, .gift-alert-value and
+ * .gift-alert-state. The dashboard's banners and the overlay's alerts (overlayalerts.js) share it.
+ */
+export function fillAlert(card, event) {
   const repeat = Math.max(1, toCount(event.repeatCount));
   const value = giftValue(event);
   const streaking = event.streaking === true;
@@ -131,13 +136,13 @@ export function createGiftAlerts(container) {
     if (action === 'update') {
       const entry = cards.get(key);
       if (!entry) return; // dismissed already: not brought back
-      fill(entry.card, event);
+      fillAlert(entry.card, event);
       schedule(key);
       return;
     }
     remove(key); // a new gift of the same kind replaces the old alert
     const card = build(event, key);
-    fill(card, event);
+    fillAlert(card, event);
     cards.set(key, { card, timer: null, hovered: false });
     container.prepend(card);
     schedule(key);

@@ -12,8 +12,6 @@ import { io } from './vendor/socket.io.esm.min.js';
 import { tabGet, tabSet } from './storage.js';
 import { parseUsername } from './usernames.js';
 
-const TOKEN_KEY = 'liveAssistant.resumeToken';
-const CREATOR_KEY = 'liveAssistant.username';
 const ACK_TIMEOUT_MS = 15_000;
 const REFUSED_RETRY_MS = 10_000;
 
@@ -42,9 +40,14 @@ function seqOf(event) {
  *   onSeries(points)       changed per-minute points of the watched creator (merge them by `t`)
  *
  * options: `requested`, a username to follow once the session is known (the page's address), unless
- * the session already follows it (a reload must not watch twice).
+ * the session already follows it (a reload must not watch twice). `storagePrefix`: the sessionStorage
+ * keys of the resume token and the creator (an overlay framed by the dashboard shares the tab's
+ * sessionStorage, so it keeps its own). `auth`: more fields of the connect auth (an overlay's kind and
+ * signed query).
  */
-export function createConnection(handlers = {}, { requested = null } = {}) {
+export function createConnection(handlers = {}, { requested = null, storagePrefix = 'liveAssistant.', auth: moreAuth = {} } = {}) {
+  const TOKEN_KEY = `${storagePrefix}resumeToken`;
+  const CREATOR_KEY = `${storagePrefix}username`;
   const call = (name, ...args) => {
     const fn = handlers[name];
     if (typeof fn !== 'function') return;
@@ -176,7 +179,7 @@ export function createConnection(handlers = {}, { requested = null } = {}) {
     tryAllTransports: true,
     // Function form: evaluated on every (re)connection, so a reconnect sends the current lastSeq.
     auth: (cb) => {
-      const auth = {};
+      const auth = { ...moreAuth };
       const token = tabGet(TOKEN_KEY);
       if (token) auth.resumeToken = token;
       if (state.username && state.lastSeq !== null) auth.lastSeq = state.lastSeq;

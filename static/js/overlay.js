@@ -1,0 +1,96 @@
+// The overlay page (templates/overlay.html), for an OBS browser source: a session of its own
+// (`kind: overlay`) on the reusable connection (connection.js), following the creator of its URL,
+// resuming across reloads (its resume token in sessionStorage, under keys of its own) and
+// reconnecting for as long as the page is open. The server checked the options (assistant/overlays.py)
+// and put them in #overlay-options; the widgets shown are in the page already.
+
+import { createConnection } from './connection.js';
+import { createGoalBar } from './goalbar.js';
+import { createOverlayAlerts } from './overlayalerts.js';
+import { createChatList, createGiftList } from './overlaylists.js';
+
+const UNAUTHORIZED_RELOAD_MS = 60_000;
+// A LIVE that ended is not followed any more (the server stops at the end); OBS keeps the overlay
+// open for the next one, so after this long it asks for the creator again (one connection start,
+// then the server looks every 30 s, for free, whether the creator is live).
+const ENDED_RETRY_MS = 5 * 60_000;
+const REFUSED_RETRY_MS = 30_000; // a `watch` refused (the server's limits): asked again after this
+
+const options = JSON.parse(document.getElementById('overlay-options').textContent);
+// The dashboard builder's preview (an iframe marked data-preview) stays silent.
+if (window.frameElement && window.frameElement.dataset.preview === 'true') Object.assign(options, { sound: false, tts: false });
+const root = document.getElementById('overlay');
+const byId = (id) => document.getElementById(id);
+document.documentElement.style.setProperty('--scale', String(options.fontScale));
+
+const chat = byId('chat-list') ? createChatList(byId('chat-list'), options.max) : null;
+const gifts = byId('gift-list') ? createGiftList(byId('gift-list'), options.max) : null;
+const alerts = byId('alerts') ? createOverlayAlerts(byId('alerts'), options) : null;
+const goal = byId('goal') && options.goal ? createGoalBar(byId('goal'), options.goal) : null;
+
+let socketState = 'connecting';
+let status = 'connecting';
+let retry = null;
+
+function showStatus() {
+  root.dataset.status = socketState === 'connected' ? status : socketState;
+}
+
+/** Ask for the creator again after `ms` (once at a time; again later if refused). */
+function watchLater(ms) {
+  if (retry !== null) return;
+  retry = window.setTimeout(async () => {
+    const ack = await connection.watch(options.username);
+    retry = null;
+    if (!ack.ok) watchLater(REFUSED_RETRY_MS);
+  }, ms);
+}
+
+const connection = createConnection({
+  onSocketState(state) {
+    socketState = state;
+    showStatus();
+  },
+  onSession(session) {
+    root.dataset.sessionId = session.sessionId || '';
+    status = session.status || 'idle';
+    showStatus();
+    if (status === 'ended') watchLater(ENDED_RETRY_MS);
+  },
+  onCreator() {
+    chat?.clear();
+    gifts?.clear();
+    alerts?.clear();
+    goal?.reset();
+  },
+  onSnapshot(snapshot) {
+    chat?.replace(snapshot.recent);
+    gifts?.replace(snapshot.recent);
+    goal?.update(snapshot.metrics);
+  },
+  onEvents(events) {
+    chat?.push(events);
+    gifts?.push(events);
+    alerts?.live(events); // live events only: a reload does not alert again
+  },
+  onMetrics(metrics) {
+    goal?.update(metrics);
+  },
+  onRequestFailed({ error }) {
+    watchLater(Number(error && error.retryAfter) > 0 ? Number(error.retryAfter) * 1000 : REFUSED_RETRY_MS);
+  },
+  onRestored({ error }) {
+    if (error) watchLater(REFUSED_RETRY_MS);
+  },
+  onUnauthorized() {
+    // The link's signature no longer holds (a new SECRET_KEY, or ACCESS_PASSWORD just set): the page
+    // itself will say so on a reload, or come back if it was passing.
+    socketState = 'unauthorized';
+    showStatus();
+    window.setTimeout(() => window.location.reload(), UNAUTHORIZED_RELOAD_MS);
+  },
+}, {
+  requested: options.username,
+  storagePrefix: `liveAssistant.overlay.${options.username}.`,
+  auth: { kind: 'overlay', overlay: { username: options.username, query: window.location.search } },
+});

@@ -1,0 +1,144 @@
+// The dashboard's overlay builder (#overlay-builder in templates/index.html): pick widgets and options,
+// see the overlay in a silent preview, copy its URL. Every URL is made by the server
+// (POST /api/overlay-url, assistant/overlay_pages.py), the same parser as the overlay page's: the builder
+// never hands out a URL the page refuses, and with ACCESS_PASSWORD set the URL comes signed. The form's
+// fields are named as the URL's options; only the chosen widgets' options are sent.
+
+const MAKE_DELAY_MS = 250; // a URL is made this long after the last change
+
+const byId = (id) => document.getElementById(id);
+const els = {
+  panel: byId('overlay-builder'),
+  form: byId('ob-form'),
+  username: byId('ob-username'),
+  url: byId('ob-url'),
+  copy: byId('ob-copy'),
+  message: byId('ob-message'),
+  preview: byId('ob-preview'),
+};
+
+let timer = null;
+let made = 0; // requests sent: only the last one's answer counts
+let shownPath = null; // what the preview shows
+
+function say(text, kind = 'info') {
+  els.message.textContent = text;
+  els.message.dataset.kind = kind;
+}
+
+/** The options for the URL, from the form: {widgets, goal?, max?, ...} as the page's query names them. */
+function formOptions() {
+  const data = new FormData(els.form);
+  const widgets = data.getAll('widgets');
+  const options = { widgets: widgets.join(',') };
+  const flag = (name) => (data.get(name) === 'on' ? '1' : '0');
+  if (widgets.includes('goal')) options.goal = `${data.get('goalMetric')}:${String(data.get('goalTarget')).trim()}`;
+  if (widgets.includes('chat') || widgets.includes('gifts')) options.max = data.get('max');
+  if (widgets.includes('alerts')) {
+    for (const name of ['minDiamonds', 'seconds', 'queue']) options[name] = data.get(name);
+    for (const name of ['sound', 'tts', 'repeatStreaks']) options[name] = flag(name);
+  }
+  options.fontScale = data.get('fontScale');
+  return options;
+}
+
+/** Only the chosen widgets' options are shown. */
+function showRelevant() {
+  const chosen = new FormData(els.form).getAll('widgets');
+  for (const set of els.form.querySelectorAll('[data-for]')) {
+    set.hidden = !set.dataset.for.split(' ').some((name) => chosen.includes(name));
+  }
+}
+
+function clearUrl() {
+  els.url.value = '';
+  els.copy.disabled = true;
+}
+
+async function make() {
+  timer = null;
+  const ticket = ++made;
+  const username = els.username.value.trim();
+  if (!username) {
+    clearUrl();
+    say('Name the creator the overlay follows.');
+    return;
+  }
+  let response;
+  let body;
+  try {
+    response = await fetch('/api/overlay-url', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ username, options: formOptions() }),
+    });
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (ticket !== made) return; // a newer change is on its way
+  if (!response || !body) {
+    clearUrl();
+    say('The server did not answer; try again.', 'warning');
+  } else if (response.status === 401) {
+    clearUrl();
+    say('Your login has ended: reload the page and log in.', 'warning');
+  } else if (!response.ok) {
+    clearUrl();
+    say(body.message || 'The server refused these options.', 'warning');
+  } else {
+    els.url.value = body.url;
+    els.copy.disabled = false;
+    say('Paste this URL into an OBS Browser source.');
+    showPreview(`${body.path}?${body.query}`);
+  }
+}
+
+function showPreview(path) {
+  if (!els.panel.open || path === shownPath) return;
+  shownPath = path;
+  els.preview.src = path;
+}
+
+function schedule() {
+  showRelevant();
+  window.clearTimeout(timer);
+  timer = window.setTimeout(make, MAKE_DELAY_MS);
+}
+
+async function copy() {
+  const text = els.url.value;
+  if (!text) return;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    els.url.select(); // no clipboard API (plain http on another host): the old way
+    if (!document.execCommand('copy')) {
+      say('Select the URL and copy it (Ctrl+C).', 'warning');
+      return;
+    }
+  }
+  say('Copied. In OBS: Sources, +, Browser, paste it as the URL.');
+}
+
+/** The creator the dashboard shows, as the builder's default. */
+function dashboardCreator() {
+  const shown = byId('session-username');
+  return (shown && shown.dataset.value) || '';
+}
+
+els.form.addEventListener('input', schedule);
+els.form.addEventListener('change', schedule);
+els.form.addEventListener('submit', (event) => event.preventDefault());
+els.copy.addEventListener('click', copy);
+els.panel.addEventListener('toggle', () => {
+  if (!els.panel.open) {
+    shownPath = null;
+    els.preview.src = 'about:blank'; // the preview's session is left to its cleanup
+    return;
+  }
+  if (!els.username.value.trim()) els.username.value = dashboardCreator();
+  shownPath = null;
+  schedule();
+});
+showRelevant();
