@@ -3,8 +3,10 @@
 SQLite database the tests fill straight (tests/recordrows.py), plus access and recording turned off."""
 
 import csv
+import html
 import io
 import json
+import re
 import threading
 import time
 import uuid
@@ -13,8 +15,10 @@ import psutil
 import pytest
 import requests
 from appserver import RunningServer
+from dashboardclient import wait_until
 from recordrows import add_chat_flood, add_live, sqlite_url
 from recordsample import counted
+from simclient import chat
 
 from assistant.exports import CSV_COLUMNS
 
@@ -326,3 +330,41 @@ def test_with_recording_off_the_pages_say_so(simulator):
         assert 'id="report-link"' not in _get(server, "/", headers=HTML).text
     finally:
         server.stop()
+
+
+# --- a live the runner recorded ----------------------------------------------------------------------
+
+
+def test_the_report_page_and_the_api_agree_on_a_recorded_live(records_server, simulator, quiet_creator, open_tab):
+    name = quiet_creator("agree")
+    client = open_tab(records_server.url)
+    client.watch_until_connected(name)
+    simulator.inject(name, [chat(line, user_id=str(i + 1)) for i, line in enumerate(NASTY_LINES[:5])])
+    simulator.inject(name, [{"type": "gift", "giftId": 5655, "giftName": "Rose", "diamondCount": 1, "giftType": 1,
+                             "repeatCount": n, "repeatEnd": n == 3,
+                             "user": {"userId": "77", "uniqueId": "gifter", "nickname": "Gifter"}}
+                            for n in range(1, 4)])
+    wait_until(lambda: (client.latest_metrics() or {}).get("totalGifts") == 3, message="the streak counted")
+
+    def recorded(status):
+        streams = _get(records_server, f"/api/streams?username={name}").json()["streams"]
+        if not streams or streams[0]["status"] != status:
+            return None
+        record = _get(records_server, f"/api/streams/{streams[0]['id']}").json()
+        return record if (record["leaderboards"] or {}).get("gifters") else None
+
+    # the leaderboards are saved at most once a second: the live ends once they are
+    wait_until(lambda: recorded("live"), timeout=10, message="the live recorded with its leaderboards")
+    simulator.end(name)
+    client.wait_for_event(lambda e: e["type"] == "end", message="the end")
+    record = wait_until(lambda: recorded("ended"), timeout=10, message="the live recorded and ended")
+    page = _get(records_server, f"/streams/{record['id']}", headers=HTML).text
+    for key, field in [("comments", "totalComments"), ("gifts", "totalGifts"), ("diamonds", "totalDiamonds"),
+                       ("peak-viewers", "peakViewerCount")]:
+        value = record["metrics"][field]
+        assert f'id="metric-{key}" data-testid="metric-{key}" class="num" data-value="{value}"' in page, key
+    assert record["metrics"]["totalComments"] == 5 and record["metrics"]["totalDiamonds"] == 3
+    shown = [line.replace("&#34;", '"') for line in re.findall(r'<p class="chat-text">(.*?)</p>', page, re.S)]
+    assert shown == [html.escape(line, quote=False) for line in NASTY_LINES[:5]]
+    gifter = record["leaderboards"]["gifters"][0]
+    assert f'data-user-id="77" data-value="{gifter["diamonds"]}"' in page
