@@ -2,7 +2,7 @@
 (canvas), leaderboards and chat, whose search and next pages come from the events API without a
 reload; the dashboard links to the creator's report.
 
-Screenshots (1440x900) go to pytest's tmp_path, or to SCREENSHOTS_DIR when set (docs/streams.png and
+Screenshots (1440 wide) go to pytest's tmp_path, or to SCREENSHOTS_DIR when set (docs/streams.png and
 docs/report.png were taken with SCREENSHOTS_DIR=docs).
 """
 
@@ -83,11 +83,11 @@ def test_streams_then_the_report_with_chat_and_charts(recorded, page, tmp_path):
         assert int(page.locator(chart).get_attribute("data-points")) >= 45
     expect(page.locator("#board-gifters > li")).to_have_count(10)
     page.wait_for_load_state("networkidle")  # the pictures in view
-    # the totals just under the top bar, so that the picture holds the charts, the boards and the chat
-    page.evaluate("""() => window.scrollTo(0, document.querySelector('.metrics').getBoundingClientRect().top
-        + window.scrollY - document.querySelector('.topbar').offsetHeight - 16)""")
+    # a taller window for the picture: the title and exports, the totals, charts, boards and the chat's start
+    page.set_viewport_size({"width": 1440, "height": 1240})
     page.wait_for_timeout(300)
     _screenshot(page, "report.png", tmp_path)
+    page.set_viewport_size({"width": 1440, "height": 900})
 
     # the next page, then a search, both from the events API without a reload
     first_seq = int(chat.first.get_attribute("data-seq"))
