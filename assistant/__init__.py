@@ -5,12 +5,17 @@ The app's heavier modules (eventlet, TikTokLive) are imported inside `create_app
 """
 
 import atexit
+import warnings
 
 from flask import Flask
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config
+
+# The stack is fixed; eventlet's nine-line notice on import says nothing new (wsgi.py, which imports
+# eventlet first, says the same; this covers `python -m assistant.records`).
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 socketio = SocketIO()
 
