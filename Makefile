@@ -39,7 +39,7 @@ test: $(DEV_STAMP) system-deps lint
 
 # `make bench` — the project beside a bare Flask-SocketIO server (about 7 minutes; figures printed, never
 # asserted), the soak, then recording off / SQLite / Postgres (bench/records.py --quick, about a minute; the
-# full run takes about 4; Postgres needs `make system-deps`, else it is left out with a note).
+# full run takes about 2.5; Postgres needs `make system-deps`, else it is left out with a note).
 # `$(PY) bench/throughput.py --quick` takes about 3 minutes.
 bench: $(DEV_STAMP)
 	$(PY) bench/throughput.py
