@@ -31,9 +31,10 @@ def create_app(config=None):
     RecordsUnavailable (a SettingsError) when the records database cannot be reached or migrated.
     """
     settings = Config()
-    from . import access, reports, routes, sockets, tiktok  # noqa: F401  (sockets: the handlers)
+    from . import access, routes, sockets, tiktok  # noqa: F401  (sockets: the handlers)
     from .overlays import pages as overlay_pages
     from .records import Records
+    from .reports import pages as report_pages
     from .service import LiveService
     from .store import make_store
 
@@ -68,6 +69,6 @@ def create_app(config=None):
     if app.config["ACCESS_PASSWORD"]:
         access.init_app(app)
     app.register_blueprint(routes.bp)
-    app.register_blueprint(reports.bp)
+    app.register_blueprint(report_pages.bp)
     app.register_blueprint(overlay_pages.bp)
     return app

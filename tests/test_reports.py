@@ -20,7 +20,7 @@ from recordrows import add_chat_flood, add_live, sqlite_url
 from recordsample import counted
 from simclient import chat
 
-from assistant.exports import CSV_COLUMNS
+from assistant.reports.exports import CSV_COLUMNS
 
 HTML = {"Accept": "text/html"}
 NASTY_LINES = [

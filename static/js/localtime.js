@@ -1,4 +1,4 @@
-// The records' pages are written on the server in UTC (assistant/reportformat.py); this shows their
+// The records' pages are written on the server in UTC (assistant/reports/formatting.py); this shows their
 // times in the reader's own time zone, at load: <time class="local-time"> a date and a time,
 // <time class="local-clock"> a time of day (rows added later are built in local time already).
 // Importing it is enough (the records' list); report.js imports it too.

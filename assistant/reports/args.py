@@ -1,4 +1,4 @@
-"""The query values of the records' pages, API and exports (assistant/reports.py), checked.
+"""The query values of the records' pages, API and exports (assistant/reports/pages.py), checked.
 
 Each reader takes `request.args` and returns the value, or None when it is absent; a value that is
 there but wrong raises BadQuery with a message for the 400 answer.
@@ -6,7 +6,7 @@ there but wrong raises BadQuery with a message for the 400 answer.
 
 import re
 
-from .usernames import UsernameError, parse_username
+from ..usernames import UsernameError, parse_username
 
 # The contract's event types (DESIGN.md, "Socket.IO contract"): what `?types=` may name.
 EVENT_TYPES = ("chat", "gift", "like", "follow", "share", "join", "viewers", "end")

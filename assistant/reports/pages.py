@@ -1,7 +1,7 @@
 """The records' HTTP side (DESIGN.md, "Records"; docs/http.md): the pages /streams and /streams/<id>,
 /streams/latest, the JSON API under /api/streams and the streamed exports. Routes only: the reads are
 the Records facade's (`current_app.extensions["records"]`, None with RECORD_STREAMS=0), the query
-values are checked by reportargs, the exports written by exports.
+values are checked by args.py, the exports written by exports.py.
 
 Errors: an unknown live or recording off -> 404, a bad query value -> 400, a failing database -> 503;
 pages get an HTML page, the API and the exports JSON `{error, message}`.
@@ -9,12 +9,13 @@ pages get an HTML page, the API and the exports JSON `{error, message}`.
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
-from . import exports, reportargs, reportformat
-from .records import RecordsUnavailable
-from .reportargs import BadQuery
+from ..records import RecordsUnavailable
+from . import args as query
+from . import exports, formatting
+from .args import BadQuery
 
 bp = Blueprint("reports", __name__)
-for _name, _filter in reportformat.FILTERS.items():
+for _name, _filter in formatting.FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
 
 LIVES_PER_PAGE = 50
@@ -73,7 +74,7 @@ def _records():
 
 def _live(live_id):
     """The live's report dict (Records.get_live), or a 404."""
-    number = reportargs.live_id(live_id)
+    number = query.live_id(live_id)
     live = _records().get_live(number) if number is not None else None
     if live is None:
         raise _Missing("not_found", f"No recorded live has the id {live_id[:40]!r}")
@@ -91,8 +92,8 @@ def _events_page(live, types, search=None, after=None, limit=EVENTS_PER_PAGE):
 @bp.get("/streams")
 def streams_page():
     """The recorded lives, newest first (`username=` one creator's, `before=` the next page)."""
-    username = reportargs.username(request.args)
-    before = reportargs.cursor(request.args, "before")
+    username = query.username(request.args)
+    before = query.cursor(request.args, "before")
     lives, next_cursor = _records().list_lives(username=username, before=before, limit=LIVES_PER_PAGE)
     return render_template("streams.html", lives=lives, next=next_cursor, username=username, before=before)
 
@@ -100,7 +101,7 @@ def streams_page():
 @bp.get("/streams/latest")
 def latest_report():
     """302 to the report of the creator's newest live (the dashboard's "this live's report")."""
-    username = reportargs.username(request.args, required=True)
+    username = query.username(request.args, required=True)
     lives, _ = _records().list_lives(username=username, limit=1)
     if not lives:
         raise _Missing("not_found", f"No live of @{username} has been recorded yet")
@@ -112,13 +113,13 @@ def report_page(live_id):
     """The report: totals, charts, leaderboards, the chat (`q=` search, `after=` next page), the gifts
     (`gifts_after=`)."""
     live = _live(live_id)
-    search = reportargs.search(request.args)
-    chat = _events_page(live, ("chat",), search, reportargs.cursor(request.args, "after"), CHAT_PER_PAGE)
-    gifts = _events_page(live, ("gift",), after=reportargs.cursor(request.args, "gifts_after"),
+    search = query.search(request.args)
+    chat = _events_page(live, ("chat",), search, query.cursor(request.args, "after"), CHAT_PER_PAGE)
+    gifts = _events_page(live, ("gift",), after=query.cursor(request.args, "gifts_after"),
                          limit=GIFT_EVENTS_PER_PAGE)
     return render_template("report.html", live=live, chat=chat, gifts=gifts, search=search or "",
                            paged=bool(request.args.get("after") or request.args.get("gifts_after")),
-                           event_types=reportargs.EVENT_TYPES)
+                           event_types=query.EVENT_TYPES)
 
 
 # --- JSON API ---------------------------------------------------------------------------------------
@@ -127,9 +128,9 @@ def report_page(live_id):
 @bp.get("/api/streams")
 def api_streams():
     """`{streams: [{id, username, roomId, status, startedAt, endedAt, metrics}], next}`, newest first."""
-    username = reportargs.username(request.args)
-    before = reportargs.cursor(request.args, "before")
-    limit = reportargs.limit(request.args, LIVES_PER_PAGE, MAX_LIVES_PER_PAGE)
+    username = query.username(request.args)
+    before = query.cursor(request.args, "before")
+    limit = query.limit(request.args, LIVES_PER_PAGE, MAX_LIVES_PER_PAGE)
     lives, next_cursor = _records().list_lives(username=username, before=before, limit=limit)
     return jsonify(streams=lives, next=next_cursor)
 
@@ -144,10 +145,10 @@ def api_stream(live_id):
 def api_events(live_id):
     """`{events: [event], next}` in seq order: `types=`, `q=` (chat text), `after=` (a seq), `limit=`."""
     live = _live(live_id)
-    types = reportargs.event_types(request.args)
-    search = reportargs.search(request.args)
-    after = reportargs.cursor(request.args, "after")
-    limit = reportargs.limit(request.args, EVENTS_PER_PAGE, MAX_EVENTS_PER_PAGE)
+    types = query.event_types(request.args)
+    search = query.search(request.args)
+    after = query.cursor(request.args, "after")
+    limit = query.limit(request.args, EVENTS_PER_PAGE, MAX_EVENTS_PER_PAGE)
     return jsonify(_events_page(live, types, search, after, limit))
 
 
@@ -156,7 +157,7 @@ def api_events(live_id):
 
 def _export(live_id, chunks, extension, mimetype):
     live = _live(live_id)
-    types = reportargs.event_types(request.args)  # checked before the answer starts: a 400, not a cut stream
+    types = query.event_types(request.args)  # checked before the answer starts: a 400, not a cut stream
     events = _records().iter_events(live["id"], types=types)
     disposition = f'attachment; filename="{exports.filename(live, extension)}"'
     return Response(chunks(events), mimetype=mimetype,

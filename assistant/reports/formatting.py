@@ -1,5 +1,5 @@
 """How the records' pages write times, durations, numbers and end reasons (Jinja filters, registered by
-assistant/reports.py). The pages read without JavaScript: times in UTC; static/js/localtime.js then
+assistant/reports/pages.py). The pages read without JavaScript: times in UTC; static/js/localtime.js then
 shows them in the reader's own time."""
 
 from datetime import UTC, datetime

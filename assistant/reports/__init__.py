@@ -1,0 +1,7 @@
+"""The records' HTTP side (DESIGN.md, "Records"): what people and programs read of the recorded lives.
+
+- pages: the blueprint (the pages /streams and /streams/<id>, the JSON API, the exports);
+- args: the query values, checked (a bad one is a 400 with a message);
+- exports: CSV and JSON Lines, written chunk by chunk as the events are read;
+- formatting: the Jinja filters of the pages (times, lengths, end reasons).
+"""
