@@ -51,10 +51,6 @@ class Records:
             database.close()
             raise RecordsUnavailable(
                 f"DATABASE_URL: the records database {shown_url(engine)} cannot be used: {one_line(ex)}") from ex
-        if config.get("REDIS_URL") and engine.dialect.name == "sqlite":
-            log.warning("Records go to a SQLite file of this machine (%s) while several processes share the work "
-                        "(REDIS_URL): each machine keeps only its own creators' lives. Set DATABASE_URL to a "
-                        "Postgres database shared by every process", shown_url(engine))
         return cls(database, config["RECORD_RETENTION_DAYS"], config["RECORD_QUEUE_EVENTS"])
 
     # --- writes: queued, never raising ---------------------------------------------------------------
@@ -130,6 +126,16 @@ class Records:
         if counts["deleted"]:
             self._writer.forget_lives()
         return counts
+
+    @property
+    def url(self):
+        """The database's URL, its password hidden (for the log)."""
+        return shown_url(self._database.engine)
+
+    @property
+    def local(self):
+        """Whether the database is a file of this machine (SQLite), which other machines cannot share."""
+        return self._database.engine.dialect.name == "sqlite"
 
     def health(self):
         """None, or why the last write failed."""

@@ -216,7 +216,9 @@ export function createChatTools(root = document) {
     saveKeywords();
     els.keywordsInput.focus();
   });
-  els.keywordsPanel.addEventListener('toggle', (event) => {
+  // `beforetoggle`, not `toggle`: it comes before the panel shows (`toggle` is queued, and could come after
+  // the first keystrokes and wipe them).
+  els.keywordsPanel.addEventListener('beforetoggle', (event) => {
     if (event.newState === 'open') {
       els.keywordsInput.value = settings.get().keywords.join('\n');
       els.keywordsMessage.dataset.kind = 'info';
