@@ -97,7 +97,14 @@ def test_a_restart_mid_live_continues_its_record(server_factory, open_tab, simul
     wait_until(lambda: client.latest_metrics()["totalComments"] == 5 and client.latest_metrics()["totalGifts"] == 3,
                message="counted before the kill")
     last_seq = client.seen_events()[-1]["seq"]
-    _one_record(server.url, name, metrics={"totalComments": 5, "totalGifts": 3})  # written, before the kill
+    record_id = _one_record(server.url, name, metrics={"totalComments": 5, "totalGifts": 3})["id"]  # written
+
+    def insights_recorded():  # the boards, cards and minutes go on their own rhythms (up to 5 s for the minutes)
+        live = requests.get(f"{server.url}/api/streams/{record_id}", timeout=10).json()
+        return live["leaderboards"] and live["leaderboards"]["gifters"] and sum(
+            point["diamonds"] for point in live["series"]["points"]) == 3
+
+    wait_until(insights_recorded, timeout=15, message="the boards and minutes recorded")
     server.process.kill()  # SIGKILL: nothing is flushed on the way out
     server.process.wait()
     client.disconnect()
@@ -111,6 +118,11 @@ def test_a_restart_mid_live_continues_its_record(server_factory, open_tab, simul
     assert after["seq"] > last_seq, "seq goes on"
     wait_until(lambda: client.latest_metrics()["totalComments"] == 6, message="counting goes on")
     assert client.latest_metrics()["totalGifts"] == 3 and client.latest_metrics()["totalDiamonds"] == 3
+    restored = client.payloads("snapshot")[-1]  # the boards and the minutes came back with the totals
+    assert [(g["user"]["userId"], g["diamonds"]) for g in restored["leaderboards"]["gifters"]] == [("77", 3)]
+    assert sum(point["diamonds"] for point in restored["series"]["points"]) == 3
+    card = client.call("viewer", {"userId": "77"})
+    assert card["ok"] and card["viewer"]["totals"]["diamonds"] == 3, "the viewer cards too"
 
     summary = _one_record(again.url, name, status="live", metrics={"totalComments": 6, "totalGifts": 3})
     comments = [json.loads(line)["comment"] for line in
