@@ -4,6 +4,7 @@ Every test starts its own processes (the real `python wsgi.py`) on a private red
 a REDIS_CHANNEL of its own, so nothing is shared with another test but the simulator.
 """
 
+import json
 import re
 import threading
 import time
@@ -282,3 +283,37 @@ def test_boards_and_cards_are_shared_and_survive_a_failover(cluster, open_tab, s
     wait_until(lambda: chatters(survivor) == [("5", 3), ("6", 1)], message="the boards go on from the stored ones")
     wait_until(lambda: len(survivor.call("viewer", {"userId": "5"})["viewer"]["comments"]) == 3,
                message="the card goes on")
+
+
+def test_a_failover_continues_the_same_record(cluster, open_tab, simulator, quiet_creator, postgres_url):
+    """Several processes record into one Postgres: the process taking a creator over continues its record."""
+    servers = cluster(2, DATABASE_URL=postgres_url)
+    name = quiet_creator("records")
+    tab = open_tab(servers[0].url)
+    tab.watch_until_connected(name)
+    simulator.inject(name, [chat("one", user_id="5"), chat("two", user_id="6")])
+
+    def record(server):
+        lives = requests.get(f"{server.url}/api/streams", params={"username": name}, timeout=10).json()["streams"]
+        return lives[0] if len(lives) == 1 else None
+
+    wait_until(lambda: (r := record(servers[1])) and r["metrics"]["totalComments"] == 2,
+               message="recorded, and readable on any process")
+    owner = owner_of(servers, name)
+    survivor = next(server for server in servers if server is not owner)
+    if owner is servers[0]:
+        tab = open_tab(survivor.url)
+        tab.watch_until_connected(name)
+    owner.process.kill()
+    owner.process.wait()
+    tab.wait_for_status("reconnecting", timeout=LEASE_SECONDS + 5)
+    tab.wait_for_status("connected", timeout=10)
+    simulator.inject(name, [chat("three", user_id="5")])
+    wait_until(lambda: (r := record(survivor)) and r["metrics"]["totalComments"] == 3 and r["status"] == "live",
+               message="the same record counts on")
+    export = requests.get(f"{survivor.url}/streams/{record(survivor)['id']}/export.jsonl", params={"types": "chat"},
+                          timeout=10)
+    events = [json.loads(line) for line in export.text.splitlines()]
+    assert [e["comment"] for e in events] == ["one", "two", "three"]
+    assert_gapless(deduped(tab, name))
+    assert events[-1]["seq"] > events[1]["seq"], "seq goes on across owners"

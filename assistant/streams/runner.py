@@ -101,7 +101,9 @@ class StreamRunner:
         self._on_status = on_status
         self._queue = LightQueue()
         self._message_ids = OrderedDict()
-        self._recorded_chat = set()  # (userId, comment) of a restored live's last chat: TikTok replays it
+        # (userId, comment) of the chat already delivered before this runner (by a process that died, or
+        # before a restart): TikTok replays its last lines on connect, and they are not numbered again.
+        self._delivered_chat = set()
         self._stream = None  # the current connection attempt, and the green thread awaiting it
         self._attempt = None
         self._supervisor = None
@@ -125,8 +127,9 @@ class StreamRunner:
 
     def start(self):
         log.info("Runner for @%s started%s", self.username, f" at seq {self.seq}" if self.seq else "")
-        if self.seq:  # taking over: the boards, series and viewer cards go on from the stored ones
+        if self.seq:  # taking over: the boards, series, viewer cards and recent chat go on from the stored ones
             self.insights.restore(*self._store.insights(self.username))
+            self._remember_delivered(self._store.snapshot(self.username)["recent"])
         self._store_status()
         if self.connected_at:  # taking over from a process that died: its sessions see `reconnecting`
             self._on_status(self)
@@ -425,8 +428,8 @@ class StreamRunner:
             batch.append(self._number(ended_streak))
 
     def _ingest(self, event, message_id, batch):
-        if event["type"] == "chat" and event.get("history") and _chat_key(event) in self._recorded_chat:
-            return  # chat TikTok replays on connect that the live's record has already (a restart)
+        if event["type"] == "chat" and event.get("history") and _chat_key(event) in self._delivered_chat:
+            return  # chat TikTok replays on connect, delivered before this runner (a restart, a takeover)
         if event["type"] == "chat" and message_id:
             if message_id in self._message_ids:
                 return  # chat TikTok replayed again after a reconnect: shown and counted already
@@ -499,6 +502,8 @@ class StreamRunner:
         """The creator's newest record, read before the first connection: `seq` never goes back, and when the
         record is ahead of the store (this process started during that live) its counts are taken up."""
         resumes = self.recording.resumes(record)
+        if resumes:
+            self._remember_delivered(record.recent_chat)
         if record.seq <= self.seq:
             return
         self.seq = record.seq
@@ -508,15 +513,17 @@ class StreamRunner:
             self._count_afresh()
             self.metrics.restore(record.metrics)
             self.insights.restore(record.series, record.cards)
-            self._recorded_chat = {_chat_key(event) for event in record.recent_chat}
             self.connected_at = self.connected_at or record.started_at
         self._replace_counts()
+
+    def _remember_delivered(self, events):
+        self._delivered_chat.update(_chat_key(event) for event in events if event["type"] == "chat")
 
     def _joined_room(self, room_id):
         if self.recording.is_new_live(room_id):
             log.info("Runner for @%s: a new live (room %s); its counts start at zero", self.username, room_id)
             self._count_afresh()
-            self._recorded_chat = set()
+            self._delivered_chat = set()
             self.connected_at = time.time()
             self._replace_counts()
         self.recording.connected(room_id, self.connected_at or time.time(), self.seq, self.metrics.to_dict())
