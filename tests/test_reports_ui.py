@@ -1,6 +1,7 @@
 """The records' pages in Chromium: /streams lists the lives, a live's report shows its totals, charts
 (canvas), leaderboards and chat, whose search and next pages come from the events API without a
-reload; the dashboard links to the creator's report.
+reload; the dashboard links to the creator's report; the report of a live still running refreshes in
+place (totals, boards, charts, new chat and gifts) until the live ends.
 
 Screenshots (1440 wide) go to pytest's tmp_path, or to SCREENSHOTS_DIR when set (docs/streams.png and
 docs/report.png were taken with SCREENSHOTS_DIR=docs).
@@ -13,11 +14,14 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 from appserver import RunningServer
 from browserpage import DESKTOP, needs_chromium
+from dashboardclient import wait_until
 from playwright.sync_api import expect
 from recordrows import add_live, sqlite_url
 from recordsample import counted, sample_events
+from simclient import chat
 
 pytest_plugins = ["browserfixtures"]
 pytestmark = needs_chromium
@@ -115,3 +119,96 @@ def test_the_dashboard_links_to_the_creators_report(recorded, open_dashboard, qu
     window.watch(name, name)
     expect(link).to_be_visible()
     expect(link).to_have_attribute("href", f"/streams/latest?username={name}")
+
+
+ROSES = {"type": "gift", "giftId": 5655, "giftName": "Rose", "diamondCount": 1, "giftType": 1, "repeatCount": 3,
+         "repeatEnd": True, "user": {"userId": "77", "uniqueId": "gifter", "nickname": "Gifter"}}
+
+
+def _tab_hidden(window, hidden):
+    """As if the tab were hidden (another tab in front) or shown again: document.hidden and its event."""
+    window.evaluate("""(hidden) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }""", hidden)
+
+
+def test_a_running_lives_report_refreshes_in_place_until_it_ends(recorded, page, open_tab, simulator, quiet_creator):
+    server = recorded["server"]
+    name = quiet_creator("reported")
+    client = open_tab(server.url)  # a dashboard watches: the server records the live
+    client.watch_until_connected(name)
+    simulator.inject(name, [chat("the first line")])
+
+    def recorded_live():
+        lives = requests.get(f"{server.url}/api/streams", params={"username": name}, timeout=10).json()["streams"]
+        return lives and lives[0]["metrics"].get("totalComments") == 1 and lives[0]["id"]
+
+    live_id = wait_until(recorded_live, message="the live recorded with its first line")
+
+    # every 2 s, not the page's 10: set when the page is parsed, before its scripts run
+    page.add_init_script("""document.addEventListener('readystatechange', () => {
+      const report = document.getElementById('report');
+      if (report && report.dataset.refreshSeconds) report.dataset.refreshSeconds = '2';
+    }, { once: true });""")
+    asked = []  # the report's requests to the API
+    page.on("request", lambda r: asked.append(r.url) if f"/api/streams/{live_id}" in r.url else None)
+    page.goto(f"{server.url}/streams/{live_id}")
+    expect(page.locator("#report")).to_have_attribute("data-refresh-seconds", "2")
+    page.evaluate("window.sameDocument = true")
+    badge = page.locator("#report-status .badge")
+    expect(badge).to_have_text("live now")
+    rows = page.locator("#chat-feed > li")
+    expect(rows).to_have_count(1)
+
+    # new chat and a gift: at the end of their lists, the totals, boards and charts moving, no reload
+    simulator.inject(name, [chat(f"line {n}", user_id=str(n)) for n in (2, 3, 4)] + [ROSES])
+    expect(rows).to_have_count(4)
+    assert rows.locator(".chat-text").all_text_contents() == ["the first line", "line 2", "line 3", "line 4"]
+    gifts = page.locator("#gift-feed > li")
+    expect(gifts).to_have_count(1)
+    expect(gifts.first).to_have_attribute("data-diamonds", "3")
+    expect(gifts.first.locator(".nick")).to_have_text("Gifter")
+    expect(page.locator("#metric-comments")).to_have_text("4")
+    expect(page.locator("#chat-count")).to_have_text("4")
+    expect(page.locator("#metric-diamonds")).to_have_text("3")
+    expect(page.locator("#board-gifters > li")).to_have_count(1)
+    expect(page.locator("#board-chatters > li")).to_have_count(4)
+
+    # a hidden tab asks nothing; shown again, it catches up at once
+    _tab_hidden(page, True)
+    page.wait_for_timeout(200)  # a round under way ends
+    count = len(asked)
+    simulator.inject(name, [chat("line 5", user_id="5")])
+    page.wait_for_timeout(2500)
+    assert len(asked) == count, asked[count:]
+    expect(rows).to_have_count(4)
+    _tab_hidden(page, False)
+    expect(rows).to_have_count(5, timeout=1500)
+
+    # while a search is shown, new lines only say how many they are; clicking shows them
+    page.fill("#chat-search", "line 3")
+    expect(rows).to_have_count(1)
+    simulator.inject(name, [chat("line 6", user_id="6")])
+    note = page.locator("#chat-new")
+    expect(note).to_have_text("1 new line")
+    expect(rows).to_have_count(1)
+    note.click()
+    expect(rows).to_have_count(6)
+    expect(rows.last.locator(".chat-text")).to_have_text("line 6")
+    expect(page.locator("#chat-search")).to_have_value("")
+    expect(note).to_be_hidden()
+
+    # the end: the badge and the "when" line say so, and the refreshing stops
+    simulator.end(name)
+    expect(badge).to_have_text("ended")
+    expect(badge).to_have_attribute("data-status", "ended")
+    expect(page.locator(".report-when")).to_contain_text("The LIVE ended")
+    expect(page.locator("#report")).to_have_attribute("data-status", "ended")
+    expect(page.locator("#chart-activity")).to_have_attribute("data-total", "6")  # the whole series, comments
+    assert page.locator("#chart-viewers").get_attribute("data-points") == page.locator(
+        "#chart-activity").get_attribute("data-points") != "0"
+    count = len(asked)
+    page.wait_for_timeout(2500)
+    assert len(asked) == count, asked[count:]
+    assert page.evaluate("window.sameDocument"), "no reload"

@@ -1,11 +1,13 @@
 // A live's report (templates/report.html): the page is whole without this; it adds the charts of
-// the series (charts.js, as on the dashboard), local times, the pictures' fallbacks, and the chat's
-// search and pages without reloading (reportchat.js).
+// the series (charts.js, as on the dashboard), local times, the pictures' fallbacks, the chat's
+// search and pages without reloading (reportchat.js), and, while the live runs, its refreshing in
+// place (reportlive.js).
 
 import { createCharts } from './charts.js';
 import { h, initialsCircle } from './dom.js';
 import './localtime.js';
 import { createReportChat } from './reportchat.js';
+import { refreshReport } from './reportlive.js';
 
 const byId = (id) => document.getElementById(id);
 
@@ -33,10 +35,12 @@ for (const img of document.querySelectorAll('img[data-hue-key], img.gift-image')
   else img.addEventListener('error', () => fail(img), { once: true });
 }
 
-createReportChat(byId('report').dataset.liveId, {
+const report = byId('report');
+const chat = createReportChat(report.dataset.liveId, {
   form: byId('chat-search-form'),
   input: byId('chat-search'),
   list: byId('chat-feed'),
   more: byId('chat-more'),
   status: byId('chat-status'),
 });
+if (report.dataset.status === 'live') refreshReport(report, { charts, series, chat });

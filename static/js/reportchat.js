@@ -3,17 +3,38 @@
 // page works without it: the search form and the "More chat" link are plain GET requests. Rows
 // are the dashboard's chat rows (rows.js, without viewer-card links); the text searched for is
 // marked in every row (highlight.js).
+//
+// For a live still running (reportlive.js) it says whether the reader is at the newest page (no
+// search, no page left to load), takes the newest lines at the end, and goes to the newest.
 
 import { searchRanges } from './chatfilter.js';
 import { highlight } from './highlight.js';
 import { chatRow } from './rows.js';
 
 const PAGE_SIZE = 100;
+const CATCH_UP_PAGE_SIZE = 1000; // the events API's most: the pages up to the newest, fewer requests
 const SEARCH_DELAY_MS = 250;
+const END_SLACK_PX = 8; // this close to the end of a list counts as its end
+
+/** The last row's seq in `list`, else the page address's `param` (the page's own cursor), else null. */
+export function lastSeq(list, param) {
+  const last = list.lastElementChild;
+  if (last && last.dataset.seq) return last.dataset.seq;
+  return new URL(window.location.href).searchParams.get(param) || null;
+}
+
+/** Add rows at the end of a feed's list; a list scrolled to its end stays there (it follows the newest). */
+export function appendRows(list, rows) {
+  if (rows.length === 0) return;
+  const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight <= END_SLACK_PX;
+  list.append(...rows);
+  if (atEnd && list.scrollTop > 0) list.scrollTop = list.scrollHeight;
+}
 
 /**
  * els: {form, input, list, more, status}: the search form and its box, the chat <ol>, the "More
- * chat" link (data-after: the next page's cursor) and the line that says what is shown.
+ * chat" link (data-after: the next page's cursor) and the line that says what is shown. Returns
+ * {atNewest(), lastSeq(), append(events), showNewest()}.
  */
 export function createReportChat(liveId, { form, input, list, more, status }) {
   let query = input.value.trim();
@@ -29,12 +50,18 @@ export function createReportChat(liveId, { form, input, list, more, status }) {
     row.classList.toggle('is-search-hit', Boolean(query));
   }
 
-  function pageUrl(api) {
+  function rowsOf(events) {
+    const rows = events.map((event) => chatRow(event, { links: false }));
+    rows.forEach(mark);
+    return rows;
+  }
+
+  function pageUrl(api, limit = PAGE_SIZE) {
     const params = new URLSearchParams();
     if (api) params.set('types', 'chat');
     if (query) params.set('q', query);
     if (after) params.set('after', after);
-    if (api) params.set('limit', String(PAGE_SIZE));
+    if (api) params.set('limit', String(limit));
     const qs = params.toString();
     return api ? `/api/streams/${liveId}/events?${qs}` : `${window.location.pathname}${qs ? `?${qs}` : ''}`;
   }
@@ -44,18 +71,18 @@ export function createReportChat(liveId, { form, input, list, more, status }) {
     status.dataset.state = state;
   }
 
-  async function load(fresh) {
+  /** One page (`fresh`: the first); true once shown, false when it failed or another load replaced it. */
+  async function load(fresh, limit = PAGE_SIZE) {
     if (inFlight) inFlight.abort();
     const controller = new AbortController();
     inFlight = controller;
     if (fresh) after = null;
     list.setAttribute('aria-busy', 'true');
     try {
-      const response = await fetch(pageUrl(true), { signal: controller.signal, headers: { Accept: 'application/json' } });
+      const response = await fetch(pageUrl(true, limit), { signal: controller.signal, headers: { Accept: 'application/json' } });
       const body = await response.json();
       if (!response.ok) throw new Error(body.message || `HTTP ${response.status}`);
-      const rows = body.events.map((event) => chatRow(event, { links: false }));
-      rows.forEach(mark);
+      const rows = rowsOf(body.events);
       if (fresh) list.replaceChildren(...rows);
       else list.append(...rows);
       after = body.next === null || body.next === undefined ? null : String(body.next);
@@ -71,9 +98,10 @@ export function createReportChat(liveId, { form, input, list, more, status }) {
         address.searchParams.delete('after');
         window.history.replaceState(null, '', address);
       }
+      return true;
     } catch (error) {
-      if (error.name === 'AbortError') return;
-      say(`The chat could not be loaded: ${error.message}`, 'error');
+      if (error.name !== 'AbortError') say(`The chat could not be loaded: ${error.message}`, 'error');
+      return false;
     } finally {
       if (inFlight === controller) {
         inFlight = null;
@@ -103,4 +131,29 @@ export function createReportChat(liveId, { form, input, list, more, status }) {
     e.preventDefault();
     load(false);
   });
+
+  return {
+    /** The reader sees the chat's end: no search (nor one being typed), no page left, none loading. */
+    atNewest() {
+      return !query && !input.value.trim() && after === null && !inFlight;
+    },
+    /** The seq the newest lines come after: the last row's, else the page's own `after`, else null. */
+    lastSeq() {
+      return lastSeq(list, 'after');
+    },
+    /** Chat events newer than every row (oldest first), at the end. */
+    append(events) {
+      appendRows(list, rowsOf(events));
+    },
+    /** Without the search, every page up to the newest, and the list scrolled to its end. */
+    async showNewest() {
+      clearTimeout(timer);
+      const fresh = Boolean(query || input.value.trim());
+      input.value = '';
+      query = '';
+      let ok = fresh ? await load(true, CATCH_UP_PAGE_SIZE) : true;
+      while (ok && after !== null) ok = await load(false, CATCH_UP_PAGE_SIZE);
+      if (ok) list.scrollTop = list.scrollHeight;
+    },
+  };
 }
