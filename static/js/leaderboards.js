@@ -20,13 +20,17 @@ function nameOf(user) {
   return (user && (user.nickname || user.uniqueId)) || 'Someone';
 }
 
-/** One entry: rank, picture, nickname and @uniqueId, the number (gifters: and how many gifts). */
-function entryRow(board, entry, rank) {
+/** One entry: rank, picture, nickname and @uniqueId, the number (gifters: and how many gifts). `links`: the
+ * name is a button that opens the viewer card; else plain text (a live's report has no viewer card). */
+function entryRow(board, entry, rank, links) {
   const { field, unit } = BOARDS[board];
   const user = (entry && entry.user) || {};
   const n = toCount(entry && entry[field]);
   const { text, title } = formatCount(n);
-  const who = linkUser(h('button', { className: 'board-who', attrs: { type: 'button', title: user.uniqueId ? `@${user.uniqueId}` : null } }), user);
+  const handle = user.uniqueId ? `@${user.uniqueId}` : null;
+  const who = links
+    ? linkUser(h('button', { className: 'board-who', attrs: { type: 'button', title: handle } }), user)
+    : h('span', { className: 'board-who', attrs: { title: handle } });
   who.append(
     avatar(user, 'avatar avatar-board'),
     h('span', { className: 'board-names' },
@@ -47,11 +51,12 @@ function entryRow(board, entry, rank) {
 }
 
 /**
- * lists: {gifters, chatters, likers}: the boards' <ol> elements. Returns {update(boards), clear()}:
+ * lists: {gifters, chatters, likers}: the boards' <ol> elements; `links: false` for names that open nothing.
+ * Returns {update(boards), clear()}:
  * `update` takes a `leaderboards` payload (or a snapshot's `leaderboards`); boards it lacks are
  * left as they are.
  */
-export function createLeaderboards(lists) {
+export function createLeaderboards(lists, { links = true } = {}) {
   const shown = { gifters: '', chatters: '', likers: '' }; // what each list shows (its entries as JSON)
   const next = { ...shown };
   const data = { gifters: [], chatters: [], likers: [] };
@@ -64,7 +69,7 @@ export function createLeaderboards(lists) {
       if (!list) continue;
       // A viewer's button that has the focus keeps it across the rebuild (keyboard users).
       const focused = list.contains(document.activeElement) ? document.activeElement.dataset.userId : null;
-      list.replaceChildren(...data[board].map((entry, i) => entryRow(board, entry, i + 1)));
+      list.replaceChildren(...data[board].map((entry, i) => entryRow(board, entry, i + 1, links)));
       list.dataset.count = String(data[board].length);
       if (focused) {
         const again = Array.from(list.querySelectorAll('.board-who')).find((el) => el.dataset.userId === focused);

@@ -19,7 +19,7 @@ import { createLeaderboards } from './leaderboards.js';
 import { showLocalTimes } from './localtime.js';
 import { createMetrics } from './metrics.js';
 import { appendRows, lastSeq } from './reportchat.js';
-import { giftKey, giftRow, nickEl } from './rows.js';
+import { giftKey, giftRow } from './rows.js';
 
 const DEFAULT_SECONDS = 10;
 const EVENTS_LIMIT = 1000; // the events API's most: a busy live's few seconds in one request
@@ -49,12 +49,9 @@ async function getJson(url) {
   return (await fetchOk(url, 'application/json')).json();
 }
 
-/** rows.js's gift row with the viewer as plain text, as chatRow's `links: false`: the report has no viewer card. */
+/** The report has no viewer card: names are plain text. */
 function giftRowWithoutLinks(event) {
-  const row = giftRow(event, giftKey(event));
-  row.querySelector('.nick').replaceWith(nickEl(event.user, false));
-  for (const el of row.querySelectorAll('.user-link')) el.classList.remove('user-link');
-  return row;
+  return giftRow(event, giftKey(event), { links: false });
 }
 
 /**
@@ -65,7 +62,9 @@ export function refreshReport(report, { charts, series, chat }) {
   const liveId = report.dataset.liveId;
   const seconds = Number(report.dataset.refreshSeconds) > 0 ? Number(report.dataset.refreshSeconds) : DEFAULT_SECONDS;
   const metrics = createMetrics();
-  const boards = createLeaderboards({ gifters: byId('board-gifters'), chatters: byId('board-chatters'), likers: byId('board-likers') });
+  const boards = createLeaderboards(
+    { gifters: byId('board-gifters'), chatters: byId('board-chatters'), likers: byId('board-likers') },
+    { links: false });
   const giftList = byId('gift-feed');
 
   // What the page shows (as JSON), so that only what changed is drawn again.

@@ -79,13 +79,14 @@ export function giftKey(event) {
   return `${user.userId || user.uniqueId || '?'}:${event.giftId ?? event.giftName ?? '?'}`;
 }
 
-export function giftRow(event, key) {
+/** A gift row; `links: false` for a page without viewer cards (a live's report). */
+export function giftRow(event, key, { links = true } = {}) {
   const user = event.user || {};
   const row = h('li', { className: 'row gift-row', dataset: { key, type: 'gift', userId: userId(user) } },
-    avatar(user, 'avatar', { link: true }),
+    avatar(user, 'avatar', { link: links }),
     h('div', { className: 'row-body' },
       h('div', { className: 'row-line' },
-        nickEl(user)),
+        nickEl(user, links)),
       // what was given, then its streak state, which wraps under it when the row is narrow (a phone)
       h('div', { className: 'gift-line' },
         h('span', { className: 'gift-what' },
