@@ -613,9 +613,11 @@ def core(seconds: float, wall: float) -> str:
     return f"{100 * seconds / wall:.0f} %"
 
 
-def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
+def table(rows, header) -> None:
+    """The first column left-aligned, the others right-aligned; cells printed as str()."""
+    rows = [[str(cell) for cell in row] for row in [header, *rows]]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
         print("  " + row[0].ljust(widths[0]) + "  " + "  ".join(cell.rjust(widths[i + 1])
                                                                  for i, cell in enumerate(row[1:])))
 
@@ -782,11 +784,16 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main() -> int:
-    args = parse_args()
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM end the run as a KeyboardInterrupt, so that its clean-up runs."""
     signal.signal(signal.SIGTERM, _interrupt)
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # started in the background: stays ignored
         signal.signal(signal.SIGINT, _interrupt)
+
+
+def main() -> int:
+    args = parse_args()
+    stop_on_signals()
     began = time.monotonic()
     total = args.processes * args.clients
     print(f"bench/cluster.py: {args.processes} processes x {args.clients} clients ({total}) over {args.creators} "

@@ -58,7 +58,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -81,7 +80,17 @@ sys.path.insert(0, str(REPO))
 
 from appserver import RunningServer  # noqa: E402
 from clients import ClientPool  # noqa: E402
-from cluster import CLOCK_TICKS, cpu_seconds, log_problems, machine_ticks, percentile, rss_bytes  # noqa: E402
+from cluster import (  # noqa: E402
+    CLOCK_TICKS,
+    cpu_seconds,
+    debug,
+    log_problems,
+    machine_ticks,
+    percentile,
+    rss_bytes,
+    stop_on_signals,
+    table,
+)
 from pgserver import POSTGRES_BIN, PostgresServer  # noqa: E402
 from simclient import SimulatorControl  # noqa: E402
 
@@ -132,13 +141,6 @@ class Sampler:
         self._stop.set()
         self._thread.join(timeout=35)
         self._http.close()
-
-
-def debug(server: RunningServer) -> dict:
-    """/debug of the server (slow under load, hence the long timeout)."""
-    response = requests.get(server.url + "/debug", timeout=30)
-    response.raise_for_status()
-    return response.json()
 
 
 def postgres_cpu(pg) -> float:
@@ -469,13 +471,6 @@ def median_of(runs: list[dict], key: str):
     return statistics.median(values) if values else None
 
 
-def table(rows: list[list[str]], header: list[str]) -> None:
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  " + "  ".join(str(cell).ljust(widths[0]) if i == 0 else str(cell).rjust(widths[i])
-                               for i, cell in enumerate(row)))
-
-
 def report(args, results: dict[str, list[dict]]) -> list[str]:
     modes = [m for m in MODES if results.get(m)]
     if not modes:
@@ -628,17 +623,9 @@ def parse_args():
     return args
 
 
-def _interrupt(signum, frame):
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main() -> int:
     args = parse_args()
-    signal.signal(signal.SIGTERM, _interrupt)
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
-        signal.signal(signal.SIGINT, _interrupt)
+    stop_on_signals()
     began = time.monotonic()
     load = " ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"bench/records.py: modes {', '.join(args.modes)}, 1 creator at {args.rate:,.0f} events/s for "
