@@ -75,6 +75,7 @@ class LiveService:
         self.store = store
         self.records = records  # assistant.records.Records, or None: recording is off
         self._prune_due = 0.0
+        self._pruner = None  # the green thread of the running prune, if any
         self._grace = config["CLEANUP_GRACE_SECONDS"]
         self._everyone = f"everyone:{store.instance}"  # this process's sockets, for `stats`
         self.sockets = LocalSockets()
@@ -378,9 +379,11 @@ class LiveService:
             self._stats_due = now + STATS_INTERVAL_SECONDS
             self._reconcile_sockets()
             self._send_stats()
-        if self.records is not None and now >= self._prune_due:
+        if self.records is not None and now >= self._prune_due and (self._pruner is None or self._pruner.dead):
+            # A green thread of its own: a long delete, or a database that does not answer, must not hold the
+            # tick (its heartbeat keeps this process alive in a cluster).
             self._prune_due = now + PRUNE_INTERVAL_SECONDS
-            self.records.prune(now)
+            self._pruner = eventlet.spawn(self.records.prune, now)
 
     def _heartbeat(self):
         """Tell the store this process lives, with its load. Called by the tick and after every claim: each
