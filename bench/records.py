@@ -90,6 +90,7 @@ from cluster import (  # noqa: E402
     rss_bytes,
     stop_on_signals,
     table,
+    tree_cpu_seconds,
 )
 from pgserver import POSTGRES_BIN, PostgresServer  # noqa: E402
 from simclient import SimulatorControl  # noqa: E402
@@ -265,7 +266,7 @@ class Bench:
                 first = sampler.take()
                 self.pool.run("mark", since_ms=time.time() * 1000)
                 database_server = self.pg if mode == "postgres" else None
-                cpu0, pg0, busy0 = cpu_seconds(server.process.pid), postgres_cpu(database_server), machine_ticks()
+                cpu0, pg0, busy0 = tree_cpu_seconds(server.process.pid), postgres_cpu(database_server), machine_ticks()
                 sim_cpu0 = cpu_seconds(self.simulator.process.pid)
                 clients_cpu0 = sum(cpu_seconds(pid) for pid in self.pool.pids)
                 t0 = time.monotonic()
@@ -289,7 +290,7 @@ class Bench:
                         break
                     time.sleep(0.25)
                 wall = time.monotonic() - t0
-                cpu = cpu_seconds(server.process.pid) - cpu0
+                cpu = tree_cpu_seconds(server.process.pid) - cpu0
                 pg_cpu = postgres_cpu(database_server) - pg0
                 busy1 = machine_ticks()
                 sim_cpu = cpu_seconds(self.simulator.process.pid) - sim_cpu0

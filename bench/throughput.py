@@ -1,6 +1,7 @@
 """Side-by-side benchmark: the project (`python wsgi.py`) and a bare Flask-SocketIO server, one run.
 
     .venv/bin/python bench/throughput.py [--quick] [--only a,b,c,d,e] [--workers 3] [--budget 600]
+                                         [--records off,sqlite,postgres]
 
 Everything is started here on free ports of 127.0.0.1 and stopped at the end: the TikTok LIVE
 simulator (its flood mode is the upstream), each server in turn (the project with
@@ -19,9 +20,13 @@ Scenarios, each for the project then the bare server (figures printed, never ass
   b  fan-out: 200 clients on one creator at 1,000 events/s: share delivered per client, p50/p99 latency.
   c  isolation: creator A flooded at 10,000 events/s (one client), creator B at 10 events/s (20
      clients): B's p99 latency, /healthz latency (polled every 50 ms), and A's chat lost (holes in n)
-     or not arrived in time.
+     or not arrived in time. The project runs here once per --records mode: recording off
+     (RECORD_STREAMS=0), SQLite, Postgres (a private cluster, tests/pgserver.py), each beside the bare
+     server; the records' rows are counted after the flood (none may be missing).
   d  5,000 Socket.IO connects (connect, then disconnect; 50 at a time): total time, /healthz latency.
   e  memory per idle connection: RSS growth over 1,000 connected, idle clients.
+Outside scenario c the project records into a SQLite file of its own (the default deployment records).
+Server CPU is the server's process and its children (the records' writer process).
 Latency is the arrival time at the client minus the send time the simulator writes into each chat
 ("t=<epoch ms> <n>"); every process runs on this machine, so the clocks agree. With --quick the
 steps are shorter and the counts smaller (about 3 minutes in all).
@@ -49,8 +54,12 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(REPO / "tests"))
 
 from clients import ClientPool  # noqa: E402
+from cluster import tree_cpu_seconds  # noqa: E402
+from pgserver import POSTGRES_BIN, PostgresServer  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from assistant.simulator import start_simulator  # noqa: E402
 
@@ -58,6 +67,8 @@ HELD_P99_MS = 250
 HELD_SHARE = 0.99
 RATES = (1000, 2000, 5000, 8000, 10000)
 KINDS = ("project", "bare")
+RECORD_MODES = ("off", "sqlite", "postgres")
+MODE_LABELS = {"off": "records off", "sqlite": "SQLite", "postgres": "Postgres"}
 
 
 # --- processes ----------------------------------------------------------------------------------------
@@ -71,8 +82,10 @@ def free_port() -> int:
 class Server:
     """`python wsgi.py` (kind "project") or `python bench/bare_server.py` (kind "bare") on a free port."""
 
-    def __init__(self, kind: str, simulator_url: str) -> None:
+    def __init__(self, kind: str, simulator_url: str, database_url: str | None = None) -> None:
+        """`database_url`: where the project records (None: recording off)."""
         self.kind = kind
+        self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
@@ -81,6 +94,7 @@ class Server:
             env.update(HOST="127.0.0.1", PORT=str(self.port), TIKTOK_SIMULATOR_URL=simulator_url,
                        MAX_SESSIONS="10000", MAX_SESSIONS_PER_IP="10000", CLEANUP_GRACE_SECONDS="2",
                        MAX_CONNECTIONS="20000", WATCH_CALLS_PER_MINUTE="1000")
+            env.update({"DATABASE_URL": database_url} if database_url else {"RECORD_STREAMS": "0"})
         else:
             command = [sys.executable, "bench/bare_server.py", "--port", str(self.port), "--simulator",
                        simulator_url]
@@ -103,8 +117,8 @@ class Server:
             time.sleep(0.1)
 
     def cpu_seconds(self) -> float:
-        times = psutil.Process(self.pid).cpu_times()
-        return times.user + times.system
+        """The server's CPU time and its children's (the project's records writer process)."""
+        return tree_cpu_seconds(self.pid)
 
     def rss(self) -> int:
         return psutil.Process(self.pid).memory_info().rss
@@ -160,11 +174,22 @@ def percentile(values, q):
 # --- the bench --------------------------------------------------------------------------------------------
 
 class Bench:
-    def __init__(self, args, simulator, pool: ClientPool) -> None:
+    def __init__(self, args, simulator, pool: ClientPool, pg: PostgresServer | None) -> None:
         self.args = args
         self.sim_url = simulator.url
         self.http = requests.Session()
         self.pool = pool
+        self.pg = pg
+        self.folder = tempfile.mkdtemp(prefix="bench-throughput-")
+
+    def start(self, kind: str, mode: str = "sqlite") -> Server:
+        """A server of `kind`; the project records as `mode` says, into a database of its own."""
+        url = None
+        if kind == "project" and mode == "sqlite":
+            url = f"sqlite:///{self.folder}/{uuid.uuid4().hex[:8]}.sqlite3"
+        elif kind == "project" and mode == "postgres":
+            url = self.pg.new_database()
+        return Server(kind, self.sim_url, url)
 
     def sim(self, method: str, path: str, body=None):
         response = self.http.request(method, self.sim_url + path, json=body, timeout=30)
@@ -270,7 +295,7 @@ class Bench:
     def ingest(self, kind: str) -> dict:
         seconds = 2.0 if self.args.quick else 4.0
         drain = 4.0 if self.args.quick else 6.0
-        server = Server(kind, self.sim_url)
+        server = self.start(kind)
         creator = self.creator("a", kind)
         try:
             self.open(server.url, 1, creator)
@@ -310,7 +335,7 @@ class Bench:
     def fanout(self, kind: str) -> dict:
         clients = 100 if self.args.quick else 200
         seconds = 3.0 if self.args.quick else 5.0
-        server = Server(kind, self.sim_url)
+        server = self.start(kind)
         creator = self.creator("b", kind)
         try:
             opened = self.open(server.url, clients, creator)
@@ -322,9 +347,9 @@ class Bench:
         finally:
             self.release(server)
 
-    def isolation(self, kind: str) -> dict:
+    def isolation(self, kind: str, mode: str = "sqlite") -> dict:
         seconds = 4.0 if self.args.quick else 8.0
-        server = Server(kind, self.sim_url)
+        server = self.start(kind, mode)
         busy, calm = self.creator("ca", kind), self.creator("cb", kind)
         try:
             self.open(server.url, 1, busy)
@@ -334,13 +359,38 @@ class Bench:
             probe = HealthProbe(server.url)
             results = self.step(server, {busy: 10000, calm: 10}, seconds, 6.0)
             health = probe.stop()
-            return {"busy": results[busy], "calm": results[calm], "calmClients": calm_open["opened"], **health}
+            recorded = self.recorded(server, busy) if kind == "project" and mode != "off" else {}
+            return {"busy": results[busy], "calm": results[calm], "calmClients": calm_open["opened"], **health,
+                    **recorded}
         finally:
             self.release(server)
 
+    @staticmethod
+    def recorded(server: Server, creator: str, timeout: float = 60) -> dict:
+        """Once the writer has caught up: the flooded creator's live as /debug counts it and as the database
+        holds it (rows and highest seq), and what the writer dropped."""
+        deadline, last = time.monotonic() + timeout, None
+        while True:  # until nothing is queued and a second went by without a write (one may be under way)
+            debug = requests.get(server.url + "/debug", timeout=10).json()
+            records = debug.get("records") or {}
+            if (not records.get("queued") and records.get("written") == last) or time.monotonic() > deadline:
+                break
+            last = records.get("written")
+            time.sleep(1)
+        seq = next((s.get("seq") for s in debug.get("streams", []) if s.get("username") == creator), None)
+        engine = create_engine(server.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with engine.connect() as connection:
+                rows, high = connection.execute(text(
+                    "SELECT count(*), max(events.seq) FROM events JOIN lives ON lives.id = events.live_id "
+                    "WHERE lives.username = :creator"), {"creator": creator}).one()
+        finally:
+            engine.dispose()
+        return {"recordedRows": rows, "recordedSeq": high, "streamSeq": seq, "recordsDropped": records.get("dropped")}
+
     def connects(self, kind: str) -> dict:
         count = 1000 if self.args.quick else 5000
-        server = Server(kind, self.sim_url)
+        server = self.start(kind)
         try:
             probe = HealthProbe(server.url)
             shares = self.pool.split(count)
@@ -358,7 +408,7 @@ class Bench:
 
     def memory(self, kind: str) -> dict:
         count = 300 if self.args.quick else 1000
-        server = Server(kind, self.sim_url)
+        server = self.start(kind)
         try:
             self.open(server.url, 20, None)  # warm-up: the code paths of a connection, loaded once
             self.pool.run("close")
@@ -402,6 +452,52 @@ def table(title: str, rows: list[tuple[str, str, str, str]]) -> None:
     for row in [header] + rows:
         print("  " + row[0].ljust(widths[0]) + "  " + "  ".join(cell.rjust(widths[i + 1])
                                                                  for i, cell in enumerate(row[1:])))
+
+
+def report_isolation(results: dict[str, dict | Exception]) -> None:
+    """Scenario c: each record mode's project beside the bare server, and each one's ratio to it."""
+    for kind, result in results.items():
+        if isinstance(result, Exception):
+            print(f"\n  [{kind}] failed: {type(result).__name__}: {result}")
+    columns = {kind: result for kind, result in results.items() if isinstance(result, dict)}
+    bare = columns.get("bare", {})
+    projects = [kind for kind in columns if kind != "bare"]
+
+    def row(label, figure, fmt, with_ratio=True):
+        cells = [fmt(figure(columns[kind])) for kind in columns]
+        ratios = [ratio(figure(columns[kind]), figure(bare)) if with_ratio and bare else "" for kind in projects]
+        return [label, *cells, *ratios]
+
+    def busy(key):
+        return lambda r: r.get("busy", {}).get(key)
+
+    def calm(key):
+        return lambda r: r.get("calm", {}).get(key)
+
+    def count(value):
+        return "-" if value is None else f"{value:,}"
+
+    rows = [
+        row("B (10/s, 20 clients) delivered min", calm("shareMin"), fmt_share, False),
+        row("B latency p99", calm("p99"), fmt_ms),
+        row("/healthz max", lambda r: r.get("healthzMax"), fmt_ms),
+        row("/healthz p99", lambda r: r.get("healthzP99"), fmt_ms),
+        row("A (10,000/s) delivered in time", busy("shareMin"), fmt_share, False),
+        row("A chat lost (holes in n)", busy("holes"), count, False),
+        row("A chat not arrived by the end", busy("notArrived"), count, False),
+        row("A latency p99", busy("p99"), fmt_ms),
+        row("server CPU (with its children)", busy("cpuPercent"), lambda v: "-" if v is None else f"{v:.0f} %"),
+        row("A's seq / rows recorded", lambda r: (r.get("streamSeq"), r.get("recordedRows")),
+            lambda v: "-" if v[0] is None or v[1] is None else f"{v[0]:,} / {v[1]:,}", False),
+        row("records dropped", lambda r: r.get("recordsDropped"), count, False),
+    ]
+    header = ["", *[MODE_LABELS.get(kind.removeprefix("project "), kind) for kind in columns],
+              *[f"{MODE_LABELS.get(kind.removeprefix('project '), kind)}/bare" for kind in projects]]
+    print("\n(c) isolation: creator A flooded, creator B quiet, /healthz polled every 50 ms")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        print("  " + str(r[0]).ljust(widths[0]) + "  " + "  ".join(str(c).rjust(widths[i + 1])
+                                                                   for i, c in enumerate(r[1:])))
 
 
 def report(name: str, results: dict[str, dict | Exception]) -> None:
@@ -448,24 +544,6 @@ def report(name: str, results: dict[str, dict | Exception]) -> None:
              f"{b['seconds']:.1f} s" if b else "-", ""),
         ]
         table("(b) fan-out: one creator at 1,000 events/s to every client", rows)
-    elif name == "c":
-        pb, bb = p.get("busy", {}), b.get("busy", {})
-        pc, bc = p.get("calm", {}), b.get("calm", {})
-        rows = [
-            ("B (10/s, 20 clients) delivered min", fmt_share(pc.get("shareMin")), fmt_share(bc.get("shareMin")), ""),
-            ("B latency p99", fmt_ms(pc.get("p99")), fmt_ms(bc.get("p99")), ratio(pc.get("p99"), bc.get("p99"))),
-            ("/healthz max", fmt_ms(p.get("healthzMax")), fmt_ms(b.get("healthzMax")),
-             ratio(p.get("healthzMax"), b.get("healthzMax"))),
-            ("/healthz p99", fmt_ms(p.get("healthzP99")), fmt_ms(b.get("healthzP99")),
-             ratio(p.get("healthzP99"), b.get("healthzP99"))),
-            ("A (10,000/s) delivered in time", fmt_share(pb.get("shareMin")), fmt_share(bb.get("shareMin")), ""),
-            ("A chat lost (holes in n)", str(pb.get("holes", "-")), str(bb.get("holes", "-")), ""),
-            ("A chat not arrived by the end", str(pb.get("notArrived", "-")), str(bb.get("notArrived", "-")), ""),
-            ("A latency p99", fmt_ms(pb.get("p99")), fmt_ms(bb.get("p99")), ratio(pb.get("p99"), bb.get("p99"))),
-            ("server CPU", f"{pb['cpuPercent']:.0f} %" if pb else "-", f"{bb['cpuPercent']:.0f} %" if bb else "-",
-             ratio(pb.get("cpuPercent"), bb.get("cpuPercent"))),
-        ]
-        table("(c) isolation: creator A flooded, creator B quiet, /healthz polled every 50 ms", rows)
     elif name == "d":
         rows = [
             ("connects", f"{p.get('count', 0) - p.get('failed', 0)} ok, {p.get('failed', '-')} failed" if p else "-",
@@ -510,12 +588,18 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="shorter steps, fewer clients (about 3 minutes)")
     parser.add_argument("--only", default="abcde", help="scenarios to run, e.g. a,c (default: all)")
     parser.add_argument("--servers", default="project,bare", help="which servers (default: project,bare)")
+    parser.add_argument("--records", default=",".join(RECORD_MODES),
+                        help="the project's record modes in scenario c (default: off,sqlite,postgres)")
     parser.add_argument("--workers", type=int, default=3, help="client processes (default 3)")
     parser.add_argument("--budget", type=float, default=600, help="seconds; scenarios not started by then are "
                         "skipped (default 600)")
     args = parser.parse_args()
     wanted = [s for s in ORDER if s in args.only.replace(",", "")]
     kinds = [k for k in KINDS if k in args.servers.split(",")]
+    modes = [m for m in RECORD_MODES if m in args.records.split(",")] if "project" in kinds else []
+    if "postgres" in modes and "c" in wanted and POSTGRES_BIN is None:
+        print("PostgreSQL's server binaries are not installed (`make system-deps`): Postgres left out of (c)")
+        modes.remove("postgres")
     deadline = time.monotonic() + args.budget
     started = time.monotonic()
 
@@ -524,9 +608,10 @@ def main() -> int:
           f"{' '.join(f'{load:.1f}' for load in os.getloadavg())} (other work on the machine skews every figure)",
           flush=True)
     pool = ClientPool(args.workers)
+    pg = PostgresServer() if "postgres" in modes and "c" in wanted else None
     try:
         with start_simulator(rate=0) as simulator:
-            bench = Bench(args, simulator, pool)
+            bench = Bench(args, simulator, pool, pg)
             # Warm-up: the simulator builds every message class once (a one-time cost of its process).
             bench.sim("POST", "/_sim/streams/bench_warmup/flood", {"rate": 70, "seconds": 0.1, "mix": dict.fromkeys(
                 ("chat", "gift", "like", "join", "follow", "share", "viewers"), 1)})
@@ -538,17 +623,26 @@ def main() -> int:
                     continue
                 print(f"\n({scenario}) {title} ...", flush=True)
                 results: dict[str, dict | Exception] = {}
-                for kind in kinds:
+                runs = [(kind, None) for kind in kinds]
+                if scenario == "c":
+                    runs = [("project", mode) for mode in modes] + [(k, None) for k in kinds if k != "project"]
+                for kind, mode in runs:
+                    label = f"{kind} {mode}" if mode else kind
                     began = time.monotonic()
                     try:
-                        results[kind] = getattr(bench, method)(kind)
+                        results[label] = getattr(bench, method)(kind, *([mode] if mode else []))
                     except Exception as exc:
                         traceback.print_exc()
-                        results[kind] = exc
-                    print(f"  [{kind}] {time.monotonic() - began:.0f} s", flush=True)
-                report(scenario, results)
+                        results[label] = exc
+                    print(f"  [{label}] {time.monotonic() - began:.0f} s", flush=True)
+                if scenario == "c":
+                    report_isolation(results)
+                else:
+                    report(scenario, results)
     finally:
         pool.close()
+        if pg is not None:
+            pg.close()
     print(f"\nbench/throughput.py done in {time.monotonic() - started:.0f} s; load average now "
           f"{' '.join(f'{load:.1f}' for load in os.getloadavg())}")
     return 0

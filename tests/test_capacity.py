@@ -1,5 +1,5 @@
 """Capacity: a flood keeps totals exact and loses no chat or gift, a flooded creator does not slow a quiet
-one, and the connect path does not scan every session.
+one (recording on, compared with it off), and the connect path does not scan every session.
 
 Bounds here are generous (machines are shared and noisy); bench/throughput.py measures the real figures.
 """
@@ -19,6 +19,10 @@ from assistant.store.memory import MemoryStore
 FLOOD_CHAT = re.compile(r"t=(\d+) (\d+)")
 QUIET_LATENCY_BOUND = 1.0  # seconds: the quiet creator's events arrive within this during the flood
 HEALTHZ_BOUND = 1.0
+# Recording on against off, in one test (issue: records took the quiet creator's p99 from 115 to 265-564 ms):
+# at most this factor, plus an allowance in seconds for the jitter of a shared machine.
+RECORDS_SLOWDOWN = 1.5
+RECORDS_ALLOWANCE = 0.03
 
 
 def _flood_chat(client, name):
@@ -70,17 +74,19 @@ def test_a_flood_keeps_totals_exact_and_every_chat_and_gift(flood_server, simula
         client.disconnect()
 
 
-def test_a_flooded_creator_does_not_slow_a_quiet_one(flood_server, simulator, quiet_creator):
+def _quiet_during_a_flood(server, simulator, quiet_creator):
+    """Flood one creator at 10,000 events/s for 4 s while a quiet one sends a chat every 100 ms to 3 clients and
+    /healthz is polled every 50 ms: the quiet chat's latencies (s), /healthz's (s), and the flood's size."""
     flooded, quiet = quiet_creator("flooded"), quiet_creator("quiet")
-    flood_client = DashboardClient(flood_server.url)
-    quiet_clients = [DashboardClient(flood_server.url) for _ in range(3)]
+    flood_client = DashboardClient(server.url)
+    quiet_clients = [DashboardClient(server.url) for _ in range(3)]
     health = []
     stop = threading.Event()
 
     def poll_health():
         while not stop.is_set():
             started = time.monotonic()
-            assert requests.get(flood_server.url + "/healthz", timeout=10).ok
+            assert requests.get(server.url + "/healthz", timeout=10).ok
             health.append(time.monotonic() - started)
             time.sleep(0.05)
 
@@ -105,20 +111,55 @@ def test_a_flooded_creator_does_not_slow_a_quiet_one(flood_server, simulator, qu
         wait_until(lambda: len(_flood_chat(flood_client, flooded)) >= plan["count"], timeout=60,
                    message="every chat of the flooded creator")
 
+        latencies = []
         for client in quiet_clients:
             arrived = _flood_chat(client, quiet)
             assert [n for n, _ in arrived] == list(range(len(sent))), "the quiet creator's chat, all, in order"
-            worst = max(latency for _, latency in arrived)
-            assert worst < QUIET_LATENCY_BOUND, f"a quiet event took {worst:.3f} s"
-        assert max(health) < HEALTHZ_BOUND, f"/healthz took {max(health):.3f} s"
+            latencies += [latency for _, latency in arrived]
         assert [n for n, _ in _flood_chat(flood_client, flooded)] == list(range(plan["count"])), "none lost"
-        latencies = [latency for _, latency in _flood_chat(quiet_clients[0], quiet)]
-        print(f"quiet creator during a 10,000/s flood: median {statistics.median(latencies) * 1000:.0f} ms, "
-              f"max {max(latencies) * 1000:.0f} ms; /healthz max {max(health) * 1000:.0f} ms")
+        return latencies, health, plan["count"]
     finally:
         stop.set()
         for client in [flood_client, *quiet_clients]:
             client.disconnect()
+
+
+def _wait_recorded(server, count):
+    """The writer catches up with at least `count` events, and dropped none."""
+    def caught_up():
+        records = server.debug()["records"]
+        return records["queued"] == 0 and records["written"] >= count
+
+    wait_until(caught_up, timeout=60, message=f"{count} events recorded: {server.debug()['records']}")
+    assert server.debug()["records"]["dropped"] == 0
+
+
+def _ms(seconds):
+    return f"{seconds * 1000:.0f} ms"
+
+
+def test_a_flooded_creator_does_not_slow_a_quiet_one_with_records_on(server_factory, simulator, quiet_creator):
+    """The same flood with recording off, then on (SQLite, the default): recording may not slow the quiet creator
+    or /healthz by more than RECORDS_SLOWDOWN (and a small allowance for a shared machine), and the record
+    must hold every event. Measured one after the other in one test, so that the machine's load counts alike."""
+    figures = {}
+    for mode, overrides in (("off", {"RECORD_STREAMS": "0"}), ("on", {})):
+        server = server_factory(CLEANUP_GRACE_SECONDS=2, **overrides)
+        latencies, health, flooded = _quiet_during_a_flood(server, simulator, quiet_creator)
+        figures[mode] = {"p95": statistics.quantiles(latencies, n=20)[-1], "max": max(latencies),
+                         "healthz": max(health)}
+        print(f"records {mode}: the quiet creator's p95 {_ms(figures[mode]['p95'])}, max "
+              f"{_ms(figures[mode]['max'])}; /healthz max {_ms(figures[mode]['healthz'])}")
+        assert figures[mode]["max"] < QUIET_LATENCY_BOUND, f"a quiet event took {figures[mode]['max']:.3f} s"
+        assert figures[mode]["healthz"] < HEALTHZ_BOUND, f"/healthz took {figures[mode]['healthz']:.3f} s"
+        if mode == "on":
+            _wait_recorded(server, flooded)
+        server.stop()
+
+    off, on = figures["off"], figures["on"]
+    for key in ("p95", "healthz"):
+        assert on[key] <= RECORDS_SLOWDOWN * off[key] + RECORDS_ALLOWANCE, \
+            f"recording slowed the {key}: {_ms(on[key])} against {_ms(off[key])} with it off"
 
 
 class _NoScan(dict):

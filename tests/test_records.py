@@ -296,6 +296,49 @@ def test_a_failing_database_is_reported_retried_then_dropped(tmp_path, open_reco
     assert [e["comment"] for e in records.events(records.latest("hal").id)[0]] == ["before", "after"]
 
 
+def test_nul_in_viewers_text_is_taken_out_on_both_databases(records):
+    """Postgres refuses U+0000 in text and jsonb; a viewer can send it. Both databases store the text without it."""
+    nul = {"userId": "303", "uniqueId": "n\x00ul", "nickname": "Nu\x00ll \\u0000 typed"}
+    records.open_live("nia", "r", 1.0, 0, {})
+    records.add_events("nia", "r", [chat(1, "a\x00b", user=nul), chat(2, "plain")], 2, {"totalComments": 2})
+    records.save_insights("nia", "r", {"chatters": [{"user": nul, "comments": 1}]}, [], [card(nul, comments=1)])
+    records.flush()
+
+    assert records.health() is None and records.stats() == {"queued": 0, "written": 2, "dropped": 0}
+    live = records.latest("nia")
+    clean = {"userId": "303", "uniqueId": "nul", "nickname": "Null \\u0000 typed"}
+    assert [e["comment"] for e in records.events(live.id)[0]] == ["ab", "plain"]
+    assert records.events(live.id)[0][0]["user"] == clean, "a backslash typed before u0000 stays"
+    assert live.cards == [card(clean, comments=1)] and live.leaderboards["chatters"][0]["user"] == clean
+
+
+def test_a_refused_write_of_viewer_cards_is_counted_as_dropped(tmp_path, open_records):
+    path = tmp_path / "records.sqlite3"
+    records = open_records(f"sqlite:///{path}")
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TRIGGER refuse BEFORE INSERT ON viewers BEGIN SELECT RAISE(ABORT, 'no'); END")
+    records.open_live("ola", "r", 1.0, 0, {})
+    records.save_insights("ola", "r", None, [], [card(ALICE, comments=1), card(BOB, comments=2)])
+    for _ in range(3):
+        records.flush()
+    assert records.stats() == {"queued": 0, "written": 0, "dropped": 3}, "two cards and the live's opening"
+
+
+def test_the_writer_process_dying_loses_nothing(records):
+    records.open_live("pia", "r", 1.0, 0, {})
+    records.add_events("pia", "r", [chat(1, "before")], 1, {})
+    records.flush()
+    writer = records._writer._process._process
+    writer.kill()
+    writer.wait()
+    records.add_events("pia", "r", [chat(2, "after the writer died")], 2, {})
+    records.flush()
+    assert "writer process stopped" in records.health() and records.stats()["queued"] == 1
+    records.flush()  # a new writer process
+    assert records.health() is None and records.stats() == {"queued": 0, "written": 2, "dropped": 0}
+    assert [e["seq"] for e in records.events(records.latest("pia").id)[0]] == [1, 2]
+
+
 def test_postgres_going_away_is_reported_and_recovered(open_records):
     from pgserver import POSTGRES_BIN, PostgresServer
 

@@ -232,6 +232,9 @@ def test_export_of_a_million_events_streams_in_constant_memory(records_server, d
     "/api/streams?before=abc",
     "/api/streams?limit=999",
     "/api/streams?username=no%20spaces",
+    "/api/streams?username=nul%00",
+    "/api/streams/{id}/events?q=%00",
+    "/api/streams/{id}/events?q=a%00b",
     "/streams/{id}/export.csv?types=nope",
     "/streams/{id}/export.jsonl?types=chat,,bogus",
 ])
@@ -253,7 +256,7 @@ def test_unknown_lives_are_404_json(records_server, path):
 @pytest.mark.parametrize(("path", "status"), [
     ("/streams/999999999", 404), ("/streams/nope", 404), ("/streams/latest?username=nobody_recorded", 404),
     ("/streams/latest", 400), ("/streams/latest?username=@@", 400), ("/streams?before=x", 400),
-    ("/streams?username=a%20b", 400), ("/streams/{id}?after=zz", 400),
+    ("/streams?username=a%20b", 400), ("/streams/{id}?after=zz", 400), ("/streams/{id}?q=%00", 400),
 ])
 def test_bad_pages_are_html(records_server, mixed_live, path, status):
     response = _get(records_server, path.format(id=mixed_live["id"]), headers=HTML)

@@ -33,7 +33,7 @@ class Records:
     def __init__(self, database, retention_days=30, max_events=50_000):
         self._database = database
         self._retention_days = retention_days
-        self._writer = RecordWriter(database, max_events)
+        self._writer = RecordWriter(database.engine.url.render_as_string(hide_password=False), max_events)
 
     @classmethod
     def from_config(cls, config, instance_path):
@@ -142,7 +142,7 @@ class Records:
         return self._writer.error
 
     def stats(self):
-        """{queued, written, dropped}: events."""
+        """{queued, written, dropped}: events queued and written; what was dropped (writer.py)."""
         return self._writer.stats()
 
     def close(self):

@@ -1,17 +1,18 @@
-"""One flush of the write queue as SQL, inside the one transaction Database.run gives it.
+"""One flush of the write queue as SQL, in the writer process (process.py), inside one transaction.
 
 The queued operations are folded per live first: its row is then written once (inserted, or updated with
-the latest seq, metrics and status), and the events of every live go in one executemany, the viewer cards
-and series points in one upsert each.
+the latest seq, metrics and status), the viewer cards and series points in one upsert each, and the events
+of every live in one statement given straight to the driver (`_insert_events`): most of what is written
+is events, and SQLAlchemy's processing of each row's parameters cost three times the insert itself.
 """
 
-import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .schema import POINT_FIELDS, TOTALS, events, lives, series_points, viewers
+from .database import compact_json, without_nul
+from .schema import POINT_FIELDS, TOTALS, lives, series_points, viewers
 
 _DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
@@ -69,17 +70,42 @@ def _upsert(connection, table, rows, keys, replace=True):
     connection.execute(statement, rows)
 
 
+_EVENT_COLUMNS = ("live_id", "seq", "ts", "type", "user_id", "data")
+_EVENT_CONFLICT = "ON CONFLICT (live_id, seq) DO NOTHING"  # TikTok's replayed chat after a restart: kept once
+_INSERT_EVENTS = {
+    # sqlite3's executemany binds each row in C.
+    "sqlite": f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(_EVENT_COLUMNS))}) "
+              f"{_EVENT_CONFLICT}",
+    # One statement for the whole batch: psycopg sends each column as one array (an executemany is a
+    # round of the protocol per row).
+    "postgresql": f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) SELECT * FROM unnest(%s::bigint[], "
+                  f"%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::json[]) {_EVENT_CONFLICT}",
+}
+
+
 def _event_row(live_id, event):
+    """The event's values in _EVENT_COLUMNS order."""
     user = event.get("user") or {}
     user_id = user.get("userId")
-    return {"live_id": live_id, "seq": event["seq"], "ts": event["ts"], "type": event["type"],
-            "user_id": None if user_id is None else str(user_id), "data": event}
+    return (live_id, event["seq"], event["ts"], event["type"],
+            None if user_id is None else without_nul(str(user_id)), compact_json(event))
+
+
+def _insert_events(connection, rows):
+    if not rows:
+        return
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.exec_driver_sql(_INSERT_EVENTS[dialect], tuple(list(column) for column in zip(*rows, strict=True)))
+    else:
+        connection.exec_driver_sql(_INSERT_EVENTS[dialect], rows)
 
 
 def _viewer_row(live_id, user_id, card):
     user, totals = card["user"], card["totals"]
-    return {"live_id": live_id, "user_id": user_id, "unique_id": (user.get("uniqueId") or "")[:64],
-            "nickname": (user.get("nickname") or "")[:128], "first_seen": card["firstSeen"],
+    return {"live_id": live_id, "user_id": without_nul(user_id),
+            "unique_id": without_nul(user.get("uniqueId") or "")[:64],
+            "nickname": without_nul(user.get("nickname") or "")[:128], "first_seen": card["firstSeen"],
             "last_seen": card["lastSeen"], **{name: totals.get(name, 0) for name in TOTALS}, "card": card}
 
 
@@ -96,9 +122,9 @@ def _inserted_id(connection, change, username, room_id, now):
     )).inserted_primary_key[0]
 
 
-def write(connection, ops, ids):
-    """Write the queued `ops` (kind, (username, room_id), args); `ids` caches (username, room_id) -> live id."""
-    now = time.time()
+def write(connection, ops, ids, now):
+    """Write the queued `ops` (kind, (username, room_id), args) as of `now` (epoch seconds); `ids` caches
+    (username, room_id) -> live id."""
     event_rows, viewer_rows, point_rows = [], [], []
     for key, change in _fold(ops).items():
         live_id = ids.get(key) or _stored_id(connection, *key)
@@ -113,6 +139,6 @@ def write(connection, ops, ids):
         viewer_rows.extend(_viewer_row(live_id, user_id, card) for user_id, card in change.cards.items())
         point_rows.extend({"live_id": live_id, **{name: point.get(name, 0) for name in POINT_FIELDS}}
                           for point in change.points.values())
-    _upsert(connection, events, event_rows, ("live_id", "seq"), replace=False)
+    _insert_events(connection, event_rows)
     _upsert(connection, viewers, viewer_rows, ("live_id", "user_id"))
     _upsert(connection, series_points, point_rows, ("live_id", "t"))

@@ -1,4 +1,5 @@
-"""The database URL, the engine, and the one way the records use it: `Database.run`.
+"""The database URL, the engine, and the one way the server reads it: `Database.run` (the writes go
+through the writer process, process.py, which makes its own engine with `make_engine`).
 
 Every call runs in eventlet's thread pool (tpool: real threads), so a slow query or a database that does
 not answer never blocks the hub, and the calls are serialised by one green lock. Under monkey_patch the
@@ -38,20 +39,35 @@ def _sqlite_pragmas(connection, _record):
     cursor.close()
 
 
-def _compact_json(value):
-    return json.dumps(value, separators=(",", ":"))  # a million events: no spaces after every comma and colon
+def without_nul(value):
+    """`value` (JSON-like) with U+0000 taken out of every string: Postgres refuses it in text and jsonb, and
+    a viewer can type it; both databases store the same text."""
+    if isinstance(value, str):
+        return value.replace("\0", "")
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_nul(item) for item in value]
+    return value
+
+
+def compact_json(value):
+    """The JSON text the records store (SQLAlchemy's JSON columns, and the events' raw insert in batch.py)."""
+    text = json.dumps(value, separators=(",", ":"))  # a million events: no spaces after every comma and colon
+    # A NUL is encoded as \u0000; a backslash typed before "u0000" looks the same here, and costs one more pass.
+    return json.dumps(without_nul(value), separators=(",", ":")) if "\\u0000" in text else text
 
 
 def make_engine(url):
     """The engine for a URL from `database_url` (raises SQLAlchemy's ArgumentError for a URL it cannot read)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, json_serializer=_compact_json,
+        engine = create_engine(parsed, json_serializer=compact_json,
                                connect_args={"check_same_thread": False})  # tpool: any thread
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT}
-    return create_engine(parsed, json_serializer=_compact_json, pool_pre_ping=True, connect_args=connect_args)
+    return create_engine(parsed, json_serializer=compact_json, pool_pre_ping=True, connect_args=connect_args)
 
 
 def shown_url(engine):

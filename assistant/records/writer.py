@@ -1,13 +1,14 @@
 """RecordWriter: the queue between the runners and the database, and the green thread that empties it.
 
 Callers only append to a queue (never wait, never see a database error). At most every FLUSH_SECONDS the
-green thread writes everything queued in one transaction (batch.py). The queue holds at most `max_events`
-events: past that, new events are dropped and counted (one warning per episode), while the live's seq and
-metrics still go through, the latest winning. A failed write is tried again at the next flushes, with what
-was queued since: while the database cannot be reached (OperationalError, InterfaceError: a restart, a
-failover, a locked file) for as long as the queue has room, so that an outage loses nothing until the
-queue is full; a write the database refuses (its data) ATTEMPTS times in all, then its events are dropped
-and counted. `error` holds the reason while the last write failed.
+green thread sends everything queued to the writer process (process.py), which writes it in one
+transaction (batch.py). The queue holds at most `max_events` events: past that, new events are dropped and
+counted (one warning per episode), while the live's seq and metrics still go through, the latest winning.
+A failed write is tried again at the next flushes, with what was queued since: while the database cannot
+be reached (a restart, a failover, a locked file) or the writer process died, for as long as the queue has
+room, so that an outage loses nothing until the queue is full; a write the database refuses (its data)
+ATTEMPTS times in all, then what it held is dropped and counted. `error` holds the reason while the last
+write failed.
 """
 
 import logging
@@ -15,10 +16,8 @@ from collections import deque
 
 import eventlet
 import eventlet.semaphore
-from sqlalchemy.exc import InterfaceError, OperationalError
 
-from .batch import write
-from .database import one_line
+from .process import WriterGone, WriterProcess
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +25,25 @@ FLUSH_SECONDS = 0.5
 ATTEMPTS = 3
 
 
+def _rows(ops):
+    """How many things `ops` would have stored: events, viewer cards, minute points; one for anything else."""
+    count = 0
+    for kind, _key, args in ops:
+        if kind == "events":
+            count += len(args[0])
+        elif kind == "insights":
+            count += len(args[1]) + len(args[2]) or 1
+        else:
+            count += 1
+    return count
+
+
 class RecordWriter:
-    def __init__(self, database, max_events):
-        self._database = database
+    def __init__(self, url, max_events):
+        self._process = WriterProcess(url)
         self._max_events = max_events
         self._ops = deque()  # (kind, (username, room_id), args)
         self._queued = 0  # events in self._ops
-        self._live_ids = {}  # (username, room_id) -> live id, filled by batch.write
         self._writing = eventlet.semaphore.Semaphore()  # one flush at a time, in queue order
         self._attempts = 0  # failed writes of what is queued
         self._dropping = False  # in a drop episode (warned)
@@ -59,7 +70,7 @@ class RecordWriter:
 
     def forget_lives(self):
         """Lives were deleted: their cached ids must be looked up again."""
-        self._live_ids.clear()
+        self._process.forget_lives()
 
     def flush(self):
         """Write everything queued now, in one transaction. Never raises."""
@@ -70,9 +81,11 @@ class RecordWriter:
             self._ops.clear()
             self._queued = 0
             try:
-                self._database.run(write, ops, self._live_ids)
-            except Exception as ex:  # any database failure: counted and reported, never raised into callers
-                self._failed(ops, events, ex)
+                outcome, *reason = self._process.write(ops)
+            except WriterGone as ex:
+                outcome, reason = "unreachable", [str(ex)]
+            if outcome != "ok":
+                self._failed(ops, events, outcome == "unreachable", reason[0])
                 return
             if self.error is not None:
                 log.info("Records: writing to the database again")
@@ -80,18 +93,19 @@ class RecordWriter:
             self.error = None
             self._attempts = 0
 
-    def _failed(self, ops, events, ex):
-        self._live_ids.clear()  # ids inserted by the rolled-back transaction are not there
+    def _failed(self, ops, events, unreachable, reason):
         if self.error is None:
-            log.warning("Records: writing to the database failed: %s", one_line(ex))
-        self.error = one_line(ex)
+            log.warning("Records: writing to the database failed: %s", reason)
+        self.error = reason
         self._attempts += 1
-        if isinstance(ex, (OperationalError, InterfaceError)) or self._attempts < ATTEMPTS:
+        if unreachable or self._attempts < ATTEMPTS:
             self._ops.extendleft(reversed(ops))
             self._queued += events
         else:
+            log.warning("Records: the database refused a write %d times; %d rows dropped: %s", ATTEMPTS,
+                        _rows(ops), reason)
             self._attempts = 0
-            self.dropped += events
+            self.dropped += _rows(ops)
 
     def _loop(self):
         while not self._closed:
@@ -102,7 +116,8 @@ class RecordWriter:
         return {"queued": self._queued, "written": self.written, "dropped": self.dropped}
 
     def close(self):
-        """Stop the green thread (after its current flush) and write what is left."""
+        """Stop the green thread (after its current flush), write what is left, stop the writer process."""
         self._closed = True
         self._thread.wait()
         self.flush()
+        self._process.close()

@@ -73,6 +73,8 @@ def username(args, required=False):
 def search(args):
     """`q`: text to find in the chat, at most MAX_SEARCH_CHARS characters."""
     text = (args.get("q") or "").strip()
+    if "\0" in text:  # no stored text holds one (the records take it out), and Postgres refuses it in a query
+        raise BadQuery("q must not contain a NUL character")
     if len(text) > MAX_SEARCH_CHARS:
         raise BadQuery(f"q must be at most {MAX_SEARCH_CHARS} characters")
     return text or None
