@@ -1,11 +1,12 @@
 # `make run`  — set up .venv on a fresh machine and serve the app (DEMO=1 make run: with the simulator).
 # `make test` — set up .venv, Chromium and Redis where missing, then lint and run the whole suite.
+# `make licenses` — write docs/licenses.md: every runtime dependency's license, from its installed metadata.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test lint system-deps bench clean
+.PHONY: run test lint licenses system-deps bench clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -33,6 +34,9 @@ system-deps:
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
+
+licenses: $(RUNTIME_STAMP)
+	$(PY) -m assistant.licenses
 
 test: $(DEV_STAMP) system-deps lint
 	$(PY) -m pytest

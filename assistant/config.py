@@ -120,6 +120,8 @@ class Config:
         self.SIGN_API_KEY = env.text("SIGN_API_KEY")  # read by TikTokLive itself
         self.CLEANUP_GRACE_SECONDS = env.number("CLEANUP_GRACE_SECONDS", 30, zero_allowed=True)
         self.DEBUG_TOKEN = env.text("DEBUG_TOKEN")
+        # Where the footer's "Source" link goes: a fork that publishes its changes elsewhere; unset: /source.
+        self.SOURCE_URL = env.url("SOURCE_URL", ("http", "https"), "https://git.example.com/you/live-assistant")
         self.ALLOWED_ORIGINS = env.list("ALLOWED_ORIGINS")  # empty: same origin only
         self.MAX_SESSIONS = env.whole("MAX_SESSIONS", 1000, low=1)
         self.MAX_SESSIONS_PER_IP = env.whole("MAX_SESSIONS_PER_IP", 20, low=1)

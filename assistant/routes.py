@@ -1,12 +1,12 @@
-"""HTTP routes: the dashboard (at / and at /@<username>), /debug and /healthz (/login and /logout: access.py)."""
+"""HTTP routes: the dashboard (at / and /@<username>), /debug, /healthz, /source (/login and /logout: access.py)."""
 
 import gc
 import hmac
 
 import greenlet
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from . import access
+from . import access, source
 from .store import StoreUnavailable
 
 bp = Blueprint("main", __name__)
@@ -60,6 +60,15 @@ def healthz():
     if ok:
         return jsonify(status="ok", process=service.store.name)
     return jsonify(status="unavailable", reason=reason, process=service.store.name), 503
+
+
+@bp.get("/source")
+def source_archive():
+    """The running program's source as a .tar.gz, streamed: open to everyone, also with ACCESS_PASSWORD set (its
+    users are owed it: AGPL-3.0 section 13)."""
+    top = source.archive_name()
+    headers = {"Content-Disposition": f'attachment; filename="{top}.tar.gz"', "Cache-Control": "no-cache"}
+    return Response(source.archive_chunks(source.source_files(), top), mimetype="application/gzip", headers=headers)
 
 
 @bp.app_errorhandler(StoreUnavailable)
