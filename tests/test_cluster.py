@@ -6,6 +6,7 @@ a REDIS_CHANNEL of its own, so nothing is shared with another test but the simul
 
 import json
 import re
+import signal
 import threading
 import time
 import uuid
@@ -317,3 +318,39 @@ def test_a_failover_continues_the_same_record(cluster, open_tab, simulator, quie
     assert [e["comment"] for e in events] == ["one", "two", "three"]
     assert_gapless(deduped(tab, name))
     assert events[-1]["seq"] > events[1]["seq"], "seq goes on across owners"
+
+
+def test_a_process_that_loses_the_lease_leaves_the_record_live(cluster, open_tab, simulator, quiet_creator,
+                                                               postgres_url):
+    """Only a stop for want of watchers ends a record: the owner that stalls past its lease stops its runner
+    when it wakes (another process runs the creator now), and the record goes on, live, on the other."""
+    servers = cluster(2, DATABASE_URL=postgres_url)
+    name = quiet_creator("lease")
+    tabs = [open_tab(server.url) for server in servers]
+    for tab in tabs:
+        tab.watch_until_connected(name)
+    simulator.inject(name, [chat("one", user_id="5")])
+
+    def record(server):
+        lives = requests.get(f"{server.url}/api/streams", params={"username": name}, timeout=10).json()["streams"]
+        assert len(lives) <= 1, lives
+        return requests.get(f"{server.url}/api/streams/{lives[0]['id']}", timeout=10).json() if lives else None
+
+    wait_until(lambda: (r := record(servers[0])) and r["metrics"]["totalComments"] == 1, message="recorded")
+    owner = owner_of(servers, name)
+    survivor = next(server for server in servers if server is not owner)
+    survivor_tab = tabs[servers.index(survivor)]
+    owner.process.send_signal(signal.SIGSTOP)  # out of touch for longer than its lease, alive
+    try:
+        survivor_tab.wait_for_status("reconnecting", timeout=LEASE_SECONDS + 5)
+        survivor_tab.wait_for_status("connected", timeout=10)
+    finally:
+        owner.process.send_signal(signal.SIGCONT)
+    wait_until(lambda: f"Runner for @{name}: another process holds the creator now" in owner.log_text(),
+               message="the old owner stopped its runner")
+    simulator.inject(name, [chat("two", user_id="6")])
+    wait_until(lambda: record(survivor)["metrics"]["totalComments"] == 2, message="the survivor records on")
+    time.sleep(1.5)  # three flushes of the old owner's record writer: an end it queued would be written by now
+    live = record(survivor)
+    assert (live["status"], live["endReason"], live["endedAt"]) == ("live", None, None)
+    assert owner_of(servers, name) is survivor

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sqlite3
+import time
 
 import requests
 from dashboardclient import wait_until
@@ -64,6 +65,9 @@ def test_a_live_is_recorded_as_the_dashboard_showed_it(server_factory, open_tab,
     simulator.end(name)
     client.wait_for_event(lambda e: e["type"] == "end", message="the end")
     shown = client.seen_events()
+    # `metrics` goes out at most every 0.25 s: the end can arrive before the totals of the last batches
+    wait_until(lambda: client.latest_metrics()["totalFollows"] == 1 and client.latest_metrics()["totalLikes"] == 500
+               and client.latest_metrics()["currentViewerCount"] == 321, message="the last totals on the dashboard")
     metrics = client.latest_metrics()
 
     summary = _one_record(server.url, name, status="ended")
@@ -83,7 +87,7 @@ def test_a_live_is_recorded_as_the_dashboard_showed_it(server_factory, open_tab,
 
     csv_text = _exported(server.url, record["id"], "csv", types="chat").text
     rows = list(csv.DictReader(io.StringIO(csv_text)))
-    assert [row["comment"] for row in rows] == AWKWARD_LINES
+    assert [row["comment"] for row in rows] == [*AWKWARD_LINES[:3], "'" + AWKWARD_LINES[3], AWKWARD_LINES[4]]
     assert [int(row["seq"]) for row in rows] == [e["seq"] for e in shown if e["type"] == "chat"]
 
 
@@ -173,3 +177,46 @@ def test_a_failing_database_shows_in_healthz_and_the_dashboards_go_on(server_fac
     # dropped and counted; never lost without a count (an unreachable database keeps it: test_records.py).
     dropped = server.debug()["records"]["dropped"]
     assert (comments, dropped) in ((["recorded", "while the database fails", "after"], 0), (["recorded", "after"], 1))
+
+
+def test_a_live_nobody_watches_is_closed_at_once_and_taken_up_again(server_factory, open_tab, simulator,
+                                                                   quiet_creator, tmp_path):
+    """The last tab leaves: once the grace is over the runner stops and its record ends (`stopped`), rather
+    than showing "live now" for the ten minutes the prune waits; someone watching the same live again takes
+    the same record up, its counts going on."""
+    grace = 1
+    server = server_factory(DATABASE_URL=f"sqlite:///{tmp_path / 'records.sqlite3'}", CLEANUP_GRACE_SECONDS=grace)
+    name = quiet_creator("leave")
+    client = open_tab(server.url)
+    client.watch_until_connected(name)
+    simulator.inject(name, [chat("one", user_id="5"), chat("two", user_id="6")])
+    live_id = _one_record(server.url, name, status="live", metrics={"totalComments": 2})["id"]
+    first_seqs = [e["seq"] for e in client.seen_events()]
+    client.disconnect()
+    left_at = time.monotonic()
+
+    def stopped():
+        live = requests.get(f"{server.url}/api/streams/{live_id}", timeout=10).json()
+        return live if live["status"] == "ended" else None
+
+    live = wait_until(stopped, timeout=grace + 10, message="the record ended once nobody watched")
+    assert time.monotonic() - left_at < grace + 10
+    assert live["endReason"] == "stopped" and live["endedAt"] >= live["startedAt"]
+    assert live["metrics"]["totalComments"] == 2
+    assert f"Runner for @{name} has no sessions; stopping" in server.log_text()
+    assert not simulator.connections().get(name), "not followed any more"
+    page = requests.get(f"{server.url}/streams", params={"username": name}, timeout=10).text
+    assert "live now" not in page.lower()
+
+    again = open_tab(server.url)
+    again.watch_until_connected(name)  # the same LIVE (room) still runs on TikTok
+    wait_until(lambda: again.latest_metrics()["totalComments"] == 2, message="the counts restored from the record")
+    simulator.inject(name, [chat("three", user_id="5")])
+    after = again.wait_for_event(lambda e: e.get("comment") == "three", message="chat after coming back")
+    assert after["seq"] > max(first_seqs), "seq goes on"
+    taken_up = _one_record(server.url, name, status="live", metrics={"totalComments": 3})
+    assert taken_up["id"] == live_id and taken_up["endedAt"] is None
+    assert requests.get(f"{server.url}/api/streams/{live_id}", timeout=10).json()["endReason"] is None
+    comments = [json.loads(line)["comment"] for line in
+                _exported(server.url, live_id, "jsonl", types="chat").text.splitlines()]
+    assert comments == ["one", "two", "three"], "one live, before and after"

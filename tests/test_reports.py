@@ -29,10 +29,12 @@ NASTY_LINES = [
     "crlf\r\nline",
     "emoji 🎉🔥 and ZWJ 👩‍👩‍👧 and flag 🇧🇷",
     "<b>not html</b> & ampersand",
-    "=1+2 (a formula stays text)",
+    "=1+2 (a formula, kept as the viewer wrote it)",
     " leading and trailing spaces ",
     "",
 ]
+# The CSV writes the formula with a `'` in front, so that a spreadsheet shows it and never runs it.
+NASTY_LINES_IN_CSV = [*NASTY_LINES[:5], "'=1+2 (a formula, kept as the viewer wrote it)", *NASTY_LINES[6:]]
 
 
 def _name(prefix):
@@ -160,15 +162,17 @@ def test_csv_export_holds_every_event_in_order(records_server, mixed_live):
     assert tuple(rows[0]) == CSV_COLUMNS
     records = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]]
     assert [int(r["seq"]) for r in records] == [e["seq"] for e in mixed_live["events"]]
-    assert [r["comment"] for r in records if r["type"] == "chat"] == NASTY_LINES
-    gift = next(r for r in records if r["type"] == "gift" and r["repeatCount"] == "5")
-    assert (gift["giftName"], gift["diamonds"], gift["uniqueId"]) == ("Rose", "5", "giver")
+    assert [r["comment"] for r in records if r["type"] == "chat"] == NASTY_LINES_IN_CSV
+    step, gift = (r for r in records if r["type"] == "gift")
+    assert (step["repeatCount"], step["diamonds"], step["streaking"]) == ("1", "1", "true")
+    assert (gift["giftName"], gift["diamonds"], gift["uniqueId"], gift["streaking"]) == ("Rose", "5", "giver", "false")
+    assert {r["streaking"] for r in records if r["type"] != "gift"} == {""}, "only gifts streak"
     assert next(r for r in records if r["type"] == "like")["count"] == "7"
     assert next(r for r in records if r["type"] == "viewers")["viewerCount"] == "321"
     assert records[0]["ts"] == str(mixed_live["events"][0]["ts"]) and records[0]["nickname"] == "Viewer 0 ✨"
 
     chat_only = _get(records_server, f"/streams/{mixed_live['id']}/export.csv?types=chat")
-    assert [row[6] for row in list(csv.reader(io.StringIO(chat_only.text, newline="")))[1:]] == NASTY_LINES
+    assert [row[6] for row in list(csv.reader(io.StringIO(chat_only.text, newline="")))[1:]] == NASTY_LINES_IN_CSV
 
 
 def test_jsonl_export_holds_the_contract_events(records_server, mixed_live):
@@ -215,7 +219,7 @@ def test_export_of_a_million_events_streams_in_constant_memory(records_server, d
     print(f"1,000,000 events: generated in {generated:.1f} s, exported ({size / 1e6:.0f} MB) in {exported:.1f} s, "
           f"server RSS grew {growth:.1f} MB")
     assert lines == 1_000_001, "the header and one row per event"
-    assert last.endswith(b'line 1000000, with a comma",,,,,\r\n')
+    assert last.endswith(b'line 1000000, with a comma",,,,,,\r\n')
     assert growth < 50, f"the server's RSS grew {growth:.1f} MB during the export"
 
 

@@ -10,8 +10,10 @@ import io
 import json
 import re
 
+from . import csvcells
+
 CSV_COLUMNS = ("seq", "ts", "type", "userId", "uniqueId", "nickname", "comment", "giftName", "repeatCount",
-               "diamonds", "count", "viewerCount")
+               "diamonds", "streaking", "count", "viewerCount")
 EVENTS_PER_CHUNK = 500
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -23,16 +25,20 @@ def filename(live, extension):
 
 
 def csv_row(event):
-    """One event as the CSV's columns; fields the event's type lacks are empty. `diamonds`: the gift's
-    whole value so far (diamonds per unit × repeatCount; a streak's last row holds its total)."""
+    """One event as the CSV's columns; fields the event's type lacks are empty, text is made spreadsheet-safe
+    (csvcells). `diamonds`: the gift's whole value so far (diamonds per unit × repeatCount; a streak's last
+    row holds its total). `streaking`: `true` on a streak's steps, `false` on the gift row that counts (a
+    streak's end, a gift that does not streak), so that the diamonds of the `false` rows add up to the
+    live's total; empty on other types, like every field a type lacks."""
     user = event.get("user") or {}
-    diamonds = None
+    diamonds = streaking = None
     if event.get("type") == "gift":
         diamonds = (event.get("diamondCount") or 0) * max(1, event.get("repeatCount") or 1)
+        streaking = "true" if event.get("streaking") else "false"
     values = (event.get("seq"), event.get("ts"), event.get("type"), user.get("userId"), user.get("uniqueId"),
               user.get("nickname"), event.get("comment"), event.get("giftName"), event.get("repeatCount"), diamonds,
-              event.get("count"), event.get("viewerCount"))
-    return ["" if value is None else value for value in values]
+              streaking, event.get("count"), event.get("viewerCount"))
+    return csvcells.row(values)
 
 
 def csv_chunks(events):
@@ -40,7 +46,7 @@ def csv_chunks(events):
     fields with commas, quotes or line breaks quoted)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(csvcells.row(CSV_COLUMNS))
     for count, event in enumerate(events, 1):
         writer.writerow(csv_row(event))
         if count % EVENTS_PER_CHUNK == 0:

@@ -74,6 +74,14 @@ class LiveRecording:
             self._records.end_live(self.username, self.room_id, ended_at_ms / 1000, "ended")
             self._open = self._unfinished = False
 
+    def stopped(self):
+        """Nobody watches the creator any more (its runner stops): the record ends now, reason "stopped", so
+        that /streams does not show it live for the ten minutes the prune waits. A later watcher of the
+        same room takes it up again (connected() reopens it, its counts restored by `resumes`)."""
+        if self._unfinished:
+            self._records.end_live(self.username, self.room_id, time.time(), "stopped")
+            self._open = self._unfinished = False
+
     def touch_if_due(self):
         """A quiet live is still being recorded: say so, so that pruning does not close it."""
         if self._open and time.monotonic() - self._touched_at >= TOUCH_SECONDS:

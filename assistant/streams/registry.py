@@ -41,7 +41,7 @@ class StreamRegistry:
         for username, runner in list(self._runners.items()):
             if self._store.stop_if_idle(username, now):
                 log.info("Runner for @%s has no sessions; stopping", username)
-                self._forget(username)
+                self._forget(username, unwatched=True)
             elif not self._store.renew_stream(username, runner.state_fields()):
                 log.warning("Runner for @%s: another process holds the creator now; stopping here", username)
                 self._forget(username)
@@ -84,8 +84,8 @@ class StreamRegistry:
         if runner is not None:
             runner.restart_if_finished()
 
-    def _forget(self, username):
-        self._runners.pop(username).stop()
+    def _forget(self, username, unwatched=False):
+        self._runners.pop(username).stop(unwatched)
         if not self._runners:
             release_freed_memory()
 

@@ -142,8 +142,11 @@ class StreamRunner:
         if self._supervisor is not None and self._supervisor.dead and not self._stopped:
             self._supervisor = eventlet.spawn(self._supervise)
 
-    def stop(self):
-        """Close the upstream connection and end both green threads; safe to call twice."""
+    def stop(self, unwatched=False):
+        """Close the upstream connection and end both green threads; safe to call twice. `unwatched`: the
+        stop is for want of watchers, and ends the live's record (reason "stopped"). Any other stop (the
+        lease went to another process, a shutdown) leaves the record live, for the runner that goes on with it
+        (another process's, or this server's once restarted)."""
         if self._stopped:
             return
         self._stopped = True
@@ -154,6 +157,8 @@ class StreamRunner:
             self._supervisor.kill()
         if self._drainer is not None:
             self._drainer.kill()
+        if unwatched:  # after the drain loop: nothing is recorded into the live once it is closed
+            self.recording.stopped()
         if self._sign_budget is not None:
             try:
                 self._store.leave_sign_queue(self.username)
