@@ -4,8 +4,8 @@ without a reload; the dashboard links to the creator's report once one is record
 live still running refreshes in place (totals, boards, charts, new chat and gifts) until the live
 ends, its totals written as the server writes them.
 
-Screenshots (1440 wide) go to pytest's tmp_path, or to SCREENSHOTS_DIR when set (docs/streams.png and
-docs/report.png were taken with SCREENSHOTS_DIR=docs).
+Screenshots (1440 wide, and /streams at 390 wide) go to pytest's tmp_path, or to SCREENSHOTS_DIR when set
+(docs/streams.png, docs/streams-mobile.png and docs/report.png were taken with SCREENSHOTS_DIR=docs).
 """
 
 import os
@@ -110,7 +110,7 @@ def test_streams_then_the_report_with_chat_and_charts(recorded, page, tmp_path):
     expect(chat).to_have_count(100)
 
 
-def test_streams_on_a_phone_scrolls_the_table_inside_its_panel(recorded, browser):
+def test_streams_on_a_phone_scrolls_the_table_inside_its_panel(recorded, browser, tmp_path):
     """Issue 19, item 10: at 390 wide the page is no wider than the screen; the table scrolls in its panel."""
     context = browser.new_context(viewport=PHONE)
     try:
@@ -118,6 +118,8 @@ def test_streams_on_a_phone_scrolls_the_table_inside_its_panel(recorded, browser
         page.goto(recorded["server"].url + "/streams")
         row = page.locator(f'#lives tbody tr[data-username="{recorded["creator"]}"]')
         expect(row).to_have_count(1)
+        page.wait_for_timeout(300)  # local times shown
+        _screenshot(page, "streams-mobile.png", tmp_path)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         panel = page.locator(".lives-panel")
         sizes = panel.evaluate("(el) => ({scroll: el.scrollWidth, client: el.clientWidth})")
