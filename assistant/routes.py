@@ -1,10 +1,12 @@
-"""HTTP routes: the dashboard (at / and /@<username>), /debug, /healthz, /source (/login and /logout: access.py)."""
+"""HTTP routes: the dashboard (at / and /@<username>), /debug, /healthz, /source (/login and /logout: access.py),
+and the answer to a path the server does not have."""
 
 import gc
 import hmac
 
 import greenlet
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import NotFound
 
 from . import access, source
 from .store import StoreUnavailable
@@ -75,3 +77,14 @@ def source_archive():
 def store_unavailable(error):
     """A page that needs the shared store while Redis is unreachable: 503 with the reason, not a 500."""
     return jsonify(error="unavailable", message=f"The shared store is unreachable: {error}"), 503, {"Retry-After": "3"}
+
+
+@bp.app_errorhandler(NotFound)
+def not_found(error):
+    """A path the server does not have (`/@` alone, a typo): JSON under /api/, else a page in the app's look."""
+    shown = request.path if len(request.path) <= 80 else request.path[:80] + "…"
+    if request.path.startswith("/api/"):
+        return jsonify(error="not_found", message=f"No API route at {shown}"), 404
+    message = (f"There is no page at {shown}. The dashboard is at /, a creator's at /@ and their username "
+               "(for example /@maya).")
+    return render_template("error.html", status=404, title="No such page", message=message), 404

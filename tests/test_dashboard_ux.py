@@ -1,14 +1,17 @@
 """Issue 8, "Defects found trying it as a new user would", in Chromium: the username rule in the browser
 (usernames.js against tests/username_cases.py and assistant/usernames.py), how the LIVE's end reads, a
 server restart (the tab follows its creator again), feeds that hold still while read, addresses
-(`/@name`), the header's labels, and gift names on a phone.
+(`/@name`), the header's labels, and gift names on a phone. Issue 19, its sequel: the header on a phone,
+an empty chat while paused or searched, and a path the server does not have.
 """
 
 import re
 
 import pytest
+import requests
 from browserpage import FEED_CAP, PHONE, WAIT_MS, chat, gift_streak, marker, needs_chromium, user
 from playwright.sync_api import expect
+from simclient import unique_name
 from username_cases import ACCEPTED, REFUSED
 
 from assistant import usernames
@@ -348,3 +351,96 @@ def test_gift_names_are_not_cut_on_a_phone(server, simulator, quiet_creator, ope
             .map((el) => el.textContent)"""
     )
     assert cut == [], f"gift names cut at {PHONE['width']} px: {cut}"
+
+
+# --- issue 19, item 10: the header on a phone -----------------------------------------------------------
+
+# Each element, and the box it sits in, within the screen and not cut (its text wider than its box).
+CUT_OR_OFF_SCREEN = """(ids) => ids.flatMap((id) => {
+  const el = document.getElementById(id);
+  const box = el.getBoundingClientRect();
+  const cut = [el, el.closest('dd')].filter((e) => e.scrollWidth > e.clientWidth + 1);
+  const off = box.width < 1 || box.left < 0 || box.right > document.documentElement.clientWidth;
+  return cut.length || off ? [`${id}: ${Math.round(box.left)}-${Math.round(box.right)}, cut ${cut.length}`] : [];
+})"""
+
+
+def test_the_header_on_a_phone_shows_the_tabs_and_the_report_link(server, simulator, open_dashboard):
+    name = unique_name("wwwwwwwwwww")  # 24 characters, wide ones
+    simulator.configure(name, rate=0, viewers=10)
+    window = open_dashboard(server, viewport=PHONE)
+    window.watch(name, name)
+    expect(window.page.locator("#report-link")).to_be_visible(timeout=WAIT_MS)  # the live is recorded
+    expect(window.page.locator("#session-clients")).to_be_visible()
+    expect(window.page.locator("#session-clients")).to_have_attribute("data-value", "1")
+    assert window.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    ids = ["session-id", "session-status", "session-username", "report-link", "total-sessions", "session-clients"]
+    assert window.page.evaluate(CUT_OR_OFF_SCREEN, ids) == []
+
+
+# --- issue 19, item 14: an empty chat, paused or searched --------------------------------------------------
+
+
+def test_no_chat_yet_only_when_there_is_none_and_a_search_over_nothing_says_so(server, simulator, quiet_creator,
+                                                                              open_dashboard):
+    window = open_dashboard(server)
+    name = quiet_creator("empty")
+    window.watch(name, name)
+    page = window.page
+    no_chat = page.locator(".feed-chat .feed-empty")
+    count = page.locator("#chat-search-count")
+    nothing = page.locator("#chat-search-empty")
+    expect(no_chat).to_be_visible()  # truly none
+    expect(no_chat).to_have_text("No chat yet.")
+
+    page.hover(".feed-chat .feed-empty")  # paused over an empty list: what comes is held
+    expect(page.locator(".feed-chat")).to_have_attribute("data-paused", "true")
+    simulator.inject(name, [chat(f"held line {n}", n) for n in range(3)])
+    expect(new_button(window)).to_have_text("3 new", timeout=WAIT_MS)
+    expect(no_chat).to_be_hidden()
+
+    page.fill("#chat-search", "zzz")
+    expect(nothing).to_be_visible()
+    expect(nothing).to_have_text("No chat shown yet: lines with “zzz” will show here as they come.")
+    expect(count).to_be_hidden()  # not "0 of 0"
+    expect(no_chat).to_be_hidden()
+
+    new_button(window).click()
+    expect(page.locator("#chat-feed > li")).to_have_count(3)
+    expect(nothing).to_have_text("No chat line here matches “zzz”.")
+    expect(count).to_have_text("0 of 3")
+    page.fill("#chat-search", "")
+    expect(nothing).to_be_hidden()
+    expect(page.locator("#chat-feed > li:not(.is-filtered-out)")).to_have_count(3)
+    expect(no_chat).to_be_hidden()
+
+
+# --- issue 19, item 14: a path the server does not have --------------------------------------------------
+
+
+def test_unknown_paths_get_the_apps_404_page_and_json_under_api(server, browser):
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        for path in ("/@", "/no/such/page", "/streamz"):
+            response = page.goto(server.url + path)
+            assert response.status == 404, path
+            error = page.locator("#page-error")
+            expect(error).to_have_attribute("data-status", "404")
+            expect(page.locator("h1")).to_have_text("No such page")
+            expect(page.locator("#page-error-message")).to_contain_text(f"There is no page at {path}.")
+            expect(page.locator(".topbar .brand-name")).to_have_text("Live Assistant")  # the app's look
+            assert error.evaluate("(el) => getComputedStyle(el).borderTopStyle") == "solid", "the panel's box"
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.click("text=Dashboard")
+        expect(page.locator("#session-id")).not_to_have_text("—", timeout=WAIT_MS)
+    finally:
+        context.close()
+
+    for path in ("/api/nope", "/api/streams/1/nothing"):
+        answer = requests.get(server.url + path, timeout=5)
+        assert answer.status_code == 404 and answer.headers["Content-Type"].startswith("application/json"), path
+        assert answer.json() == {"error": "not_found", "message": f"No API route at {path}"}
+    long_path = "/" + "x" * 300
+    answer = requests.get(server.url + long_path, timeout=5)
+    assert answer.status_code == 404 and "x" * 80 not in answer.text and f"at /{'x' * 79}…." in answer.text

@@ -39,6 +39,31 @@ def test_bad_options_are_one_sentence(params):
     assert message.endswith(".") and "\n" not in message and len(message) < 200
 
 
+@pytest.mark.parametrize(("params", "option", "message"), [
+    ({"widgets": "chat", "max": "0"}, "max", "max must be a whole number from 1 to 50, not '0'."),
+    ({"widgets": "chat", "fontScale": "5"}, "fontScale", "fontScale must be a number from 0.5 to 3 (for example 1.5), "
+                                                         "not '5'."),
+    ({"widgets": "goal", "goal": "likes:"}, "goal", "The goal must be a whole number from 1 to 1,000,000,000, not ''."),
+    ({"widgets": "goal", "goal": "coins:5"}, "goal", "goal must be diamonds:N, likes:N or follows:N (for example "
+                                                     "diamonds:5000), not 'coins:5'."),
+    ({"widgets": "alerts", "tts": "yes"}, "tts", "tts must be 0 or 1, not 'yes'."),
+    ({"widgets": " , "}, "widgets", "widgets must name one or more of chat, gifts, alerts, goal."),
+    ({"widgets": "chat,confetti"}, None, "Unknown widget 'confetti': choose from chat, gifts, alerts, goal."),
+    ({"widgets": "goal"}, None, "The goal widget needs goal=diamonds:N, likes:N or follows:N "
+                                "(for example diamonds:5000)."),
+])
+def test_a_bad_value_names_its_option_and_the_rule_apart(params, option, message):
+    """The builder says the rule of the field's label (issue 19): `option` and `rule`, the message without
+    its subject, when one option's value is at fault."""
+    with pytest.raises(OverlayError) as refused:
+        parse_overlay("someone", params)
+    assert (str(refused.value), refused.value.option) == (message, option)
+    if option:
+        assert message.endswith(" " + refused.value.rule)
+    else:
+        assert refused.value.rule is None
+
+
 def test_the_signature_covers_the_creator_and_every_option_under_the_key():
     app = Flask(__name__)
     app.config.update(ACCESS_PASSWORD="pw", SECRET_KEY="k1")

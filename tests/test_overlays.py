@@ -224,13 +224,36 @@ def test_the_builder_makes_urls_that_load_and_never_a_bad_one(server, simulator,
     assert requests.get(expected, timeout=5).status_code == 200
     window.expect_status("connected")  # the preview's session is its own: the dashboard still follows
 
-    page.fill("#ob-max", "0")  # out of range: the server's message, and no URL to copy
-    expect(page.locator("#ob-message")).to_contain_text("max must be a whole number from 1 to 50", timeout=WAIT_MS)
+    # Out of range: the server's rule, said of the field's label (not the URL's name), and no URL to copy.
+    message = page.locator("#ob-message")
+    page.fill("#ob-max", "0")
+    expect(message).to_have_text("“Rows shown” must be a whole number from 1 to 50, not '0'.", timeout=WAIT_MS)
+    expect(page.locator("#ob-max")).to_have_attribute("aria-invalid", "true")
     expect(url).to_have_value("")
     expect(page.locator("#ob-copy")).to_be_disabled()
     page.fill("#ob-max", "12")
     expect(url).to_have_value(re.compile(r"&max=12"), timeout=WAIT_MS)
     expect(page.locator("#ob-copy")).to_be_enabled()
+    expect(page.locator("#ob-form [aria-invalid]")).to_have_count(0)
+    for field, value, said in [
+        ("#ob-font-scale", "5", "“Text size” must be a number from 0.5 to 3 (for example 1.5), not '5'."),
+        ("#ob-seconds", "61", "“Each alert shows … s” must be a whole number from 2 to 60, not '61'."),
+        ("#ob-queue", "0", "“Alerts waiting at most” must be a whole number from 1 to 100, not '0'."),
+        ("#ob-min-diamonds", "0", "“Alert for gifts worth at least … diamonds” must be a whole number from 1 to "
+                                  "1,000,000, not '0'."),
+        ("#ob-goal-target", "", "“Goal” must be a whole number from 1 to 1,000,000,000, not ''."),
+    ]:
+        before = page.locator(field).input_value()
+        page.fill(field, value)
+        expect(message).to_have_text(said, timeout=WAIT_MS)
+        expect(page.locator(field)).to_have_attribute("aria-invalid", "true")
+        assert "fontScale" not in message.text_content() and "minDiamonds" not in message.text_content()
+        page.fill(field, before)
+        expect(url).not_to_have_value("", timeout=WAIT_MS)
+    for widget in ("chat", "alerts", "goal"):
+        page.uncheck(f"#ob-widget-{widget}")
+    expect(message).to_have_text("Choose one or more widgets.", timeout=WAIT_MS)
+    expect(url).to_have_value("")
 
 
 def test_the_url_maker_answers_bad_requests_with_400(server):
@@ -240,9 +263,44 @@ def test_the_url_maker_answers_bad_requests_with_400(server):
                  {"username": "someone", "options": {"widgets": "chat", "sound": True}}):
         answer = requests.post(api, json=body, timeout=5)
         assert answer.status_code == 400 and answer.json()["error"] == "bad_request", body
+    refused = requests.post(api, json={"username": "someone", "options": {"widgets": "chat", "max": "0"}}, timeout=5)
+    assert refused.json() == {"error": "bad_request", "message": "max must be a whole number from 1 to 50, not '0'.",
+                              "option": "max", "rule": "must be a whole number from 1 to 50, not '0'."}
+    unknown = requests.post(api, json={"username": "someone", "options": {"widgets": "confetti"}}, timeout=5)
+    assert set(unknown.json()) == {"error", "message"}, "no one option's value at fault"
     made = requests.post(api, json={"username": "@SomeOne", "options": {"widgets": "gifts,chat", "max": 8}}, timeout=5)
     assert made.json() == {"url": f"{server.url}/overlay/someone?widgets=chat,gifts",
                            "path": "/overlay/someone", "query": "widgets=chat,gifts"}
+
+
+def test_a_big_font_scale_in_a_narrow_source_still_lays_out(server, simulator, quiet_creator, open_overlay,
+                                                             tmp_path):
+    """Issue 19, item 14: fontScale=3 in a 400x700 source: the goal's count whole, chat not a word a line; in a
+    wide source the same URL is the full 60 px. A screenshot of the narrow one goes to tmp_path."""
+    name = quiet_creator("ovscale")
+    overlay = open_overlay(server, f"/overlay/{name}?widgets=chat,goal&goal=diamonds:5000&fontScale=3")
+    page = overlay.page
+    root_size = "() => parseFloat(getComputedStyle(document.documentElement).fontSize)"
+    page.set_viewport_size({"width": 1200, "height": 700})
+    assert page.evaluate(root_size) == 60, "fontScale=3: 3 x 20 px where the source is wide enough"
+
+    page.set_viewport_size({"width": 400, "height": 700})
+    simulator.inject(name, [single_gift(1, "Lion", 3999), chat("how long are you live tonight?", 2, "Leo"),
+                            chat("what song is this? it is so good", 3, "Noah Travels")])
+    overlay.expect_data("#goal", "value", 3999)
+    expect(page.locator("#chat-list > li")).to_have_count(2, timeout=WAIT_MS)
+    page.wait_for_timeout(400)  # the rows' entrance over
+    assert page.evaluate(root_size) <= 400 / 18
+    count = page.locator("#goal .goal-count")
+    expect(count).to_have_text("3,999 / 5,000")
+    box = count.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 400 and box["y"] + box["height"] <= 700, box
+    assert count.evaluate("(el) => el.scrollWidth <= el.clientWidth")
+    lines = page.eval_on_selector_all("#chat-list .ov-text", """(texts) => texts.map((t) =>
+        new Set(Array.from(t.getClientRects(), (r) => Math.round(r.top))).size)""")  # the lines it takes
+    assert lines and max(lines) <= 2, f"chat lines take {lines} lines each"
+    page.screenshot(path=tmp_path / "overlay-fontscale3-400x700.png", animations="disabled")
+    print(f"screenshot in {tmp_path}")
 
 
 # A checkerboard behind the overlay, as image editors show see-through: what OBS lays over the video.

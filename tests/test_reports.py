@@ -265,7 +265,7 @@ def test_unknown_lives_are_404_json(records_server, path):
 def test_bad_pages_are_html(records_server, mixed_live, path, status):
     response = _get(records_server, path.format(id=mixed_live["id"]), headers=HTML)
     assert response.status_code == status
-    assert response.headers["Content-Type"].startswith("text/html") and 'id="report-error"' in response.text
+    assert response.headers["Content-Type"].startswith("text/html") and 'id="page-error"' in response.text
 
 
 # --- pages ---------------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""The records' pages in Chromium: /streams lists the lives, a live's report shows its totals, charts
-(canvas), leaderboards and chat, whose search and next pages come from the events API without a
-reload; the dashboard links to the creator's report; the report of a live still running refreshes in
-place (totals, boards, charts, new chat and gifts) until the live ends.
+"""The records' pages in Chromium: /streams lists the lives (on a phone too), a live's report shows its
+totals, charts (canvas), leaderboards and chat, whose search and next pages come from the events API
+without a reload; the dashboard links to the creator's report once one is recorded; the report of a
+live still running refreshes in place (totals, boards, charts, new chat and gifts) until the live
+ends, its totals written as the server writes them.
 
-Screenshots (1440 wide) go to pytest's tmp_path, or to SCREENSHOTS_DIR when set (docs/streams.png and
-docs/report.png were taken with SCREENSHOTS_DIR=docs).
+Screenshots (1440 wide, and /streams at 390 wide) go to pytest's tmp_path, or to SCREENSHOTS_DIR when set
+(docs/streams.png, docs/streams-mobile.png and docs/report.png were taken with SCREENSHOTS_DIR=docs).
 """
 
 import os
@@ -16,12 +17,12 @@ from pathlib import Path
 import pytest
 import requests
 from appserver import RunningServer
-from browserpage import DESKTOP, needs_chromium
+from browserpage import DESKTOP, PHONE, WAIT_MS, needs_chromium
 from dashboardclient import wait_until
 from playwright.sync_api import expect
 from recordrows import add_live, sqlite_url
 from recordsample import counted, sample_events
-from simclient import chat
+from simclient import chat, unique_name
 
 pytest_plugins = ["browserfixtures"]
 pytestmark = needs_chromium
@@ -39,7 +40,7 @@ def recorded(simulator, tmp_path_factory):
         _add_sample(database, simulator.url, name, now - hours_ago * 3600, minutes, seed=n)
     _add_sample(database, simulator.url, "nova.kai", now - 600, 10, seed=7, status="live")
     live_id = _add_sample(database, simulator.url, creator, now - 2 * 3600, 45, seed=13)
-    yield {"server": server, "creator": creator, "id": live_id}
+    yield {"server": server, "creator": creator, "id": live_id, "database": database}
     server.stop()
 
 
@@ -109,17 +110,66 @@ def test_streams_then_the_report_with_chat_and_charts(recorded, page, tmp_path):
     expect(chat).to_have_count(100)
 
 
-def test_the_dashboard_links_to_the_creators_report(recorded, open_dashboard, quiet_creator):
+def test_streams_on_a_phone_scrolls_the_table_inside_its_panel(recorded, browser, tmp_path):
+    """Issue 19, item 10: at 390 wide the page is no wider than the screen; the table scrolls in its panel."""
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto(recorded["server"].url + "/streams")
+        row = page.locator(f'#lives tbody tr[data-username="{recorded["creator"]}"]')
+        expect(row).to_have_count(1)
+        page.wait_for_timeout(300)  # local times shown
+        _screenshot(page, "streams-mobile.png", tmp_path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        panel = page.locator(".lives-panel")
+        sizes = panel.evaluate("(el) => ({scroll: el.scrollWidth, client: el.clientWidth})")
+        assert sizes["scroll"] > sizes["client"], f"the table is wider than a phone: it scrolls in its panel {sizes}"
+
+        csv = row.locator(".col-actions a", has_text="CSV")
+        csv.scroll_into_view_if_needed()
+        box, frame = csv.bounding_box(), panel.bounding_box()
+        assert panel.evaluate("(el) => el.scrollLeft") > 0, "the panel scrolled, not the page"
+        assert page.evaluate("window.scrollX") == 0
+        assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] <= PHONE["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.close()
+
+
+def test_the_dashboard_links_to_the_creators_report_once_one_is_recorded(recorded, open_dashboard, quiet_creator):
     server = recorded["server"]
     window = open_dashboard(server)
     link = window.page.locator("#report-link")
     expect(link).to_be_hidden()
     expect(window.page.locator("#nav-records")).to_have_attribute("href", "/streams")
+
+    # Offline and never recorded: no report to open (issue 19, item 14).
+    never = unique_name("offline")
+    window.watch(never, never, status="offline")
+    window.page.wait_for_timeout(1500)  # the page has asked the records by now
+    expect(link).to_be_hidden()
+
+    # Offline, but a past live of theirs is recorded: its report.
+    recorded_before = unique_name("offline")
+    add_live(recorded["database"], recorded_before, "7300000000099", started_at=time.time() - 7200, minutes=20)
+    window.watch(recorded_before, recorded_before, status="offline")
+    expect(link).to_be_visible()
+    expect(link).to_have_attribute("href", f"/streams/latest?username={recorded_before}")
+
+    # Live: recorded from its connection on, the link comes a moment later.
     name = quiet_creator("linked")
     window.watch(name, name)
-    expect(link).to_be_visible()
+    expect(link).to_be_visible(timeout=WAIT_MS)
     expect(link).to_have_attribute("href", f"/streams/latest?username={name}")
+    assert requests.get(f"{server.url}/streams/latest", params={"username": name}, timeout=10,
+                        allow_redirects=False).status_code == 302
 
+
+# A report refreshing every 2 s, not the page's 10: set when the page is parsed, before its scripts run.
+REFRESH_EVERY_2_S = """document.addEventListener('readystatechange', () => {
+  const report = document.getElementById('report');
+  if (report && report.dataset.refreshSeconds) report.dataset.refreshSeconds = '2';
+}, { once: true });"""
 
 ROSES = {"type": "gift", "giftId": 5655, "giftName": "Rose", "diamondCount": 1, "giftType": 1, "repeatCount": 3,
          "repeatEnd": True, "user": {"userId": "77", "uniqueId": "gifter", "nickname": "Gifter"}}
@@ -146,11 +196,7 @@ def test_a_running_lives_report_refreshes_in_place_until_it_ends(recorded, page,
 
     live_id = wait_until(recorded_live, message="the live recorded with its first line")
 
-    # every 2 s, not the page's 10: set when the page is parsed, before its scripts run
-    page.add_init_script("""document.addEventListener('readystatechange', () => {
-      const report = document.getElementById('report');
-      if (report && report.dataset.refreshSeconds) report.dataset.refreshSeconds = '2';
-    }, { once: true });""")
+    page.add_init_script(REFRESH_EVERY_2_S)
     asked = []  # the report's requests to the API
     page.on("request", lambda r: asked.append(r.url) if f"/api/streams/{live_id}" in r.url else None)
     page.goto(f"{server.url}/streams/{live_id}")
@@ -212,3 +258,40 @@ def test_a_running_lives_report_refreshes_in_place_until_it_ends(recorded, page,
     page.wait_for_timeout(2500)
     assert len(asked) == count, asked[count:]
     assert page.evaluate("window.sameDocument"), "no reload"
+
+
+def _big_gift(diamonds, n):
+    return {"type": "gift", "giftId": 9000 + n, "giftName": "Universe", "diamondCount": diamonds, "giftType": 2,
+            "repeatCount": 1, "repeatEnd": True, "user": {"userId": str(90 + n), "uniqueId": f"big{n}",
+                                                          "nickname": f"Big {n}"}}
+
+
+def test_a_refreshed_reports_totals_read_as_the_server_wrote_them(recorded, browser, open_tab, simulator,
+                                                                    quiet_creator):
+    """Issue 19, item 14: "10,000" from the server stays exact after a refresh ("10,653", not "10.7K"), in a
+    reader's locale whose own format differs (de-DE would write "10.653")."""
+    server = recorded["server"]
+    name = quiet_creator("exact")
+    client = open_tab(server.url)
+    client.watch_until_connected(name)
+    simulator.inject(name, [_big_gift(10_000, 1)])
+
+    def recorded_live():
+        lives = requests.get(f"{server.url}/api/streams", params={"username": name}, timeout=10).json()["streams"]
+        return lives and lives[0]["metrics"].get("totalDiamonds") == 10_000 and lives[0]["id"]
+
+    live_id = wait_until(recorded_live, message="the live recorded with its gift")
+    context = browser.new_context(viewport=DESKTOP, locale="de-DE")
+    try:
+        page = context.new_page()
+        page.add_init_script(REFRESH_EVERY_2_S)
+        page.goto(f"{server.url}/streams/{live_id}")
+        diamonds = page.locator("#metric-diamonds")
+        expect(diamonds).to_have_text("10,000")  # as the server wrote it
+        simulator.inject(name, [_big_gift(653, 2)])
+        expect(diamonds).to_have_attribute("data-value", "10653", timeout=WAIT_MS)
+        expect(diamonds).to_have_text("10,653")
+        assert diamonds.get_attribute("title") is None
+        expect(page.locator("#metric-gifts")).to_have_text("2")
+    finally:
+        context.close()

@@ -38,7 +38,21 @@ _SCALE = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})?")
 
 
 class OverlayError(ValueError):
-    """Bad overlay input; the message is one sentence for the page."""
+    """Bad overlay input; the message is one sentence for the page.
+
+    When the fault is one option's value, `option` names it (the URL's name) and `rule` is the sentence
+    without its subject ("must be a whole number from 1 to 50, not '0'."), so that the dashboard's builder
+    can say it of the field the user sees ("“Rows shown” must be ...") instead of the URL's name."""
+
+    def __init__(self, message, option=None, rule=None):
+        super().__init__(message)
+        self.option = option
+        self.rule = rule
+
+
+def _refuse(option, rule, subject=None):
+    """The error for `option`'s value: "<subject, the option's name by default> <rule>"."""
+    return OverlayError(f"{subject or option} {rule}", option=option, rule=rule)
 
 
 @dataclass(frozen=True)
@@ -112,42 +126,43 @@ def _shown(text):
     return repr(text[:40] + ("…" if len(text) > 40 else ""))
 
 
-def _whole(name, text, low, high):
+def _whole(name, text, low, high, subject=None):
     if not _WHOLE.fullmatch(text) or not low <= int(text) <= high:
-        raise OverlayError(f"{name} must be a whole number from {low:,} to {high:,}, not {_shown(text)}.")
+        raise _refuse(name, f"must be a whole number from {low:,} to {high:,}, not {_shown(text)}.", subject)
     return int(text)
 
 
 def _flag(name, text):
     if text not in ("0", "1"):
-        raise OverlayError(f"{name} must be 0 or 1, not {_shown(text)}.")
+        raise _refuse(name, f"must be 0 or 1, not {_shown(text)}.")
     return text == "1"
 
 
 def _widgets(text):
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
-        raise OverlayError(f"widgets must name one or more of {', '.join(WIDGETS)}.")
+        raise _refuse("widgets", f"must name one or more of {', '.join(WIDGETS)}.")
     unknown = [name for name in names if name not in WIDGETS]
     if unknown:
         raise OverlayError(f"Unknown widget {_shown(unknown[0])}: choose from {', '.join(WIDGETS)}.")
     if len(set(names)) != len(names):
-        raise OverlayError("widgets names a widget twice.")
+        raise _refuse("widgets", "names a widget twice.")
     return tuple(name for name in WIDGETS if name in names)  # one order, whatever the URL's
 
 
 def _goal(text):
-    metric, _, target = text.partition(":")
-    if metric not in GOAL_METRICS or not target:
-        raise OverlayError(f"goal must be diamonds:N, likes:N or follows:N (for example diamonds:5000), "
-                           f"not {_shown(text)}.")
-    return metric, _whole("The goal", target, 1, MAX_GOAL)
+    metric, colon, target = text.partition(":")
+    if metric not in GOAL_METRICS or not colon:
+        raise _refuse("goal", "must be diamonds:N, likes:N or follows:N (for example diamonds:5000), "
+                              f"not {_shown(text)}.")
+    return metric, _whole("goal", target, 1, MAX_GOAL, subject="The goal")
 
 
 def _scale(text):
     low, high = _SCALE_RANGE
     if not _SCALE.fullmatch(text) or not low <= float(text) <= high:
-        raise OverlayError(f"fontScale must be a number from {low} to {high} (for example 1.5), not {_shown(text)}.")
+        raise _refuse("fontScale", f"must be a number from {_scale_text(low)} to {_scale_text(high)} "
+                                   f"(for example 1.5), not {_shown(text)}.")
     return round(float(text), 2)
 
 
@@ -162,13 +177,13 @@ def _single(params):
         if name not in KNOWN:
             raise OverlayError(f"Unknown option {_shown(str(name))}: the options are {', '.join(KNOWN)}.")
         if len(values) != 1:
-            raise OverlayError(f"{name} is given more than once.")
+            raise _refuse(name, "is given more than once.")
         value = values[0]
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise OverlayError(f"{name} must be text or a number.")
+            raise _refuse(name, "must be text or a number.")
         value = str(value).strip()
         if len(value) > MAX_PARAM_LENGTH:
-            raise OverlayError(f"{name} is too long.")
+            raise _refuse(name, "is too long.")
         single[name] = value
     return single
 

@@ -7,7 +7,9 @@
 - `POST /api/overlay-url` `{username, options: {widgets, goal, max, ...}}` (the page's query parameters, as
   text or numbers): `{url, path, query}`, the overlay's canonical URL, signed when ACCESS_PASSWORD is set
   (then it needs a login, like every API); 400 `{error: "bad_request", message}` for what the page would
-  refuse. The dashboard's builder makes every URL here, so it never hands out one the page refuses.
+  refuse, plus `option` and `rule` when one option's value is at fault (OverlayError: the builder says the
+  rule of the field's label). The dashboard's builder makes every URL here, so it never hands out one the
+  page refuses.
 """
 
 from flask import Blueprint, jsonify, render_template, request, url_for
@@ -48,11 +50,12 @@ def make_url():
     try:
         overlay = parse_overlay(body.get("username"), body.get("options", {}))
     except OverlayError as ex:
-        return _bad(str(ex))
+        fault = {"option": ex.option, "rule": ex.rule} if ex.option else {}
+        return _bad(str(ex), **fault)
     path = url_for(PAGE_ENDPOINT, username=overlay.username)
     query = signed_query(overlay)
     return jsonify(url=f"{request.host_url.rstrip('/')}{path}?{query}", path=path, query=query)
 
 
-def _bad(message):
-    return jsonify(error="bad_request", message=message), 400
+def _bad(message, **fault):
+    return jsonify(error="bad_request", message=message, **fault), 400

@@ -55,7 +55,8 @@ def duration(started, ended=None, now=None):
 
 
 def exact(value):
-    """A count with thousands separators: 12345 -> `12,345`."""
+    """A count with thousands separators: 12345 -> `12,345` (static/js/format.js `formatExact` writes the same,
+    whatever the reader's locale: a report's totals refreshed in the page read as the server wrote them)."""
     try:
         return f"{int(value or 0):,}"
     except (TypeError, ValueError):

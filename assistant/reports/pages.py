@@ -43,7 +43,7 @@ def _wants_json():
 def bad_query(error):
     if _wants_json():
         return jsonify(error="bad_request", message=str(error)), 400
-    return render_template("report_error.html", status=400, title="That address has a mistake", message=str(error)), 400
+    return render_template("error.html", status=400, title="That address has a mistake", message=str(error)), 400
 
 
 @bp.errorhandler(_Missing)
@@ -51,7 +51,7 @@ def missing(error):
     if _wants_json():
         return jsonify(error=error.code, message=error.message), 404
     title = "Recording is off" if error.code == "records_off" else "No such live"
-    return render_template("report_error.html", status=404, title=title, message=error.message), 404
+    return render_template("error.html", status=404, title=title, message=error.message), 404
 
 
 @bp.errorhandler(RecordsUnavailable)
@@ -61,7 +61,7 @@ def unavailable(error):
     message = f"The records database is unavailable: {error}"
     if _wants_json():
         return jsonify(error="unavailable", message=message), 503, {"Retry-After": "5"}
-    page = render_template("report_error.html", status=503, title="Records are unavailable", message=message)
+    page = render_template("error.html", status=503, title="Records are unavailable", message=message)
     return page, 503, {"Retry-After": "5"}
 
 

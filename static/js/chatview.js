@@ -18,8 +18,9 @@ const FLAGS = [
 ];
 
 /**
- * list: the chat <ol>; status: an element that says how many lines match (hidden without a
- * search); empty: an element shown when a search hides every line.
+ * list: the chat <ol>; status: an element that says how many lines match (hidden without a search,
+ * and with no line to search); empty: an element shown when a search shows no line: none matches,
+ * or there is none yet (the list is empty, or its new lines are held by a pause).
  */
 export function createChatView(list, { status = null, empty = null } = {}) {
   const rows = new WeakMap(); // row -> {event, nick: the nickname as the row shows it}
@@ -64,15 +65,18 @@ export function createChatView(list, { status = null, empty = null } = {}) {
     for (const row of list.children) if (!row.classList.contains('is-filtered-out')) shown += 1;
     const total = list.childElementCount;
     if (status) {
-      status.hidden = query === '';
+      status.hidden = query === '' || total === 0; // "0 of 0" says nothing
       status.dataset.shown = String(shown);
       status.dataset.total = String(total);
       status.textContent = `${shown} of ${total}`;
       status.title = `${shown} of the ${total} chat lines shown match`;
     }
     if (empty) {
-      empty.hidden = !(query !== '' && total > 0 && shown === 0);
-      if (!empty.hidden) empty.textContent = `No chat line here matches “${query}”.`;
+      empty.hidden = !(query !== '' && shown === 0);
+      if (!empty.hidden) {
+        empty.textContent = total ? `No chat line here matches “${query}”.`
+          : `No chat shown yet: lines with “${query}” will show here as they come.`;
+      }
     }
   }
 

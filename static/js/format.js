@@ -1,7 +1,10 @@
 // Number, time and name formatting. Pure functions, no DOM. (Usernames: usernames.js.)
 
-const exact = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+// Numbers are written in English, like the pages' text, whatever the reader's locale: exact counts with a
+// comma between thousands ("10,653"), the rule of the server's `exact` filter (assistant/reports/formatting.py),
+// so a report refreshed in the page reads as the server wrote it; compact ones as "10.7K".
+const exact = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
 
 /** Numbers at or above this are shown compact ("12.3K"), with the exact value in a title. */

@@ -1,5 +1,5 @@
-// The header: session ID, status badge, creator (and the link to their live's report), the number of
-// active sessions (the whole server's) and of this session's tabs.
+// The header: session ID, status badge, creator, the number of active sessions (the whole server's)
+// and of this session's tabs. (The link to the creator's report beside their name: reportlink.js.)
 
 import { setText } from './dom.js';
 import { formatCount, toCount } from './format.js';
@@ -35,7 +35,6 @@ export function createHeader(root = document) {
     username: root.getElementById('session-username'),
     total: root.getElementById('total-sessions'),
     clients: root.getElementById('session-clients'),
-    report: root.getElementById('report-link'), // absent with recording off
   };
   els.totalItem = els.total.closest('.session-item') || els.total; // carries the explaining tooltip
   const view = { sessionId: null, status: 'connecting', username: null, total: null, totalClients: null, clients: null };
@@ -48,10 +47,6 @@ export function createHeader(root = document) {
     setText(els.status, LABELS[status]);
     setText(els.username, view.username ? `@${view.username}` : '—');
     els.username.dataset.value = view.username || '';
-    if (els.report) {
-      els.report.hidden = !view.username;
-      if (view.username) els.report.href = `/streams/latest?username=${encodeURIComponent(view.username)}`;
-    }
     setNumber(els.total, view.total);
     if (view.totalClients !== null) {
       els.totalItem.title = `Every dashboard open on this server, yours and everyone else's: ${view.total} sessions in ${view.totalClients} browser tabs`;

@@ -12,9 +12,11 @@ import { createInsights } from './insights.js';
 import { sessionLostNotice } from './messages.js';
 import { createMetrics } from './metrics.js';
 import { createNotice } from './notice.js';
+import { createReportLink } from './reportlink.js';
 import { parseUsername } from './usernames.js';
 
 const header = createHeader();
+const reportLink = createReportLink(document.getElementById('report-link'));
 const banner = createBanner();
 const notice = createNotice();
 const metrics = createMetrics();
@@ -106,6 +108,7 @@ const connection = createConnection({
       total: session.totalSessions,
       clients: session.connectedClients,
     });
+    reportLink.update({ username: session.username || null, status: sessionStatus });
     banner.update({
       status: sessionStatus,
       username: session.username || null,

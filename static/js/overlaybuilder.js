@@ -2,7 +2,9 @@
 // see the overlay in a silent preview, copy its URL. Every URL is made by the server
 // (POST /api/overlay-url, assistant/overlays/pages.py), the same parser as the overlay page's: the builder
 // never hands out a URL the page refuses, and with ACCESS_PASSWORD set the URL comes signed. The form's
-// fields are named as the URL's options; only the chosen widgets' options are sent.
+// fields are named as the URL's options; only the chosen widgets' options are sent. A refusal of one
+// option's value (the answer's `option` and `rule`) is said of the field the user sees: its data-label
+// ("“Rows shown” must be a whole number from 1 to 50, not '0'."), and the field is marked invalid.
 
 const MAKE_DELAY_MS = 250; // a URL is made this long after the last change
 
@@ -55,6 +57,26 @@ function clearUrl() {
   els.copy.disabled = true;
 }
 
+/** The form's field for a URL option (data-option), or null. */
+function fieldFor(option) {
+  if (typeof option !== 'string') return null;
+  return els.form.querySelector(`[data-option="${CSS.escape(option)}"]`);
+}
+
+/** Only `field` (or none) is marked invalid. */
+function markInvalid(field) {
+  for (const marked of els.form.querySelectorAll('[aria-invalid="true"]')) marked.removeAttribute('aria-invalid');
+  if (field) field.setAttribute('aria-invalid', 'true');
+}
+
+/** What to say of a 400: the rule of the field's label when one field is at fault, else the server's line. */
+function refusal(body) {
+  const field = fieldFor(body.option);
+  markInvalid(field);
+  if (field && field.dataset.label && typeof body.rule === 'string') return `“${field.dataset.label}” ${body.rule}`;
+  return body.message || 'The server refused these options.';
+}
+
 async function make() {
   timer = null;
   const ticket = ++made;
@@ -62,6 +84,12 @@ async function make() {
   if (!username) {
     clearUrl();
     say('Name the creator the overlay follows.');
+    return;
+  }
+  if (!new FormData(els.form).getAll('widgets').length) {
+    clearUrl();
+    markInvalid(fieldFor('widgets'));
+    say('Choose one or more widgets.');
     return;
   }
   let response;
@@ -85,8 +113,9 @@ async function make() {
     say('Your login has ended: reload the page and log in.', 'warning');
   } else if (!response.ok) {
     clearUrl();
-    say(body.message || 'The server refused these options.', 'warning');
+    say(refusal(body), 'warning');
   } else {
+    markInvalid(null);
     els.url.value = body.url;
     els.copy.disabled = false;
     say('Paste this URL into an OBS Browser source.');

@@ -1,12 +1,12 @@
 // A live's report while the live still runs (report.js starts this when #report has data-status="live"):
 // every data-refresh-seconds of #report (10 s when absent) the page asks /api/streams/<id> and puts
-// in place the totals (metrics.js; the chat's count too), the leaderboards that changed
-// (leaderboards.js) and the charts' whole series (charts.js); then the chat and the gifts newer than
-// the last rows shown (/api/streams/<id>/events?types=...&after=<seq>), in the dashboard's rows
-// (rows.js). New chat goes at the end only while the reader sees the chat's end (reportchat.js: no
-// search, no page left to load); otherwise a button says how many lines came ("12 new lines", from
-// the comments' total) and shows them when clicked. The gifts take new rows while there is no
-// "More gifts" page.
+// in place the totals (metrics.js, exact as the server writes them; the chat's count too), the
+// leaderboards that changed (leaderboards.js) and the charts' whole series (charts.js); then the chat
+// and the gifts newer than the last rows shown (/api/streams/<id>/events?types=...&after=<seq>), in
+// the dashboard's rows (rows.js). New chat goes at the end only while the reader sees the chat's end
+// (reportchat.js: no search, no page left to load); otherwise a button says how many lines came ("12
+// new lines", from the comments' total) and shows them when clicked. The gifts take new rows while
+// there is no "More gifts" page.
 //
 // Once the live has ended, its status badge and its "when" line (end time, length, reason) are taken
 // from the page as the server writes it now, and refreshing stops. One request at a time; none while
@@ -61,7 +61,7 @@ function giftRowWithoutLinks(event) {
 export function refreshReport(report, { charts, series, chat }) {
   const liveId = report.dataset.liveId;
   const seconds = Number(report.dataset.refreshSeconds) > 0 ? Number(report.dataset.refreshSeconds) : DEFAULT_SECONDS;
-  const metrics = createMetrics();
+  const metrics = createMetrics(document, { compact: false }); // exact, as the server wrote the page
   const boards = createLeaderboards(
     { gifters: byId('board-gifters'), chatters: byId('board-chatters'), likers: byId('board-likers') },
     { links: false });
