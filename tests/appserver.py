@@ -23,9 +23,10 @@ def free_port():
 class RunningServer:
     """`port`: listen there (e.g. a stopped server's port, to restart it); also taken from a PORT
     override; else a free port. Unless the overrides say where (DATABASE_URL) or turn recording off,
-    the server records into a SQLite file of its own, removed with it."""
+    the server records into a SQLite file of its own, removed with it. `new_session`: in a process group
+    of its own, as a terminal's foreground job is (a test can signal the group: os.killpg)."""
 
-    def __init__(self, env_overrides, port=None):
+    def __init__(self, env_overrides, port=None, new_session=False):
         self.port = port or int(env_overrides.get("PORT") or 0) or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._records_dir = None
@@ -42,7 +43,8 @@ class RunningServer:
         }
         self._log = tempfile.NamedTemporaryFile(prefix="live-assistant-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
-            [sys.executable, "wsgi.py"], cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT
+            [sys.executable, "wsgi.py"], cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=new_session,
         )
         try:
             self._wait_until_up()
