@@ -1,4 +1,4 @@
-"""Entry point (Procfile: `web: python wsgi.py`): eventlet on its asyncio hub, then the app."""
+"""Entry point (Procfile: `web: python wsgi.py`): eventlet on its asyncio hub, then the server (server.main)."""
 
 import os
 import sys
@@ -14,15 +14,7 @@ import eventlet  # noqa: E402
 # select.select(..., 0) before reusing a pooled connection; the green one refuses to run there.
 eventlet.monkey_patch(select=False)
 
-from assistant import create_app  # noqa: E402
-from assistant.config import SettingsError  # noqa: E402
-from assistant.server import serve  # noqa: E402
-
-try:
-    app = create_app()
-except SettingsError as ex:  # one line that names the setting, not a traceback; 2: a usage error
-    sys.stderr.write(f"Live Assistant: bad setting: {ex}\n")
-    sys.exit(2)
+from assistant.server import main  # noqa: E402
 
 if __name__ == "__main__":
-    serve(app)
+    sys.exit(main())

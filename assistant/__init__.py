@@ -24,13 +24,14 @@ socketio = SocketIO()
 TRANSPORT_MESSAGE_LIMIT = 1_000_000
 
 
-def create_app(config=None):
-    """Build the app; `config` is a mapping that overrides `Config` (tests use it).
+def create_app(config=None, settings=None):
+    """Build the app; `config` is a mapping that overrides `Config` (tests use it), `settings` a `Config`
+    already read (server.main reads it first, to take the port before anything starts).
 
     Raises SettingsError for a setting that does not parse, before anything is loaded or started, and
     RecordsUnavailable (a SettingsError) when the records database cannot be reached or migrated.
     """
-    settings = Config()
+    settings = settings or Config()
     from . import access, routes, sockets, tiktok  # noqa: F401  (sockets: the handlers)
     from .overlays import pages as overlay_pages
     from .records import Records
@@ -42,6 +43,9 @@ def create_app(config=None):
     app.config.from_object(settings)
     if config:
         app.config.update(config)
+    # The records first: a database that cannot be used, or a SQLite file another server holds, stops the
+    # start before the simulator is started.
+    records = app.extensions["records"] = Records.from_config(app.config, app.instance_path)  # None: off
 
     simulator_url = app.config["TIKTOK_SIMULATOR_URL"]
     if app.config["DEMO"] and not simulator_url:
@@ -64,7 +68,6 @@ def create_app(config=None):
     if app.config["TRUSTED_PROXIES"]:  # outermost, so that Socket.IO requests see the client's address too
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    records = app.extensions["records"] = Records.from_config(app.config, app.instance_path)  # None: off
     app.extensions["live_service"] = LiveService(socketio, app.config, make_store(app.config), records)
     if app.config["ACCESS_PASSWORD"]:
         access.init_app(app)

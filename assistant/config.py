@@ -131,6 +131,12 @@ class Config:
         self.REDIS_URL = env.url("REDIS_URL", ("redis", "rediss", "unix"), "redis://localhost:6379/0")
         self.REDIS_CHANNEL = env.text("REDIS_CHANNEL", "live-assistant")  # the Socket.IO queue's pub/sub channel
         self.RUNNER_LEASE_SECONDS = env.number("RUNNER_LEASE_SECONDS", 10)
+        # DEMO starts a simulator per process: in a cluster a creator taken over by another process would
+        # find another simulator, with other viewers and gifts. The processes must share one.
+        if self.DEMO and self.REDIS_URL and not self.TIKTOK_SIMULATOR_URL:
+            raise SettingsError("DEMO cannot be used with REDIS_URL (it would start a simulator in every process): "
+                                "start one simulator (python -m assistant.simulator --port 8100) and set "
+                                "TIKTOK_SIMULATOR_URL=http://127.0.0.1:8100 on every process instead of DEMO")
 
         # TikTok's sign server: a simulator has no budget to protect.
         simulated = self.DEMO or self.TIKTOK_SIMULATOR_URL

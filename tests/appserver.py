@@ -24,9 +24,10 @@ class RunningServer:
     """`port`: listen there (e.g. a stopped server's port, to restart it); also taken from a PORT
     override; else a free port. Unless the overrides say where (DATABASE_URL) or turn recording off,
     the server records into a SQLite file of its own, removed with it. `root`: the project whose
-    wsgi.py runs (a copy of it, say); this repository by default."""
+    wsgi.py runs (a copy of it, say); this repository by default. `new_session`: in a process group
+    of its own, as a terminal's foreground job is (a test can signal the group: os.killpg)."""
 
-    def __init__(self, env_overrides, port=None, root=REPO):
+    def __init__(self, env_overrides, port=None, root=REPO, new_session=False):
         self.port = port or int(env_overrides.get("PORT") or 0) or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._records_dir = None
@@ -43,7 +44,8 @@ class RunningServer:
         }
         self._log = tempfile.NamedTemporaryFile(prefix="live-assistant-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
-            [sys.executable, "wsgi.py"], cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT
+            [sys.executable, "wsgi.py"], cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=new_session,
         )
         try:
             self._wait_until_up()

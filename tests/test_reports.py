@@ -7,9 +7,11 @@ import html
 import io
 import json
 import re
+import sqlite3
 import threading
 import time
 import uuid
+from contextlib import closing
 
 import psutil
 import pytest
@@ -305,8 +307,11 @@ def test_latest_redirects_to_the_creators_newest_live(records_server, database):
 # --- access and recording off ---------------------------------------------------------------------------
 
 
-def test_with_a_password_every_page_api_and_export_needs_the_login(simulator, database, mixed_live):
-    server = RunningServer({"TIKTOK_SIMULATOR_URL": simulator.url, "DATABASE_URL": sqlite_url(database),
+def test_with_a_password_every_page_api_and_export_needs_the_login(simulator, database, mixed_live, tmp_path):
+    copy = tmp_path / "records.sqlite3"  # a SQLite file belongs to one server (records_server has this one)
+    with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(copy)) as target:
+        source.backup(target)
+    server = RunningServer({"TIKTOK_SIMULATOR_URL": simulator.url, "DATABASE_URL": sqlite_url(copy),
                             "ACCESS_PASSWORD": "open sesame", "SECRET_KEY": "k" * 32})
     try:
         live = mixed_live["id"]

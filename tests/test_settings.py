@@ -16,6 +16,10 @@ BAD_STARTS = [
     ({"STALL_SECONDS": "-1"}, "STALL_SECONDS"),
     ({"ACCESS_PASSWORD": "team password"}, "SECRET_KEY"),
     ({"DATABASE_URL": f"postgresql://live:s3cret@127.0.0.1:{free_port()}/records"}, "DATABASE_URL"),  # unreachable
+    ({"HOST": "nohost.invalid"}, "HOST"),  # .invalid never resolves (RFC 6761), and fails at once offline too
+    ({"HOST": "999.1.1.1"}, "HOST"),
+    ({"HOST": "192.0.2.1"}, "HOST"),  # TEST-NET-1: an address, but never one of this machine's
+    ({"DEMO": "1", "REDIS_URL": "redis://127.0.0.1:9/0", "TIKTOK_SIMULATOR_URL": ""}, "TIKTOK_SIMULATOR_URL"),
 ]  # every other rule is checked in process below: the same SettingsError, the same way out
 
 
@@ -32,7 +36,7 @@ def bad_starts():
     outcomes = {}
     for index, process in enumerate(processes):
         try:
-            output, _ = process.communicate(timeout=20)
+            output, _ = process.communicate(timeout=60)  # a loaded machine: nine starts at once
         except subprocess.TimeoutExpired:
             process.kill()
             output, _ = process.communicate()
@@ -74,6 +78,9 @@ def test_a_bad_setting_stops_the_start_with_one_line(bad_starts, index):
     ({"RECORD_RETENTION_DAYS": "0"}, "RECORD_RETENTION_DAYS must be a whole number of 1 or more, got '0'"),
     ({"RECORD_QUEUE_EVENTS": "lots"}, "RECORD_QUEUE_EVENTS must be a whole number of 100 or more"),
     ({"MAX_STREAMS": "many\nlines"}, r"MAX_STREAMS must be a whole number of 1 or more, got 'many\nlines'"),
+    ({"DEMO": "1", "REDIS_URL": "redis://localhost:6379/0"}, "DEMO cannot be used with REDIS_URL (it would start a "
+     "simulator in every process): start one simulator (python -m assistant.simulator --port 8100) and set "
+     "TIKTOK_SIMULATOR_URL=http://127.0.0.1:8100 on every process instead of DEMO"),
 ])
 def test_bad_values_name_the_variable_and_the_form(env, message):
     with pytest.raises(SettingsError) as raised:
@@ -92,6 +99,12 @@ def test_bad_values_name_the_variable_and_the_form(env, message):
 ])
 def test_sign_budget(env, budget):
     assert Config(env).SIGN_BUDGET == budget
+
+
+def test_demo_with_redis_is_fine_once_the_processes_share_a_simulator():
+    config = Config({"DEMO": "1", "REDIS_URL": "redis://localhost:6379/0",
+                     "TIKTOK_SIMULATOR_URL": "http://127.0.0.1:8100"})
+    assert config.DEMO and config.REDIS_URL
 
 
 def test_a_bad_url_is_not_quoted_back():

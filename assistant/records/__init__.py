@@ -14,6 +14,7 @@ from assistant.config import SettingsError
 
 from . import migrate, reads
 from .database import Database, database_url, make_engine, one_line, shown_url
+from .lock import hold_sqlite_file
 from .prune import prune
 from .reads import LiveRecord
 from .writer import RecordWriter
@@ -37,13 +38,19 @@ class Records:
 
     @classmethod
     def from_config(cls, config, instance_path):
-        """The records for these settings, the database migrated; None when RECORD_STREAMS is off."""
+        """The records for these settings, the database migrated; None when RECORD_STREAMS is off.
+
+        Without REDIS_URL a SQLite file is locked for this process first (lock.py): RecordsFileInUse when
+        another server holds it.
+        """
         if not config["RECORD_STREAMS"]:
             return None
         try:
             engine = make_engine(database_url(config["DATABASE_URL"], instance_path))
         except (ArgumentError, ValueError) as ex:
             raise RecordsUnavailable(f"DATABASE_URL is not a database URL SQLAlchemy can use: {one_line(ex)}") from ex
+        if not config.get("REDIS_URL"):
+            hold_sqlite_file(engine)
         database = Database(engine)
         try:
             database.run(migrate.upgrade)

@@ -68,7 +68,8 @@ def start_simulator(port: int = 0, rate: float = 20.0, host: str = "127.0.0.1", 
     `keepalive_seconds` passes `--keepalive-seconds` (the simulator's own default, 10, when None).
 
     The child's log lines are relayed to this process's `logging` at their own level. The child
-    also exits by itself when this process dies, since it stops when its standard input closes.
+    also exits by itself when this process dies, since it stops when its standard input closes; a
+    terminal's Ctrl-C does not reach it (its own process group): `stop()` ends it.
     """
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_IMPORT_ROOT, env.get("PYTHONPATH")) if p)
@@ -76,8 +77,11 @@ def start_simulator(port: int = 0, rate: float = 20.0, host: str = "127.0.0.1", 
                "--rate", str(float(rate)), "--stop-on-stdin-eof"]
     if keepalive_seconds is not None:
         command += ["--keepalive-seconds", str(float(keepalive_seconds))]
+    # A process group of its own: a Ctrl-C in the terminal (SIGINT to the foreground group) reaches only this
+    # process, which stops the child itself once its upstream connections are closed (the child going first
+    # would drop them under it).
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, env=env, text=True, bufsize=1)
+                               stderr=subprocess.PIPE, env=env, text=True, bufsize=1, process_group=0)
     found: dict[str, str] = {}
     ready = threading.Event()
     tail: deque[str] = deque(maxlen=20)
