@@ -6,11 +6,14 @@
   Others count at once.
 - Likes: the room total (the largest seen), never a sum of per-user batches.
 - Viewers: the latest room total, and the peak.
-- Comments: live chat only; the chat TikTok replays on connect (`history`) is not counted.
+- Comments, follows, shares and joins: one per event, into the total its type names (`metric` in
+  assistant/events.py); the chat TikTok replays on connect (`history`) is not counted.
 """
 
 import time
 from collections import OrderedDict
+
+from . import events
 
 # How many finalised-by-timeout streaks to remember, so a late end message is not counted twice.
 _EXPIRED_STREAKS_KEPT = 1000
@@ -28,6 +31,9 @@ _FIELDS = (
     ("totalShares", "shares"),
     ("totalJoins", "joins"),
 )
+_ATTRIBUTES = dict(_FIELDS)
+# Type -> the attribute one event of it adds one to (its `metric` in assistant/events.py).
+_TALLIES = {kind.name: _ATTRIBUTES[kind.metric] for kind in events.EVENT_TYPES if kind.metric}
 
 
 def full_metrics(stored):
@@ -62,10 +68,11 @@ class StreamMetrics:
         kind = event["type"]
         if kind == "gift":
             return self._apply_gift(event)
-        if kind == "chat":
+        tally = _TALLIES.get(kind)
+        if tally is not None:
             if event.get("history"):
                 return False
-            self.comments += 1
+            setattr(self, tally, getattr(self, tally) + 1)
         elif kind == "like":
             total = event.get("totalLikes") or 0
             if total <= self.likes:
@@ -74,12 +81,6 @@ class StreamMetrics:
         elif kind == "viewers":
             self.current_viewers = event["viewerCount"]
             self.peak_viewers = max(self.peak_viewers, self.current_viewers)
-        elif kind == "follow":
-            self.follows += 1
-        elif kind == "share":
-            self.shares += 1
-        elif kind == "join":
-            self.joins += 1
         else:
             return False
         return True

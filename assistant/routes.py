@@ -8,10 +8,11 @@ import greenlet
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import NotFound
 
-from . import access, source
+from . import access, events, source
 from .store import StoreUnavailable
 
 bp = Blueprint("main", __name__)
+bp.add_app_template_global(events.for_browser, "event_types_for_browser")  # index.html's #event-types
 
 
 @bp.get("/")

@@ -2,7 +2,8 @@
 (usernames.js against tests/username_cases.py and assistant/usernames.py), how the LIVE's end reads, a
 server restart (the tab follows its creator again), feeds that hold still while read, addresses
 (`/@name`), the header's labels, and gift names on a phone. Issue 19, its sequel: the header on a phone,
-an empty chat while paused or searched, and a path the server does not have.
+an empty chat while paused or searched, and a path the server does not have. Issue 21: every event type
+of assistant/events.py drawn in the feed it names.
 """
 
 import re
@@ -14,7 +15,7 @@ from playwright.sync_api import expect
 from simclient import unique_name
 from username_cases import ACCEPTED, REFUSED
 
-from assistant import usernames
+from assistant import events, usernames
 
 pytest_plugins = ["browserfixtures"]
 pytestmark = needs_chromium
@@ -124,6 +125,36 @@ def test_the_end_row_says_how_the_live_ended(server, simulator, quiet_creator, o
                           "(reason) => m.activityRow({type: 'end', seq: 1, ts: 1, reason})"
                           ".querySelector('.activity-text').textContent)")
     assert texts == ["The LIVE ended", "The LIVE was suspended"] + ["The LIVE ended"] * 3
+
+
+# --- issue 21: each event type in its feed, from the list the page carries ---------------------------------
+
+
+def test_every_event_type_is_drawn_in_the_feed_the_list_names(server, open_dashboard):
+    """The list as the page gets it (#event-types, rendered from assistant/events.py), through eventtypes.js,
+    feeds.js and rows.js: each type's sample is a row of its type in the feed the list names, an activity row
+    says its verb; a type without a feed is in none."""
+    window = open_dashboard(server)
+    samples = [kind.sample(seq=seq) for seq, kind in enumerate(events.EVENT_TYPES, 1)]
+    window.page.evaluate("""async ({samples, names}) => {
+        const { createFeeds } = await import('/static/js/feeds.js');
+        const lists = Object.fromEntries(names.map((name) => [name, document.createElement('ol')]));
+        createFeeds(lists).push(samples);
+        window.__eventTypeLists = lists;
+    }""", {"samples": samples, "names": list(events.FEEDS)})
+    shown = [kind for kind in events.EVENT_TYPES if kind.feed]
+    window.page.wait_for_function(f"""() => Object.values(window.__eventTypeLists)
+        .reduce((rows, list) => rows + list.childElementCount, 0) === {len(shown)}""", timeout=WAIT_MS)
+    drawn = window.page.evaluate("""() => Object.fromEntries(Object.entries(window.__eventTypeLists).map(
+        ([name, list]) => [name, [...list.children].reverse().map((row) => [row.dataset.type, row.textContent])]))""")
+    for feed in events.FEEDS:
+        assert [kind for kind, _ in drawn[feed]] == [kind.name for kind in shown if kind.feed == feed], feed
+    for rows in drawn.values():
+        for kind, text in rows:
+            assert "undefined" not in text and "null" not in text, (kind, text)
+            verb = events.BY_NAME[kind].verb
+            if verb:
+                assert f"{events.SAMPLE_USER['nickname']} {verb}" in text, (kind, text)
 
 
 # --- 6. a server restart: the tab follows its creator again, and says so ---------------------------------

@@ -6,10 +6,13 @@ much the room's like total rose, the same total as the metrics). Events are put 
 own `ts`. The whole live is kept, up to MAX_POINTS minutes (24 h); the oldest go first.
 """
 
+from .. import events
+
 BUCKET_SECONDS = 60
 MAX_POINTS = 24 * 60
 _BUCKET_MS = BUCKET_SECONDS * 1000
-_COUNTS = {"chat": "comments", "join": "joins", "follow": "follows", "share": "shares"}
+# Type -> the point's count one event of it adds one to (its `series_field` in assistant/events.py).
+_COUNTS = {kind.name: kind.series_field for kind in events.EVENT_TYPES if kind.series_field}
 
 
 def _empty(t):
@@ -24,9 +27,7 @@ class ActivitySeries:
     def apply(self, event, likes_added=0):
         """One event; `likes_added`: how much it raised the room's like total."""
         kind = event["type"]
-        field = _COUNTS.get(kind)
-        if kind == "chat" and event.get("history"):
-            field = None
+        field = None if event.get("history") else _COUNTS.get(kind)  # replayed chat is not counted
         if kind == "viewers":
             self._point(event)["viewers"] = event["viewerCount"]
         elif field:

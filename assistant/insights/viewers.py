@@ -11,10 +11,13 @@ the boards show, stay). A card keeps the viewer's last RECENT_PER_VIEWER comment
 import heapq
 import operator
 
+from .. import events
+
 LEADERBOARD_SIZE = 10
 RECENT_PER_VIEWER = 50
 _TOTALS = ("comments", "likes", "gifts", "diamonds", "follows", "shares")
-_COUNTED = frozenset(("chat", "like", "follow", "share"))
+# Type -> the card's total an event of it adds to (its `viewer_total` in assistant/events.py).
+_COUNTED = {kind.name: kind.viewer_total for kind in events.EVENT_TYPES if kind.viewer_total}
 
 
 class ViewerCard:
@@ -88,21 +91,20 @@ class ViewerTallies:
         """An event of the live. Joins and replayed chat make no card (the viewer did nothing yet); gifts
         come through count_gift."""
         kind = event["type"]
-        if kind not in _COUNTED or (kind == "chat" and event.get("history")):
+        total = _COUNTED.get(kind)
+        if total is None or event.get("history"):
             return
         card = self._card(event)
         if card is None:
             return
-        if kind == "chat":
+        if kind == "chat":  # the comment is kept for the card, and the chatters' board moves
             card.add_comment(event["ts"], event["comment"])
             self.boards_changed = True
-        elif kind == "like":
+        elif kind == "like":  # a viewer's batch of likes
             card.likes += event.get("count") or 0
             self.boards_changed = True
-        elif kind == "follow":
-            card.follows += 1
-        elif kind == "share":
-            card.shares += 1
+        else:
+            setattr(card, total, getattr(card, total) + 1)
 
     def count_gift(self, event, units):
         """`units` of the gift were counted (a streak's end, or a gift that does not streak)."""

@@ -6,10 +6,9 @@ there but wrong raises BadQuery with a message for the 400 answer.
 
 import re
 
+from .. import events
 from ..usernames import UsernameError, parse_username
 
-# The contract's event types (DESIGN.md, "Socket.IO contract"): what `?types=` may name.
-EVENT_TYPES = ("chat", "gift", "like", "follow", "share", "join", "viewers", "end")
 MAX_SEARCH_CHARS = 100
 _INTEGER = re.compile(r"[0-9]{1,18}")  # below 2**63: what a bigint column holds
 
@@ -44,17 +43,17 @@ def limit(args, default, highest):
 
 
 def event_types(args):
-    """`types=chat,gift` (or `types=chat&types=gift`, as a form's checkboxes send it): a tuple in the
-    contract's order, or None for every type."""
+    """`types=chat,gift` (or `types=chat&types=gift`, as a form's checkboxes send it): a tuple of the
+    contract's types (assistant/events.py) in its order, or None for every type."""
     names = [name.strip().lower() for raw in args.getlist("types") for name in raw.split(",")]
     names = [name for name in names if name]
     if not names:
         return None
-    unknown = sorted(set(names) - set(EVENT_TYPES))
+    unknown = sorted(set(names) - set(events.NAMES))
     if unknown:
-        expected = ", ".join(EVENT_TYPES)
+        expected = ", ".join(events.NAMES)
         raise BadQuery(f"unknown event type {', '.join(unknown)[:80]!r} in types: expected some of {expected}")
-    return tuple(kind for kind in EVENT_TYPES if kind in names)
+    return tuple(kind for kind in events.NAMES if kind in names)
 
 
 def username(args, required=False):

@@ -10,12 +10,37 @@ import io
 import json
 import re
 
+from .. import events
 from . import csvcells
 
-CSV_COLUMNS = ("seq", "ts", "type", "userId", "uniqueId", "nickname", "comment", "giftName", "repeatCount",
-               "diamonds", "streaking", "count", "viewerCount")
+# Every event's columns, then each type's own (assistant/events.py `csv_columns`).
+CSV_COLUMNS = ("seq", "ts", "type", "userId", "uniqueId", "nickname", *events.CSV_COLUMNS)
 EVENTS_PER_CHUNK = 500
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _diamonds(gift):
+    """The gift's whole value so far: diamonds per unit × repeatCount (a streak's last row holds its total)."""
+    return (gift.get("diamondCount") or 0) * max(1, gift.get("repeatCount") or 1)
+
+
+def _streaking(gift):
+    return "true" if gift.get("streaking") else "false"
+
+
+# (type, column) -> how the column is made from an event of that type, where it is not the event's field of
+# that name as it is.
+_COMPUTED = {("gift", "diamonds"): _diamonds, ("gift", "streaking"): _streaking}
+
+
+def _reader(kind, column):
+    return _COMPUTED.get((kind, column)) or (lambda event: event.get(column))
+
+
+# Type -> (index among the type columns, how to fill it from an event) for each column of that type.
+_READERS = {kind.name: tuple((events.CSV_COLUMNS.index(column), _reader(kind.name, column))
+                             for column in kind.csv_columns)
+            for kind in events.EVENT_TYPES}
 
 
 def filename(live, extension):
@@ -25,20 +50,17 @@ def filename(live, extension):
 
 
 def csv_row(event):
-    """One event as the CSV's columns; fields the event's type lacks are empty, text is made spreadsheet-safe
-    (csvcells). `diamonds`: the gift's whole value so far (diamonds per unit × repeatCount; a streak's last
-    row holds its total). `streaking`: `true` on a streak's steps, `false` on the gift row that counts (a
-    streak's end, a gift that does not streak), so that the diamonds of the `false` rows add up to the
-    live's total; empty on other types, like every field a type lacks."""
+    """One event as the CSV's columns; columns the event's type lacks are empty, text is made spreadsheet-safe
+    (csvcells). `diamonds`: the gift's whole value so far. `streaking`: `true` on a streak's steps, `false`
+    on the gift row that counts (a streak's end, a gift that does not streak), so that the diamonds of the
+    `false` rows add up to the live's total."""
     user = event.get("user") or {}
-    diamonds = streaking = None
-    if event.get("type") == "gift":
-        diamonds = (event.get("diamondCount") or 0) * max(1, event.get("repeatCount") or 1)
-        streaking = "true" if event.get("streaking") else "false"
-    values = (event.get("seq"), event.get("ts"), event.get("type"), user.get("userId"), user.get("uniqueId"),
-              user.get("nickname"), event.get("comment"), event.get("giftName"), event.get("repeatCount"), diamonds,
-              streaking, event.get("count"), event.get("viewerCount"))
-    return csvcells.row(values)
+    kind = event.get("type")
+    own = [None] * len(events.CSV_COLUMNS)
+    for index, read in _READERS.get(kind, ()):
+        own[index] = read(event)
+    return csvcells.row((event.get("seq"), event.get("ts"), kind, user.get("userId"), user.get("uniqueId"),
+                         user.get("nickname"), *own))
 
 
 def csv_chunks(events):

@@ -9,6 +9,7 @@ pages get an HTML page, the API and the exports JSON `{error, message}`.
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
+from ..events import NAMES as EVENT_TYPE_NAMES
 from ..records import RecordsUnavailable
 from . import args as query
 from . import exports, formatting
@@ -119,7 +120,7 @@ def report_page(live_id):
                          limit=GIFT_EVENTS_PER_PAGE)
     return render_template("report.html", live=live, chat=chat, gifts=gifts, search=search or "",
                            paged=bool(request.args.get("after") or request.args.get("gifts_after")),
-                           event_types=query.EVENT_TYPES)
+                           event_types=EVENT_TYPE_NAMES)
 
 
 # --- JSON API ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 // or scrolled away from the top) holds its new rows instead, at most `cap` of them, and draws them
 // when it is released. The rows themselves are built in rows.js.
 
+import { feedOf } from './eventtypes.js';
 import { frameTime, requestFlush } from './frame.js';
 import { createPause } from './pause.js';
 import { activityRow, chatRow, giftKey, giftRow, updateGiftRow } from './rows.js';
@@ -244,22 +245,10 @@ class GiftFeed extends SimpleFeed {
   }
 }
 
-/** Which feed shows an event: like and viewers are in the cards; unknown types are not shown. */
+/** Which feed shows an event (eventtypes.js): like and viewers are in the cards; unknown types are not shown. */
 function feedFor(event) {
   if (!event || typeof event !== 'object') return null;
-  switch (event.type) {
-    case 'chat':
-      return 'chat';
-    case 'gift':
-      return 'gifts';
-    case 'join':
-    case 'follow':
-    case 'share':
-    case 'end':
-      return 'activity';
-    default:
-      return null;
-  }
+  return feedOf(event.type);
 }
 
 /**

@@ -1,9 +1,11 @@
 // The rows of the three feeds, built from contract events: chat, gifts (a streak is one row,
-// updated in place) and activity (joins, follows, shares, the stream's end). User text goes in with
-// textContent only (dom.js). A viewer's name is a button and their picture clickable (`.user-link`
-// with data-user-id): both open the viewer card; the row carries data-user-id too.
+// updated in place) and activity (joins, follows, shares: what the viewer did, the type's verb from
+// eventtypes.js; the stream's end). User text goes in with textContent only (dom.js). A viewer's name
+// is a button and their picture clickable (`.user-link` with data-user-id): both open the viewer
+// card; the row carries data-user-id too.
 
 import { avatar, giftImage, h, linkUser, setText } from './dom.js';
+import { verbOf } from './eventtypes.js';
 import { formatCount, formatExact, formatTime, toCount } from './format.js';
 
 function nameOf(user) {
@@ -44,12 +46,6 @@ export function chatRow(event, { links = true } = {}) {
       h('p', { className: 'chat-text', text: event.comment ?? '' })));
 }
 
-const ACTIVITY = {
-  join: { verb: 'joined', icon: 'join' },
-  follow: { verb: 'followed', icon: 'follow' },
-  share: { verb: 'shared the LIVE', icon: 'share' },
-};
-
 // How the stream ended, by the end event's `reason`; any other reason reads as a plain end.
 const ENDINGS = new Map([
   ['ended', 'The LIVE ended'],
@@ -63,14 +59,13 @@ export function activityRow(event) {
       h('p', { className: 'activity-text' }, h('strong', { text: ENDINGS.get(event.reason) || ENDINGS.get('ended') })),
       timeEl(event.ts));
   }
-  const kind = ACTIVITY[event.type];
   const user = event.user || {};
   return h('li', { className: `row activity-row activity-${event.type}`, dataset: { seq: event.seq, type: event.type, userId: userId(user) } },
-    h('span', { className: `activity-icon icon-${kind.icon}`, attrs: { 'aria-hidden': 'true' } }),
+    h('span', { className: `activity-icon icon-${event.type}`, attrs: { 'aria-hidden': 'true' } }),
     avatar(user, 'avatar avatar-small', { link: true }),
     h('p', { className: 'activity-text' },
       nickEl(user),
-      h('span', { className: 'verb', text: ` ${kind.verb}` })),
+      h('span', { className: 'verb', text: ` ${verbOf(event.type)}` })),
     timeEl(event.ts));
 }
 
