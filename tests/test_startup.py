@@ -127,8 +127,9 @@ def test_ctrl_c_stops_a_demo_server_and_its_simulator():
     """A terminal's Ctrl-C: SIGINT to the whole foreground process group, while a creator is followed."""
     server = RunningServer({"DEMO": "1", "TIKTOK_SIMULATOR_URL": ""}, new_session=True)
     try:
-        (simulator,) = psutil.Process(server.process.pid).children()
-        assert "assistant.simulator" in simulator.cmdline()
+        children = psutil.Process(server.process.pid).children()
+        (simulator,) = [child for child in children if "assistant.simulator" in child.cmdline()]
+        (writer,) = [child for child in children if child is not simulator]  # the records' writer process
         client = DashboardClient(server.url)
         try:
             client.watch_until_connected("demo_creator")
@@ -140,4 +141,5 @@ def test_ctrl_c_stops_a_demo_server_and_its_simulator():
         server.stop()
     _assert_stopped_cleanly(server)
     wait_until(lambda: not simulator.is_running(), timeout=10, message="the simulator child gone")
+    wait_until(lambda: not writer.is_running(), timeout=10, message="the records writer gone")
     assert "Upstream connection to @demo_creator dropped" not in server.log_text(), "closed before the simulator"
