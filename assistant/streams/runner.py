@@ -451,10 +451,17 @@ class StreamRunner:
         return event
 
     def _publish(self, batch):
-        """Store, then emit: a client catching up from the store and then joining the room misses nothing."""
-        if not batch:
+        """Store, then emit: a client catching up from the store and then joining the room misses nothing.
+        The series points the batch changed are stored with it, so that a snapshot holds the open minute as of
+        its `seq` (the `series` event that sends them comes later); so are those of joins and likes folded
+        since the last write (an empty batch then)."""
+        points = self.insights.series.unstored_points()
+        if not batch and not points:
             return
-        if self._write(batch, self._count_fields()):
+        if not self._write(batch, self._count_fields(), points):
+            return
+        self.insights.series.mark_stored()
+        if batch:
             self._emit("live", {"username": self.username, "events": batch}, self.room)
             self.recording.add(batch, self.seq, self.metrics.to_dict())
             if self._ended_at is not None:  # the record gets its final boards, series and cards whole
@@ -463,10 +470,10 @@ class StreamRunner:
                 self.recording.ended(self._ended_at)
                 self._ended_at = None
 
-    def _write(self, events, fields):
+    def _write(self, events, fields, points=()):
         """Write to the store; False (nothing written) once another process holds the creator's lease:
         the registry stops this runner at its next round."""
-        written = self._store.publish(self.username, events, fields)
+        written = self._store.publish(self.username, events, fields, points)
         if self._store_down:
             self._store_down = False
             log.info("Runner for @%s reaches the store again", self.username)
@@ -483,12 +490,13 @@ class StreamRunner:
             self._emit("metrics", {"username": self.username, "metrics": self.metrics.to_dict()}, self.room)
 
     def _publish_insights(self):
-        """The viewer cards and series points to the store, then `series` and `leaderboards` when due."""
+        """The viewer cards to the store, then `series` and `leaderboards` when due (the series points are
+        stored already, with their events)."""
         now = time.monotonic()
         cards, forgotten = self.insights.due_cards(now)
         points = self.insights.due_points(now)
-        if cards or forgotten or points:
-            self._store.save_insights(self.username, points, cards, forgotten)
+        if cards or forgotten:
+            self._store.save_insights(self.username, [], cards, forgotten)
         if points:
             self._emit("series", {"username": self.username, "points": points}, self.room)
         boards = self.insights.due_leaderboards(now)
