@@ -49,6 +49,7 @@ OFFLINE_POLL_SECONDS = 30  # how often to look again whether an offline creator 
 MAX_BACKOFF_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 5
 SIGN_POLL_SECONDS = 1.0  # a queued runner asks for its start this often (its retryAfter counts down)
+SIGN_ASK_POLL_SECONDS = 0.05  # how often the supervisor looks whether its attempt reached the sign request
 STALL_CHECK_MAX_SECONDS = 5.0  # the stall watchdog looks at least this often
 ROOM_CHECK_TIMEOUT_SECONDS = 10
 # Chat ids remembered to drop what TikTok replays on a reconnect (it replays its last few lines).
@@ -66,6 +67,24 @@ async def _settled(awaitable):
 
 def _chat_key(event):
     return (event.get("user") or {}).get("userId"), event.get("comment")
+
+
+class _SignTurn:
+    """A connection attempt's turn at the sign budget. The attempt (asyncio) awaits `take()` right before its
+    sign request; the supervisor (a green thread) sees `asked`, takes a start from the budget, then `grant()`s.
+    Green code may set an asyncio event (both run on the hub's loop, in one thread), but asyncio code never
+    waits on eventlet's primitives (DESIGN.md, "Runtime"): hence the flag, which the supervisor polls."""
+
+    def __init__(self):
+        self.asked = False
+        self._granted = asyncio.Event()
+
+    async def take(self):
+        self.asked = True
+        await self._granted.wait()
+
+    def grant(self):
+        self._granted.set()
 
 
 def backoff_delay(failures):
@@ -204,11 +223,14 @@ class StreamRunner:
         while not self._stopped:
             if offline:
                 self._wait_until_live()
-            self._wait_for_sign_budget()
-            self._stream = TikTokStream(self.username, self._put_event, self._put_connected, self._wait_for_room)
-            self._queue.put(("status", "reconnecting" if self.connected_at else "connecting", None))
+            turn = _SignTurn() if self._sign_budget is not None else None
+            self._stream = TikTokStream(self.username, self._put_event, self._put_connected, self._wait_for_room,
+                                        turn.take if turn is not None else None)
+            self._queue.put(("status", self._connecting_status(), None))
             self._attempt = spawn_for_awaitable(_settled(self._stream.run()))
             try:
+                if turn is not None:
+                    self._grant_sign_turn(turn, self._attempt)
                 outcome, error = self._watch_attempt(self._stream, self._attempt)
             finally:
                 self._close_stream()
@@ -239,11 +261,25 @@ class StreamRunner:
             if live is not False:
                 return
 
+    def _connecting_status(self):
+        return "reconnecting" if self.connected_at else "connecting"
+
+    def _grant_sign_turn(self, turn, attempt):
+        """Let the attempt make its sign request once the budget allows a start. It asks right before that
+        request, after the room lookup and the live check (which go to TikTok, not to the sign server): an
+        attempt that fails before (TikTok unreachable, the creator offline or unknown) spends nothing."""
+        while not turn.asked:
+            if attempt.dead:
+                return
+            eventlet.sleep(SIGN_ASK_POLL_SECONDS)
+        if self._wait_for_sign_budget():  # it said `queued`: back to connecting, now that the start is taken
+            self._queue.put(("status", self._connecting_status(), None))
+        turn.grant()
+
     def _wait_for_sign_budget(self):
-        """Wait until the sign budget allows this start (it is counted then), `queued` meanwhile.
-        Reconnects go before new creators (signbudget.py); the queue is the store's, so cluster-wide."""
-        if self._sign_budget is None:
-            return
+        """Wait until the sign budget allows this start (it is counted then), `queued` meanwhile; True if it
+        had to wait. Reconnects go before new creators (signbudget.py); the queue is the store's, so
+        cluster-wide."""
         priority = signbudget.RECONNECT if self.connected_at else signbudget.NEW_CREATOR
         said = False
         while True:
@@ -260,7 +296,7 @@ class StreamRunner:
             if granted:
                 if said:
                     log.info("Runner for @%s: the sign budget allows its start now", self.username)
-                return
+                return said
             if not said:
                 said = True
                 log.info("Runner for @%s waits for the sign budget: about %.0f s, %d ahead", self.username, wait,
