@@ -46,7 +46,7 @@ class ResubscribingRedisManager(socketio.RedisManager):
         if len(self._delivered) >= _TRACKED_ROOMS_PRUNED_AT:
             here = self.rooms.get(namespace, {})
             self._delivered = {name: seq for name, seq in self._delivered.items() if here.get(name)}
-        self._delivered[room] = max(events[-1]["seq"], self._delivered.get(room, 0))
+        self._delivered[room] = events[-1]["seq"]  # the last, not the largest: a creator forgotten starts at 1
 
     def _redis_listen_with_retries(self):
         """What python-socketio's listener does, with short waits between tries, and a word once back."""
