@@ -33,6 +33,7 @@ def create_app(config=None, settings=None):
     """
     settings = settings or Config()
     from . import access, routes, sockets, tiktok  # noqa: F401  (sockets: the handlers)
+    from .messagequeue import ResubscribingRedisManager
     from .overlays import pages as overlay_pages
     from .records import Records
     from .reports import pages as report_pages
@@ -57,18 +58,22 @@ def create_app(config=None, settings=None):
     if simulator_url:
         tiktok.point_at(simulator_url)
 
+    # Cluster mode: the processes' emits to each other's sockets go through Redis (messagequeue.py).
+    queue = ResubscribingRedisManager(app.config["REDIS_URL"], app.config["REDIS_CHANNEL"]) \
+        if app.config["REDIS_URL"] else None
     socketio.init_app(
         app,
         async_mode="eventlet",
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,  # None: same origin only
-        message_queue=app.config["REDIS_URL"],
-        channel=app.config["REDIS_CHANNEL"],
+        client_manager=queue,  # None: python-socketio's own, in this process's memory
         max_http_buffer_size=TRANSPORT_MESSAGE_LIMIT,
     )
     if app.config["TRUSTED_PROXIES"]:  # outermost, so that Socket.IO requests see the client's address too
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    app.extensions["live_service"] = LiveService(socketio, app.config, make_store(app.config), records)
+    service = app.extensions["live_service"] = LiveService(socketio, app.config, make_store(app.config), records)
+    if queue is not None:
+        queue.on_resubscribed = service.resubscribed
     if app.config["ACCESS_PASSWORD"]:
         access.init_app(app)
     app.register_blueprint(routes.bp)

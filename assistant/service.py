@@ -281,7 +281,7 @@ class LiveService:
             if joined:
                 return
             self._enter(sid, stream_room(username))
-            self.sockets.set_room(sid, username)
+            self.sockets.set_room(sid, username, last_seq)
             joined = True
 
     def _send_snapshot(self, username, to):
@@ -294,7 +294,10 @@ class LiveService:
         return snapshot["seq"]
 
     def _send_insights(self, sid, username):
+        """The creator's totals, boards and series, which are not events a socket could catch up on."""
         state = self.store.stream(username)
+        if state is not None:
+            self._emit("metrics", {"username": username, "metrics": full_metrics(state.metrics)}, sid)
         self._emit("leaderboards", _leaderboards(username, state and state.leaderboards), sid)
         self._emit("series", {"username": username, "points": self.store.series(username)}, sid)
 
@@ -346,6 +349,45 @@ class LiveService:
             self._send_snapshot(runner.username, stream_room(runner.username))
         except StoreUnavailable:
             pass  # the watchers get a snapshot when they come back; the runner's write said so already
+
+    def resubscribed(self, delivered):
+        """Cluster mode: this process listens to the others again after an outage of the Socket.IO message
+        queue (messagequeue.py), and what they emitted for its sockets meanwhile is lost. `delivered`: per room,
+        the seq of the last `live` event its sockets got. Called by the queue's listener: the work runs in a
+        green thread of its own, so that the listener goes back to listening at once."""
+        eventlet.spawn(self._resync_sockets, delivered)
+
+    def _resync_sockets(self, delivered):
+        """Each socket of this process gets its session's `session` (a status change may be among what was lost),
+        then, outside its creator's room, the events after the last one it had (as on a resume with `lastSeq`,
+        with the totals, boards and series), and joins the room again."""
+        try:
+            session_ids = self.sockets.session_ids()
+            records = self.store.get_sessions(session_ids) if session_ids else {}
+            total = self.store.totals()[0]
+            told = 0
+            for session_id in session_ids:
+                record = records.get(session_id)
+                if record is None:
+                    continue  # gone from the store (Redis restarted empty): the reconcile disconnects its sockets
+                payload = self.session_payload(record, total_sessions=total)
+                for sid in self.sockets.of_session(session_id):
+                    self._emit("session", payload, sid)
+                    told += 1
+                    username = self.sockets.room_of(sid)
+                    if username is None or username != record.username:
+                        continue  # in no room, or switched meanwhile: the reconcile moves it
+                    had = max(self.sockets.joined_at(sid), delivered.get(stream_room(username), 0))
+                    self._leave(sid, stream_room(username))
+                    self.sockets.set_room(sid, None)
+                    self._catch_up(sid, username, had)
+            log.info("Brought %d clients up to date after the message queue's outage", told)
+        except StoreUnavailable as ex:
+            # Only reads here: Redis is out of reach, so the subscription is lost again, and this runs again once
+            # it is back. A socket left out of its room meanwhile is moved back by the reconcile (with a snapshot).
+            log.warning("Could not bring the clients up to date after the message queue's outage: %s", ex)
+        except Exception:
+            log.exception("Bringing the clients up to date after the message queue's outage failed")
 
     # -- the periodic work ---------------------------------------------------------------------
 

@@ -15,12 +15,14 @@ def iso_utc(epoch_seconds):
 
 
 class LocalSockets:
-    """Which session each of this process's sockets belongs to, and which creator's room it is in."""
+    """Which session each of this process's sockets belongs to, and which creator's room it is in (with the
+    `seq` it had been sent up to when it joined)."""
 
     def __init__(self):
         self._session_of = {}
         self._by_session = defaultdict(set)
         self._room_of = {}  # sid -> the creator whose room it joined
+        self._joined_at = {}  # sid -> the seq it had when it joined that room
 
     def __len__(self):
         return len(self._session_of)
@@ -33,6 +35,7 @@ class LocalSockets:
         """Forget a socket; returns its session id, or None for a socket never added."""
         session_id = self._session_of.pop(sid, None)
         self._room_of.pop(sid, None)
+        self._joined_at.pop(sid, None)
         if session_id is not None:
             sids = self._by_session[session_id]
             sids.discard(sid)
@@ -52,11 +55,17 @@ class LocalSockets:
     def room_of(self, sid):
         return self._room_of.get(sid)
 
-    def set_room(self, sid, username):
+    def joined_at(self, sid):
+        """The seq the socket had been sent up to when it joined its room (0 when in none)."""
+        return self._joined_at.get(sid, 0)
+
+    def set_room(self, sid, username, seq=0):
         if username is None:
             self._room_of.pop(sid, None)
-        else:
+            self._joined_at.pop(sid, None)
+        elif sid in self._session_of:  # not one that went away while it was being caught up
             self._room_of[sid] = username
+            self._joined_at[sid] = seq
 
 
 class WatchRateLimit:

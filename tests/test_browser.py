@@ -12,6 +12,7 @@ import shutil
 import time
 import uuid
 
+from appserver import free_port
 from browserpage import (
     FEED_CAP,
     PHONE,
@@ -274,6 +275,19 @@ def test_errors_offline_missing_and_ended_are_shown_plainly(server_factory, simu
     window.expect_status("ended")
     expect(banner).to_have_attribute("data-state", "ended")
     expect(banner).to_contain_text("has ended")
+
+
+def test_tiktok_out_of_reach_is_explained_in_the_banner(server_factory, open_dashboard):
+    """No network: the banner says that TikTok cannot be reached, and why, not only that something failed."""
+    server = server_factory(TIKTOK_SIMULATOR_URL=f"http://127.0.0.1:{free_port()}", SIGN_BUDGET="5/minute")
+    window = open_dashboard(server)
+    window.watch(f"nonet{uuid.uuid4().hex[:8]}", status="error")
+    banner = window.page.locator("#stream-banner")
+    expect(banner).to_have_attribute("data-state", "error")
+    expect(window.page.locator("#stream-banner-detail")).to_have_text(
+        "Cannot reach TikTok: the connection was refused. Check the internet connection of the computer running "
+        "Live Assistant. Retrying by itself.")
+    assert server.debug()["signBudget"]["windows"][0]["used"] == 0
 
 
 def test_limits_and_upstream_trouble_are_explained(server_factory, simulator, quiet_creator, open_dashboard):

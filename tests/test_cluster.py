@@ -55,11 +55,21 @@ def assert_gapless(events):
 
 
 def owner_of(servers, name):
-    """The process running `name`'s runner, from /debug's `owner` (`<host>:<pid>`)."""
-    owners = {s["owner"] for s in servers[0].debug()["streams"] if s["username"] == name}
-    assert len(owners) == 1 and None not in owners, owners
-    pid = int(owners.pop().rsplit(":", 1)[1])
-    return next(server for server in servers if server.process.pid == pid)
+    """The process running `name`'s runner, from /debug's `owner` (`<host>:<pid>`) on the first of `servers`;
+    None when that names none of them. Around a failover it does not, for a while: after a kill -9 /debug still
+    names the dead process (it holds the lease until the lease expires, RUNNER_LEASE_SECONDS), then names
+    nobody until a survivor has claimed the creator."""
+    owners = [s["owner"] for s in servers[0].debug()["streams"] if s["username"] == name]
+    assert len(owners) <= 1, owners
+    if not owners or owners[0] is None:
+        return None
+    pid = int(owners[0].rsplit(":", 1)[1])
+    return next((server for server in servers if server.process.pid == pid), None)
+
+
+def running_owner(servers, name):
+    """The owner of a creator that is running, as /debug names it (once it has claimed it)."""
+    return wait_until(lambda: owner_of(servers, name), timeout=5, message=f"an owner of @{name}")
 
 
 def test_three_processes_share_one_upstream_and_deliver_the_same_sequence(cluster, open_tab, simulator,
@@ -137,7 +147,7 @@ def test_the_owner_killed_hands_the_creator_over(cluster, open_tab, simulator):
     for client in watchers:
         client.watch_until_connected(name)
     simulator.wait_for_connections(name, 1)
-    owner = owner_of(servers, name)
+    owner = running_owner(servers, name)
     survivors = [c for c, s in zip(watchers, servers, strict=True) if s is not owner]
 
     stop = threading.Event()
@@ -158,9 +168,12 @@ def test_the_owner_killed_hands_the_creator_over(cluster, open_tab, simulator):
         owner.process.kill()
         killed_at = time.monotonic()
         owner.process.wait()
-        wait_until(lambda: simulator.connections().get(name) == 1 and owner_of(
-            [s for s in servers if s is not owner], name) is not owner,
-            timeout=LEASE_SECONDS + 5, interval=0.2, message="a new owner with one upstream")
+        # A survivor named owner (not the dead one, nor nobody: see owner_of), and one upstream: the simulator
+        # may count the dead owner's socket for a moment after the kill (it has to notice the close), so the
+        # owner is what tells the handover.
+        wait_until(lambda: owner_of([s for s in servers if s is not owner], name) is not None
+                   and simulator.connections().get(name) == 1,
+                   timeout=LEASE_SECONDS + 5, interval=0.2, message="a new owner with one upstream")
         handover = time.monotonic() - killed_at
         for client, seen in zip(survivors, statuses_before, strict=True):
             client.wait_for_status("connected")
@@ -180,7 +193,7 @@ def test_the_owner_killed_hands_the_creator_over(cluster, open_tab, simulator):
             assert earlier == event, f"seq {event['seq']} numbered two different events: counting restarted"
         after = client.latest_metrics()
         assert after["totalComments"] >= before["totalComments"], "totals not reset"
-    assert simulator.connections().get(name) == 1
+    wait_until(lambda: simulator.connections().get(name) == 1, timeout=5, message="one upstream connection")
     print(f"failover: a new owner with one upstream {handover:.1f} s after the SIGKILL (lease {LEASE_SECONDS} s)")
 
 
@@ -219,16 +232,12 @@ def test_a_redis_restart_is_survived(cluster, open_tab, simulator, quiet_creator
         tab.watch_until_connected(name)
 
         private.stop()
-        for server in servers:
-            wait_until(lambda s=server: requests.get(s.url + "/healthz", timeout=5).status_code == 503,
-                       timeout=10, message="/healthz 503 while Redis is down")
+        wait_for_health(servers, 503, timeout=10, message="/healthz 503 while Redis is down")
         down = requests.get(servers[0].url + "/healthz", timeout=5).json()
         assert down["status"] == "unavailable" and down["reason"]
         time.sleep(2)
         private.start()
-        for server in servers:
-            wait_until(lambda s=server: requests.get(s.url + "/healthz", timeout=5).status_code == 200,
-                       timeout=15, message="/healthz 200 once Redis is back")
+        wait_for_health(servers, 200, timeout=15, message="/healthz 200 once Redis is back")
 
         fresh = quiet_creator("after")
         for server in servers:
@@ -248,6 +257,85 @@ def test_a_redis_restart_is_survived(cluster, open_tab, simulator, quiet_creator
             assert raw == [], "every line through the server's own (redacting) formatter, none twice"
     finally:
         private.stop()
+
+
+def test_after_a_redis_restart_every_process_hears_the_others_within_seconds(cluster, open_tab, simulator,
+                                                                            quiet_creator):
+    """What one process emits for another's tabs (a creator's status and events, from the process running it)
+    goes through Redis's pub/sub. After an outage every process listens again within a second or two (not
+    after a backoff of up to a minute, losing all of it meanwhile), and its tabs get their status and events."""
+    private = RedisServer()
+    try:
+        servers = cluster(3, redis_url=private.url)
+        for server in servers:  # a process starts listening to the others with its first socket
+            open_tab(server.url)
+        private.stop()
+        wait_for_health(servers, 503, timeout=10, message="/healthz 503 while Redis is down")
+        # python-socketio's own listener retries 1, 2, 4, 8, 16 s after its last try (then every 60 s): Redis
+        # back 16 s into the outage finds it waiting until 31 s, about 14 s more.
+        time.sleep(16)
+        private.start()
+        wait_for_health(servers, 200, timeout=15, message="/healthz 200 once Redis is back")
+
+        fresh = quiet_creator("heard")
+        tabs = [wait_until(lambda s=server: _connected(s.url), timeout=10, message="a new tab connects")
+                for server in servers]
+        for tab in tabs:
+            assert tab.watch(fresh)["ok"]
+        deadline = time.monotonic() + 6
+        for tab in tabs:  # the creator's status comes from the process that runs it, whichever that is
+            tab.wait_for_status("connected", timeout=max(0.1, deadline - time.monotonic()))
+        simulator.inject(fresh, [chat("heard everywhere", user_id="5")])
+        for tab in tabs:
+            tab.wait_for_event(lambda e: e.get("comment") == "heard everywhere", timeout=5)
+            tab.disconnect()
+    finally:
+        private.stop()
+
+
+def test_a_process_that_could_not_listen_tells_its_tabs_what_they_missed(cluster, open_tab, simulator,
+                                                                          quiet_creator):
+    """While a process cannot listen to the others (its pub/sub connection lost, and not back yet), what the
+    creator's owner emits for its tabs is lost on the way: once it listens again, they get the events they
+    missed, in order, and the status (here `ended`)."""
+    private = RedisServer()
+    try:
+        servers = cluster(2, redis_url=private.url)
+        name = quiet_creator("missed")
+        open_tab(servers[0].url).watch_until_connected(name)
+        owner = running_owner(servers, name)
+        other = next(server for server in servers if server is not owner)
+        tab = open_tab(other.url)
+        tab.watch_until_connected(name)
+        simulator.inject(name, [chat("before", user_id="5")])
+        tab.wait_for_event(lambda e: e.get("comment") == "before")
+
+        admin = redis.Redis.from_url(private.url)
+        admin.execute_command("ACL", "SETUSER", "default", "-subscribe")  # nobody may subscribe again...
+        admin.client_kill_filter(_type="pubsub")  # ...once every listener is cut off; the store still works
+        simulator.inject(name, [chat("missed 1", user_id="5"), chat("missed 2", user_id="6")])
+        simulator.end(name)
+        wait_until(lambda: [s["status"] for s in owner.debug()["streams"] if s["username"] == name] == ["ended"],
+                   message="the stream ended, on its owner")
+        time.sleep(1)
+        assert not any(e.get("comment") == "missed 1" for e in tab.seen_events()), "not delivered meanwhile"
+        assert tab.session["status"] == "connected"
+
+        admin.execute_command("ACL", "SETUSER", "default", "+subscribe")
+        tab.wait_for_event(lambda e: e.get("comment") == "missed 2", timeout=5)
+        tab.wait_for_status("ended", timeout=5)
+        events = deduped(tab, name)
+        assert_gapless(events)
+        assert [e["comment"] for e in events if e["type"] == "chat"][-3:] == ["before", "missed 1", "missed 2"]
+        assert "Listening to the other processes again" in other.log_text()
+    finally:
+        private.stop()
+
+
+def wait_for_health(servers, status_code, timeout, message):
+    for server in servers:
+        wait_until(lambda s=server: requests.get(s.url + "/healthz", timeout=5).status_code == status_code,
+                   timeout=timeout, message=message)
 
 
 def _connected(url):
@@ -271,7 +359,7 @@ def test_boards_and_cards_are_shared_and_survive_a_failover(cluster, open_tab, s
 
     for tab in tabs:
         wait_until(lambda t=tab: chatters(t) == [("5", 2), ("6", 1)], message="the boards on every process")
-    owner = owner_of(servers, name)
+    owner = running_owner(servers, name)
     survivor = next(tab for tab, server in zip(tabs, servers, strict=True) if server is not owner)
     wait_until(lambda: survivor.call("viewer", {"userId": "5"})["ok"], message="the card, from any process")
     assert [c["comment"] for c in survivor.call("viewer", {"userId": "5"})["viewer"]["comments"]] == ["one", "two"]
@@ -300,7 +388,7 @@ def test_a_failover_continues_the_same_record(cluster, open_tab, simulator, quie
 
     wait_until(lambda: (r := record(servers[1])) and r["metrics"]["totalComments"] == 2,
                message="recorded, and readable on any process")
-    owner = owner_of(servers, name)
+    owner = running_owner(servers, name)
     survivor = next(server for server in servers if server is not owner)
     if owner is servers[0]:
         tab = open_tab(survivor.url)

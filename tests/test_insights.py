@@ -190,6 +190,27 @@ def test_two_tabs_and_a_late_joiner_see_the_same_boards_series_and_cards(server,
     assert first.call("viewer", {"userId": "9"})["error"]["code"] == "not_found", "history chat is not activity"
 
 
+def test_a_late_joiners_snapshot_holds_the_open_minute(server, connect, simulator, quiet_creator):
+    """The snapshot's series holds every point up to its seq, the minute still open included: the points are
+    stored with their events, not only when the next `series` event is due (every 5 s)."""
+    name = quiet_creator("openminute")
+    first = connect()
+    first.watch_until_connected(name)
+    for pair in (("one", "two"), ("three", "four")):  # the second pair comes well within 5 s of the first
+        simulator.inject(name, [chat(text, user_id="5") for text in pair])
+        first.wait_for_event(lambda e, last=pair[-1]: e.get("comment") == last)
+    chats = [e for e in first.live_events(name) if e["type"] == "chat" and not e.get("history")]
+    minutes = {}
+    for event in chats:
+        minute = event["ts"] // MINUTE_MS * MINUTE_MS
+        minutes[minute] = minutes.get(minute, 0) + 1
+
+    snapshot = connect_snapshot(connect, name)
+    assert snapshot["seq"] >= chats[-1]["seq"]
+    assert {p["t"]: p["comments"] for p in snapshot["series"]["points"] if p["comments"]} == minutes, \
+        snapshot["series"]
+
+
 def connect_snapshot(connect, name):
     client = connect()
     client.watch(name)

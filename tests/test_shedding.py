@@ -75,6 +75,8 @@ def test_a_backlog_folds_joins_and_likes_and_keeps_everything_else(caplog):
     assert metrics["totalGifts"] == kinds.count("gift") and metrics["totalDiamonds"] == 2 * kinds.count("gift")
     assert metrics["totalFollows"] == kinds.count("follow") and metrics["totalShares"] == kinds.count("share")
     assert [name for name, *_ in emitted].count("metrics") >= 1
+    assert runner._store.snapshot("flooded")["series"] == runner.insights.series.points(), \
+        "the series stored as counted, folded joins and likes included: what a snapshot shows"
 
     messages = [r.getMessage() for r in caplog.records if "flooded" in r.getMessage()]
     assert sum("folding joins and likes" in m for m in messages) == 1, "said once when shedding starts"

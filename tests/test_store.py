@@ -287,6 +287,11 @@ def test_snapshot(store):
     store.save_insights("alice", [late, early], [], [])
     snapshot = store.snapshot("alice")
     assert snapshot["leaderboards"] == boards and snapshot["series"] == [early, late]
+    # The points an event changed go in with it: a snapshot's series matches its seq.
+    open_minute = {"t": 180_000, "comments": 1}
+    store.publish("alice", events(3, 3), {"seq": 3}, [{**late, "comments": 2}, open_minute])
+    snapshot = store.snapshot("alice")
+    assert snapshot["seq"] == 3 and snapshot["series"] == [early, {**late, "comments": 2}, open_minute]
 
 
 def test_insights_points_and_viewer_cards(store):

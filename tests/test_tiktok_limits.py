@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+from appserver import free_port
 from dashboardclient import wait_until
 from simclient import SimulatorControl, chat, unique_name
 
@@ -165,3 +166,47 @@ def test_a_429_from_the_sign_server_holds_every_start(limited_simulator, start_s
     tab.wait_for_status("connected", timeout=15)
     second.wait_for_status("connected", timeout=15)
     assert "sign server refused a start" in server.log_text()
+
+
+def _starts_used(server):
+    return server.debug()["signBudget"]["windows"][0]["used"]
+
+
+@pytest.mark.parametrize(("where", "cause"), [
+    ("127.0.0.1:{closed}", "the connection was refused"),  # a port nothing listens on
+    ("tiktok.invalid", "its address could not be looked up (Name or service not known)"),  # RFC 6761: never resolves
+])
+def test_tiktok_out_of_reach_is_said_plainly_and_spends_no_start(server_factory, open_tab, where, cause):
+    """No network: every attempt fails at the room lookup, before any sign request, so the budget stays whole;
+    the watchers learn why, in words (not only the log)."""
+    server = server_factory(TIKTOK_SIMULATOR_URL="http://" + where.format(closed=free_port()),
+                            SIGN_BUDGET="5/minute")
+    tab = open_tab(server.url)
+    assert tab.watch(unique_name("nonet"))["ok"]
+    tab.wait_for_status("error", timeout=15)
+    error = tab.session["error"]
+    assert error["code"] == "upstream_error"
+    assert error["message"].startswith(f"Cannot reach TikTok: {cause}."), error
+    wait_until(lambda: server.log_text().count("Cannot reach TikTok") >= 3, timeout=20,
+               message="three failed attempts (0.5-1, then 1-2 s apart)")
+    assert _starts_used(server) == 0, "no sign request was made: no start spent"
+    assert server.debug()["signBudget"]["windows"] == [{"limit": 5, "seconds": 60, "used": 0, "left": 5}]
+
+
+def test_a_start_is_spent_on_the_sign_request_only(limited_simulator, start_server, open_tab):
+    """A connect spends exactly one start; a creator found offline or missing at the lookup spends none."""
+    simulator = limited_simulator
+    server = start_server(SIGN_BUDGET="5/minute")
+    name = _creator(simulator, "onestart")
+    before = simulator.stats()["signRequests"]
+    tab = open_tab(server.url)
+    tab.watch_until_connected(name)
+    assert _starts_used(server) == 1
+    assert simulator.stats()["signRequests"] - before == 1
+
+    for missing, status in ((f"offline{uuid.uuid4().hex[:8]}", "offline"), (f"ghost{uuid.uuid4().hex[:8]}", "error")):
+        other = open_tab(server.url)
+        assert other.watch(missing)["ok"]
+        other.wait_for_status(status)
+    assert _starts_used(server) == 1
+    assert simulator.stats()["signRequests"] - before == 1

@@ -1,7 +1,8 @@
 """LiveInsights: the leaderboards, the per-minute series and the viewer cards of one live, kept by the
 creator's runner and published on their own rhythms (DESIGN.md, "The assistant"): the boards when they
-change, at most every BOARDS_SECONDS; the series' changed points at most every SERIES_SECONDS; the
-viewer cards to the store every CARDS_SECONDS (any process answers a `viewer` request from there).
+change, at most every BOARDS_SECONDS; the series' changed points at most every SERIES_SECONDS (they reach
+the store sooner, with the events that changed them: ActivitySeries); the viewer cards to the store every
+CARDS_SECONDS (any process answers a `viewer` request from there).
 """
 
 from .series import ActivitySeries
@@ -35,6 +36,7 @@ class LiveInsights:
         """(every series point, every viewer card), nothing left to send as changed: what replaces the stored
         ones when the counts were replaced (restored from a record, or a new live)."""
         self.series.take_changed()
+        self.series.mark_stored()
         self.viewers.take_changed()
         return self.series.points(), self.viewers.cards()
 

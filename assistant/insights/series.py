@@ -4,6 +4,10 @@ A point is `{t (epoch ms, the minute's start), viewers, likes, diamonds, comment
 shares}`: viewers is the last count seen in the minute, the others how many happened in it (likes: how
 much the room's like total rose, the same total as the metrics). Events are put in the minute of their
 own `ts`. The whole live is kept, up to MAX_POINTS minutes (24 h); the oldest go first.
+
+Two records of what changed: the points not stored yet (the runner stores them with the events that changed
+them, in one write, so that a snapshot's series holds every point up to its `seq`, the open minute
+included), and the points not sent yet (the `series` event carries them at most every few seconds).
 """
 
 from .. import events
@@ -22,7 +26,8 @@ def _empty(t):
 class ActivitySeries:
     def __init__(self):
         self._points = {}  # t -> point, in time order (minutes only ever come in order, or late)
-        self._changed = set()
+        self._changed = set()  # not sent yet
+        self._unstored = set()
 
     def apply(self, event, likes_added=0):
         """One event; `likes_added`: how much it raised the room's like total."""
@@ -54,17 +59,26 @@ class ActivitySeries:
                 oldest = min(self._points)
                 del self._points[oldest]
                 self._changed.discard(oldest)
+                self._unstored.discard(oldest)
         self._changed.add(t)
+        self._unstored.add(t)
         return point
 
     def points(self):
         return [dict(self._points[t]) for t in sorted(self._points)]
 
     def take_changed(self):
-        """The points changed since the last call, in time order."""
+        """The points changed since the last call, in time order: what the next `series` event carries."""
         changed = [dict(self._points[t]) for t in sorted(self._changed) if t in self._points]
         self._changed.clear()
         return changed
+
+    def unstored_points(self):
+        """The points changed since `mark_stored`, in time order (kept as unstored until the write succeeded)."""
+        return [dict(self._points[t]) for t in sorted(self._unstored)]
+
+    def mark_stored(self):
+        self._unstored.clear()
 
     def restore(self, points):
         """Continue from stored points (a runner taking over a creator from another process)."""

@@ -188,10 +188,11 @@ class Store:
         the runner's state `fields`. False when another process holds it: stop the runner."""
         raise NotImplementedError
 
-    def publish(self, username, events, fields):
-        """Append numbered events to the creator's log (capped at RECENT_EVENTS) and store the state
-        `fields` (a subset of StreamState's: status, error, seq, metrics, connected_at, shed, garbled),
-        atomically. False, writing nothing, when this process does not hold the lease."""
+    def publish(self, username, events, fields, points=()):
+        """Append numbered events to the creator's log (capped at RECENT_EVENTS), store the state
+        `fields` (a subset of StreamState's: status, error, seq, metrics, connected_at, shed, garbled) and
+        the series `points` they changed (by `t`), atomically: a snapshot's series matches its seq. False,
+        writing nothing, when this process does not hold the lease."""
         raise NotImplementedError
 
     def stop_if_idle(self, username, now):

@@ -225,11 +225,12 @@ class MemoryStore(Store):
         self._update(username, fields)
         return True
 
-    def publish(self, username, events, fields):
+    def publish(self, username, events, fields, points=()):
         if username not in self._owned:
             return False
         self._logs[username].extend(events)
         self._update(username, fields)
+        self._save_points(username, points)
         return True
 
     def _update(self, username, fields):
@@ -274,14 +275,17 @@ class MemoryStore(Store):
         if replace:
             self._series.pop(username, None)
             self._cards.pop(username, None)
-        series = self._series.setdefault(username, {})
-        for point in points:
-            series[point["t"]] = point
+        self._save_points(username, points)
         stored = self._cards.setdefault(username, {})
         for card in cards:
             stored[card["user"]["userId"]] = card
         for user_id in forgotten:
             stored.pop(user_id, None)
+
+    def _save_points(self, username, points):
+        series = self._series.setdefault(username, {})
+        for point in points:
+            series[point["t"]] = point
 
     def series(self, username):
         series = self._series.get(username, {})

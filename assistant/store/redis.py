@@ -305,8 +305,9 @@ _SCRIPTS = {
         return 1
     """,
     # username, recent events kept, the events' seqs (space-separated), the events (JSON, one a line:
-    # JSON has no raw newline), then state fields: 1, or 0 (nothing written) when this process does
-    # not hold the lease. Two arguments for the whole batch, not two per event: much less to encode.
+    # JSON has no raw newline), the series points' minutes (`t`, space-separated), the points (JSON, one a
+    # line), then state fields: 1, or 0 (nothing written) when this process does not hold the lease. Two
+    # arguments for the whole batch, not two per event: much less to encode.
     "publish": """
         local username = arg(1)
         if redis.call('GET', key('lease', username)) ~= ME then return 0 end
@@ -315,7 +316,11 @@ _SCRIPTS = {
           for event in string.gmatch(arg(4), '[^\\n]+') do redis.call('XADD', log, seqs() .. '-0', 'e', event) end
           redis.call('XTRIM', log, 'MAXLEN', arg(2))
         end
-        write_state(username, H + 5, #ARGV)
+        if arg(5) ~= '' then
+          local series, minutes = key('series', username), string.gmatch(arg(5), '%d+')
+          for point in string.gmatch(arg(6), '[^\\n]+') do redis.call('HSET', series, minutes(), point) end
+        end
+        write_state(username, H + 7, #ARGV)
         return 1
     """,
     # username, now
@@ -661,10 +666,12 @@ class RedisStore(Store):
             self._owned.discard(username)
         return renewed
 
-    def publish(self, username, events, fields):
+    def publish(self, username, events, fields, points=()):
         seqs = " ".join([str(event["seq"]) for event in events])
         lines = "\n".join(map(_dumps, events))
-        return bool(self._run("publish", username, self._recent_events, seqs, lines, *_field_args(fields)))
+        minutes = " ".join([str(point["t"]) for point in points])
+        return bool(self._run("publish", username, self._recent_events, seqs, lines, minutes,
+                              "\n".join(map(_dumps, points)), *_field_args(fields)))
 
     def stop_if_idle(self, username, now):
         stopped = bool(self._run("stop_if_idle", username, now))

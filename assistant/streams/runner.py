@@ -49,6 +49,7 @@ OFFLINE_POLL_SECONDS = 30  # how often to look again whether an offline creator 
 MAX_BACKOFF_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 5
 SIGN_POLL_SECONDS = 1.0  # a queued runner asks for its start this often (its retryAfter counts down)
+SIGN_ASK_POLL_SECONDS = 0.05  # how often the supervisor looks whether its attempt reached the sign request
 STALL_CHECK_MAX_SECONDS = 5.0  # the stall watchdog looks at least this often
 ROOM_CHECK_TIMEOUT_SECONDS = 10
 # Chat ids remembered to drop what TikTok replays on a reconnect (it replays its last few lines).
@@ -66,6 +67,24 @@ async def _settled(awaitable):
 
 def _chat_key(event):
     return (event.get("user") or {}).get("userId"), event.get("comment")
+
+
+class _SignTurn:
+    """A connection attempt's turn at the sign budget. The attempt (asyncio) awaits `take()` right before its
+    sign request; the supervisor (a green thread) sees `asked`, takes a start from the budget, then `grant()`s.
+    Green code may set an asyncio event (both run on the hub's loop, in one thread), but asyncio code never
+    waits on eventlet's primitives (DESIGN.md, "Runtime"): hence the flag, which the supervisor polls."""
+
+    def __init__(self):
+        self.asked = False
+        self._granted = asyncio.Event()
+
+    async def take(self):
+        self.asked = True
+        await self._granted.wait()
+
+    def grant(self):
+        self._granted.set()
 
 
 def backoff_delay(failures):
@@ -209,11 +228,14 @@ class StreamRunner:
         while not self._stopped:
             if offline:
                 self._wait_until_live()
-            self._wait_for_sign_budget()
-            self._stream = TikTokStream(self.username, self._put_event, self._put_connected, self._wait_for_room)
-            self._queue.put(("status", "reconnecting" if self.connected_at else "connecting", None))
+            turn = _SignTurn() if self._sign_budget is not None else None
+            self._stream = TikTokStream(self.username, self._put_event, self._put_connected, self._wait_for_room,
+                                        turn.take if turn is not None else None)
+            self._queue.put(("status", self._connecting_status(), None))
             self._attempt = spawn_for_awaitable(_settled(self._stream.run()))
             try:
+                if turn is not None:
+                    self._grant_sign_turn(turn, self._attempt)
                 outcome, error = self._watch_attempt(self._stream, self._attempt)
             finally:
                 self._close_stream()
@@ -244,11 +266,25 @@ class StreamRunner:
             if live is not False:
                 return
 
+    def _connecting_status(self):
+        return "reconnecting" if self.connected_at else "connecting"
+
+    def _grant_sign_turn(self, turn, attempt):
+        """Let the attempt make its sign request once the budget allows a start. It asks right before that
+        request, after the room lookup and the live check (which go to TikTok, not to the sign server): an
+        attempt that fails before (TikTok unreachable, the creator offline or unknown) spends nothing."""
+        while not turn.asked:
+            if attempt.dead:
+                return
+            eventlet.sleep(SIGN_ASK_POLL_SECONDS)
+        if self._wait_for_sign_budget():  # it said `queued`: back to connecting, now that the start is taken
+            self._queue.put(("status", self._connecting_status(), None))
+        turn.grant()
+
     def _wait_for_sign_budget(self):
-        """Wait until the sign budget allows this start (it is counted then), `queued` meanwhile.
-        Reconnects go before new creators (signbudget.py); the queue is the store's, so cluster-wide."""
-        if self._sign_budget is None:
-            return
+        """Wait until the sign budget allows this start (it is counted then), `queued` meanwhile; True if it
+        had to wait. Reconnects go before new creators (signbudget.py); the queue is the store's, so
+        cluster-wide."""
         priority = signbudget.RECONNECT if self.connected_at else signbudget.NEW_CREATOR
         said = False
         while True:
@@ -265,7 +301,7 @@ class StreamRunner:
             if granted:
                 if said:
                     log.info("Runner for @%s: the sign budget allows its start now", self.username)
-                return
+                return said
             if not said:
                 said = True
                 log.info("Runner for @%s waits for the sign budget: about %.0f s, %d ahead", self.username, wait,
@@ -456,10 +492,17 @@ class StreamRunner:
         return event
 
     def _publish(self, batch):
-        """Store, then emit: a client catching up from the store and then joining the room misses nothing."""
-        if not batch:
+        """Store, then emit: a client catching up from the store and then joining the room misses nothing.
+        The series points the batch changed are stored with it, so that a snapshot holds the open minute as of
+        its `seq` (the `series` event that sends them comes later); so are those of joins and likes folded
+        since the last write (an empty batch then)."""
+        points = self.insights.series.unstored_points()
+        if not batch and not points:
             return
-        if self._write(batch, self._count_fields()):
+        if not self._write(batch, self._count_fields(), points):
+            return
+        self.insights.series.mark_stored()
+        if batch:
             self._emit("live", {"username": self.username, "events": batch}, self.room)
             self.recording.add(batch, self.seq, self.metrics.to_dict())
             if self._ended_at is not None:  # the record gets its final boards, series and cards whole
@@ -468,10 +511,10 @@ class StreamRunner:
                 self.recording.ended(self._ended_at)
                 self._ended_at = None
 
-    def _write(self, events, fields):
+    def _write(self, events, fields, points=()):
         """Write to the store; False (nothing written) once another process holds the creator's lease:
         the registry stops this runner at its next round."""
-        written = self._store.publish(self.username, events, fields)
+        written = self._store.publish(self.username, events, fields, points)
         if self._store_down:
             self._store_down = False
             log.info("Runner for @%s reaches the store again", self.username)
@@ -488,12 +531,13 @@ class StreamRunner:
             self._emit("metrics", {"username": self.username, "metrics": self.metrics.to_dict()}, self.room)
 
     def _publish_insights(self):
-        """The viewer cards and series points to the store, then `series` and `leaderboards` when due."""
+        """The viewer cards to the store, then `series` and `leaderboards` when due (the series points are
+        stored already, with their events)."""
         now = time.monotonic()
         cards, forgotten = self.insights.due_cards(now)
         points = self.insights.due_points(now)
-        if cards or forgotten or points:
-            self._store.save_insights(self.username, points, cards, forgotten)
+        if cards or forgotten:
+            self._store.save_insights(self.username, [], cards, forgotten)
         if points:
             self._emit("series", {"username": self.username, "points": points}, self.room)
         boards = self.insights.due_leaderboards(now)

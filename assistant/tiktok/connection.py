@@ -13,14 +13,19 @@ on the per-frame path, replace that:
 - `_FastClient._parse_webcast_response` (called once per fetch result by TikTokLive's
   `_ws_client_loop`): relays the events of the fetch result and yields to the asyncio loop, instead of
   building TikTokLive's event objects.
+
+One more hook, not per frame: `before_sign`, awaited right before the sign-server request (the only one
+in TikTokLive 7.0.1's connect, `TikTokLiveClient.start`: `self._web.fetch_signed_websocket(...)`, after
+the room-id lookup and the live check, which go to TikTok itself). The sign budget is spent there.
 """
 
 import asyncio
 import functools
+import socket
 
 import httpx
 from TikTokLive.client.client import TikTokLiveClient
-from TikTokLive.client.errors import SignatureRateLimitError, UserNotFoundError, UserOfflineError
+from TikTokLive.client.errors import SignAPIError, SignatureRateLimitError, UserNotFoundError, UserOfflineError
 from TikTokLive.client.web.web_settings import WebDefaults
 from TikTokLive.client.ws.ws_client import WebcastWSClient
 from TikTokLive.client.ws.ws_connect import WebcastConnect
@@ -54,6 +59,26 @@ def _reason(error, limit=160):
     """The first line of an error, cut short: some carry a whole server answer, which users need not read."""
     text = (str(error).strip().splitlines() or [type(error).__name__])[0]
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _unreachable(error):
+    """Plain words for why nothing answered (DNS, refused, timed out, no network) when that is what `error`
+    comes from, else None (something answered, however badly)."""
+    chain = []
+    while error is not None and len(chain) < 10:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    if not any(isinstance(link, (httpx.NetworkError, httpx.TimeoutException)) for link in chain):
+        return None
+    for link in chain:
+        if isinstance(link, socket.gaierror):
+            return f"its address could not be looked up ({link.strerror or _reason(link)})"
+        if isinstance(link, ConnectionRefusedError):
+            return "the connection was refused"
+        if isinstance(link, (httpx.TimeoutException, TimeoutError)):
+            return "it did not answer in time"
+    deepest = chain[-1]
+    return (deepest.strerror if isinstance(deepest, OSError) and deepest.strerror else None) or _reason(deepest)
 
 
 def _retry_after(error):
@@ -102,15 +127,24 @@ class _FastWSClient(WebcastWSClient):
 
 class _FastClient(TikTokLiveClient):
     """A TikTokLiveClient that passes each fetch result to `decoder` and events to `on_event`, then awaits
-    `between_frames()` (if given) before it reads the next frame."""
+    `between_frames()` (if given) before it reads the next frame; and awaits `before_sign()` (if given) right
+    before its sign-server request."""
 
-    def __init__(self, unique_id, decoder, on_event, between_frames=None, web_kwargs=None):
+    def __init__(self, unique_id, decoder, on_event, between_frames=None, before_sign=None, web_kwargs=None):
         super().__init__(unique_id, web_kwargs=web_kwargs)
         self._ws = _FastWSClient(decoder)  # as TikTokLive builds it when given no ws_kwargs and no proxy
         self._decoder = decoder
         self._on_event = on_event
         self._between_frames = between_frames
         self._end_task = None
+        if before_sign is not None:
+            sign = self._web.fetch_signed_websocket  # the route object, called by start() once per connect
+
+            async def sign_when_allowed(*args, **kwargs):
+                await before_sign()
+                return await sign(*args, **kwargs)
+
+            self._web.fetch_signed_websocket = sign_when_allowed
 
     async def _parse_webcast_response(self, webcast_response):
         if self._decoder.relay(webcast_response, self._on_event) and self._end_task is None:
@@ -126,8 +160,8 @@ class _FastClient(TikTokLiveClient):
         yield  # an async generator, as TikTokLive iterates it; it yields none of TikTokLive's events
 
 
-def make_client(username, decoder, on_event, between_frames=None):
-    return _FastClient(username, decoder, on_event, between_frames,
+def make_client(username, decoder, on_event, between_frames=None, before_sign=None):
+    return _FastClient(username, decoder, on_event, between_frames, before_sign,
                        web_kwargs={"httpx_kwargs": {"verify": _TLS_CONTEXT}})
 
 
@@ -144,7 +178,12 @@ async def start(client, username):
         message = f"TikTok's sign server is rate-limiting new connections; retrying in {retry_after} s"
         raise UpstreamError("rate_limited", message, retry_after) from ex
     except Exception as ex:
-        raise UpstreamError("upstream_error", f"Could not connect to @{username}: {_reason(ex)}") from ex
+        cause = _unreachable(ex)
+        if cause is None:
+            raise UpstreamError("upstream_error", f"Could not connect to @{username}: {_reason(ex)}") from ex
+        what = "TikTok's sign server" if isinstance(ex, SignAPIError) else "TikTok"
+        message = f"Cannot reach {what}: {cause}. Check the internet connection of the computer running Live Assistant"
+        raise UpstreamError("upstream_error", message) from ex
 
 
 async def room_alive(client):

@@ -20,15 +20,18 @@ class TikTokStream:
     chat TikTok replays again on a reconnect); `on_connected(room_id)` is called once the push socket is up,
     with the id (a string) of the room it joined: every LIVE of a creator is a new room;
     `between_frames()`, a coroutine function, is awaited after each frame's events (a runner far behind
-    can hold its reader there: the backlog then waits in the upstream socket, not in memory).
+    can hold its reader there: the backlog then waits in the upstream socket, not in memory);
+    `before_sign()`, a coroutine function, right before the sign-server request (never, when the attempt fails
+    earlier: TikTok unreachable, the creator offline or unknown).
     `garbled` counts the frames and messages that could not be decoded (skipped, logged, never fatal).
     """
 
-    def __init__(self, username, on_event, on_connected, between_frames=None):
+    def __init__(self, username, on_event, on_connected, between_frames=None, before_sign=None):
         self.username = username
         self._on_event = on_event
         self._on_connected = on_connected
         self._between_frames = between_frames
+        self._before_sign = before_sign
         self._decoder = Decoder(username)
         self._client = None
         self._connected_at = None
@@ -40,7 +43,8 @@ class TikTokStream:
 
     async def run(self):
         """Connect and relay events until the socket closes: "ended" if the stream ended, else "dropped"."""
-        self._client = client = connection.make_client(self.username, self._decoder, self._relay, self._between_frames)
+        self._client = client = connection.make_client(self.username, self._decoder, self._relay, self._between_frames,
+                                                       self._before_sign)
         task = await connection.start(client, self.username)
         self._connected_at = time.monotonic()
         self._on_connected(str(client.room_id))

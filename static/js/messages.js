@@ -7,6 +7,13 @@ function who(username) {
   return username ? `@${username}` : 'That creator';
 }
 
+/** The server's own message of an error, as one sentence ending in a stop; '' when it has none. */
+function serverSentence(error) {
+  const text = error && typeof error.message === 'string' ? error.message.trim() : '';
+  if (!text) return '';
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
+}
+
 /** Seconds → "40 seconds", "2 minutes". */
 export function describeWait(seconds) {
   const s = Math.max(0, Math.ceil(Number(seconds) || 0));
@@ -49,9 +56,13 @@ export function errorMessage(error, { username = null, secondsLeft, context = 'r
         ? `${who(username)} is not live right now. This page follows them as soon as their LIVE starts.`
         : `${who(username)} is not live right now. Try again when their LIVE starts.`;
     case 'upstream_error':
-      return context === 'stream'
-        ? `The connection to TikTok${username ? ` for @${username}` : ''} failed. Retrying by itself.`
-        : `Could not reach TikTok${username ? ` for @${username}` : ''}.${retry || ' Try again in a moment.'}`;
+      // In a stream's banner the server's message says why ("Cannot reach TikTok: its address could not be
+      // looked up (…)"); shown as text, like everything here.
+      if (context === 'stream') {
+        const said = serverSentence(error);
+        return `${said || `The connection to TikTok${username ? ` for @${username}` : ''} failed.`} Retrying by itself.`;
+      }
+      return `Could not reach TikTok${username ? ` for @${username}` : ''}.${retry || ' Try again in a moment.'}`;
     case 'unavailable':
       return `The server is briefly out of reach of its shared store (Redis).${retry || ' It retries by itself in a few seconds.'}`;
     case 'session_expired':
