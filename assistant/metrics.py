@@ -1,4 +1,4 @@
-"""StreamMetrics: the running totals of one creator's stream, by the counting rules of DESIGN.md.
+"""StreamMetrics: the running totals of one creator's stream, by the counting rules of docs/architecture.md.
 
 - Gifts: a streakable gift (type 1) repeats while its streak runs (`streaking` true) and once more at
   the end; it is counted only at the end, with its final repeatCount. A streak whose end never

@@ -1,4 +1,4 @@
-"""Socket.IO handlers: the client-to-server half of the contract (DESIGN.md, "Socket.IO contract").
+"""Socket.IO handlers: the client-to-server half of the contract (docs/protocol.md, "The event object").
 
 Every event answers through its ack: `{ok: true, ...}` or `{ok: false, error: {code, message}}`.
 """

@@ -14,7 +14,7 @@ What it does, and why that is the fair floor to hold the project against:
 - Decoding is the least a faithful server needs: protobuf's C (upb) parser with a schema of only the
   fields the contract's events carry (TikTokLive 7.0.1's field numbers), into the contract's event
   dicts (`type, ts, user{userId, uniqueId, nickname, avatarUrl}`, and per type `comment`, gift fields,
-  `count`/`totalLikes`, `viewerCount`, `reason`). This is what DESIGN.md's hot path asks of the
+  `count`/`totalLikes`, `viewerCount`, `reason`). This is what the hot path (docs/architecture.md) asks of the
   project, so the ratio shows the project's own overhead on top: sessions, runners, metrics,
   recording, shedding, de-duplication.
 - The same contract towards clients: `watch {username}` is acked `{ok: true}` and joins the room

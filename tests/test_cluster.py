@@ -1,4 +1,4 @@
-"""Cluster mode: several server processes on one Redis act as one server (DESIGN.md, "Cluster mode").
+"""Cluster mode: several server processes on one Redis act as one server (docs/architecture.md, "Cluster mode").
 
 Every test starts its own processes (the real `python wsgi.py`) on a private redis-server, each with
 a REDIS_CHANNEL of its own, so nothing is shared with another test but the simulator.

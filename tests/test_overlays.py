@@ -1,4 +1,4 @@
-"""Overlays for OBS (DESIGN.md, "Overlays for OBS"), end to end: the real server, the simulator, Chromium.
+"""Overlays for OBS (docs/overlays.md), end to end: the real server, the simulator, Chromium.
 
 The overlay page is transparent, has no controls, shows injected chat, alerts a gift over minDiamonds once
 (a streak updating it in place), caps its alert queue in a gift storm, moves its goal bar with the live's

@@ -1,4 +1,4 @@
-"""Every live kept (DESIGN.md, "Records"), end to end on the real server, on SQLite and on Postgres:
+"""Every live kept (docs/records.md), end to end on the real server, on SQLite and on Postgres:
 the record holds what the dashboard showed; a restart in the middle of a live continues its record
 (totals and `seq` go on); a new live of the creator is a second record."""
 

@@ -1,4 +1,4 @@
-"""The records' HTTP side (DESIGN.md, "Records"; docs/http.md): the pages /streams and /streams/<id>,
+"""The records' HTTP side (docs/records.md; docs/http.md): the pages /streams and /streams/<id>,
 /streams/latest, the JSON API and the streamed CSV and JSON Lines exports, on a real server whose
 SQLite database the tests fill straight (tests/recordrows.py), plus access and recording turned off."""
 

@@ -1,4 +1,4 @@
-"""Overlays for OBS (DESIGN.md, "Overlays for OBS"): pages made for an OBS browser source.
+"""Overlays for OBS (docs/overlays.md): pages made for an OBS browser source.
 
 - options: the overlay's query parameters, parsed and checked, and their canonical form;
 - signature: the signed URL that stands in for a login when ACCESS_PASSWORD is set;

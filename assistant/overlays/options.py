@@ -1,4 +1,4 @@
-"""The options of an overlay (DESIGN.md, "Overlays for OBS"): the one parser of `/overlay/<username>?...`.
+"""The options of an overlay (docs/overlays.md): the one parser of `/overlay/<username>?...`.
 
 `parse_overlay(username, params)` checks the creator and every query parameter and returns an `Overlay`,
 or raises `OverlayError` with one plain sentence saying what is wrong. The page (pages.py) and

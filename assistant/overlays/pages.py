@@ -1,4 +1,4 @@
-"""Overlays for OBS (DESIGN.md, "Overlays for OBS"): the overlay page and the builder's URL maker.
+"""Overlays for OBS (docs/overlays.md): the overlay page and the builder's URL maker.
 
 - `GET /overlay/<username>?widgets=...`: a transparent page for an OBS browser source (templates/overlay.html,
   static/js/overlay.js). Bad options: status 400 and one plain line saying what is wrong. With

@@ -1,4 +1,4 @@
-"""Signed overlay URLs (DESIGN.md, "Access"): OBS cannot log in, so with ACCESS_PASSWORD set an overlay's URL
+"""Signed overlay URLs (docs/architecture.md, "Access"): OBS cannot log in, so with ACCESS_PASSWORD set an overlay's URL
 carries `sig`, an HMAC-SHA256 under SECRET_KEY of the creator and the overlay's canonical options
 (options.Overlay.canonical). The dashboard makes it (`POST /api/overlay-url`, login required); the page
 and the page's Socket.IO connection check it. No signature: 401; one that does not match (another

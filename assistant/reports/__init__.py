@@ -1,4 +1,4 @@
-"""The records' HTTP side (DESIGN.md, "Records"): what people and programs read of the recorded lives.
+"""The records' HTTP side (docs/records.md): what people and programs read of the recorded lives.
 
 - pages: the blueprint (the pages /streams and /streams/<id>, the JSON API, the exports);
 - args: the query values, checked (a bad one is a 400 with a message);

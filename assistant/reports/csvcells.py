@@ -1,4 +1,4 @@
-"""Cells for every CSV the app writes, safe to open in a spreadsheet (DESIGN.md, "Records"; docs/http.md).
+"""Cells for every CSV the app writes, safe to open in a spreadsheet (docs/records.md; docs/http.md).
 
 A spreadsheet (Excel, LibreOffice, Google Sheets) takes a cell that starts with `=`, `+`, `-` or `@` for
 a formula, and a tab or a carriage return before one of those can hide it: a viewer's chat line or

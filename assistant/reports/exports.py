@@ -1,4 +1,4 @@
-"""A live's events as CSV or JSON Lines, produced as a stream of chunks (DESIGN.md, "Records").
+"""A live's events as CSV or JSON Lines, produced as a stream of chunks (docs/records.md).
 
 Both take an iterable of the contract's event objects (Records.iter_events reads them from the
 database in keyset chunks) and yield bytes a few hundred events at a time, so a live of a million

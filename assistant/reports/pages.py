@@ -1,4 +1,4 @@
-"""The records' HTTP side (DESIGN.md, "Records"; docs/http.md): the pages /streams and /streams/<id>,
+"""The records' HTTP side (docs/records.md; docs/http.md): the pages /streams and /streams/<id>,
 /streams/latest, the JSON API under /api/streams and the streamed exports. Routes only: the reads are
 the Records facade's (`current_app.extensions["records"]`, None with RECORD_STREAMS=0), the query
 values are checked by args.py, the exports written by exports.py.

@@ -1,4 +1,4 @@
-"""Decoded messages (the classes of `schema`) -> the contract's event dicts (DESIGN.md, "Socket.IO contract").
+"""Decoded messages (the classes of `schema`) -> the contract's event dicts (docs/protocol.md, "The event object").
 
 Each function takes one decoded message, the receive time `ts` (epoch ms) and whether it came in the
 chat TikTok replays on connect (`history`), and returns the event, or None when the message is not

@@ -6,7 +6,7 @@
 // session (a server restart, or a session that expired while the tab was away), the tab gets a new
 // one and follows that creator again by itself.
 //
-// Contract: DESIGN.md, "Socket.IO contract (v1)".
+// Contract: docs/protocol.md.
 
 import { io } from './vendor/socket.io.esm.min.js';
 import { tabGet, tabSet } from './storage.js';
@@ -257,7 +257,7 @@ export function createConnection(handlers = {}, { requested = null, storagePrefi
     call('onMetrics', payload.metrics);
   });
 
-  // The assistant's boards and per-minute series (DESIGN.md, "The assistant").
+  // The assistant's boards and per-minute series (docs/architecture.md, "The assistant and the overlays").
   socket.on('leaderboards', (payload) => {
     if (!payload || typeof payload !== 'object') return;
     if (payload.username === state.username) call('onLeaderboards', payload);

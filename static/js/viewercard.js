@@ -1,6 +1,6 @@
 // The viewer card: click a name or a picture (any `.user-link`: the feeds' rows, the leaderboards)
 // and a dialog shows what that viewer did in this live: totals, first and last seen, their last
-// comments and gifts (DESIGN.md, "The assistant": the `viewer` request). It opens at once with what
+// comments and gifts (docs/protocol.md: the `viewer` request). It opens at once with what
 // the click knew (name, handle) and says it is loading; a viewer the server knows nothing of is
 // answered plainly, and so is a failure. Esc, the close button or a click beside the card close it;
 // focus comes back to what opened it. Text goes in with textContent only.
