@@ -1,4 +1,4 @@
-"""The assistant's data of a live (docs/architecture.md, "The assistant and the overlays"): leaderboards, the per-minute series and
+"""The assistant's data of a live (docs/dashboard.md, "Insights"): leaderboards, the per-minute series and
 the viewer card, counted by the same rules as the totals, identical in every tab, bounded in memory."""
 
 import tracemalloc

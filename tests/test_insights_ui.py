@@ -1,4 +1,4 @@
-"""The dashboard's Insights in Chromium (docs/architecture.md, "The assistant and the overlays"): the leaderboards, the charts of the
+"""The dashboard's Insights in Chromium (docs/dashboard.md, "Insights"): the leaderboards, the charts of the
 per-minute series and the viewer card, end to end (simulator -> server -> page), plus the rendering
 of data the simulator cannot make (many minutes, hostile names, a failed request) fed straight into
 the page's modules.

@@ -1,4 +1,4 @@
-"""TikTok's real limits (docs/architecture.md, "TikTok's limits"): the sign budget with its queue, and the stall watchdog.
+"""TikTok's real limits (docs/operations.md): the sign budget with its queue, and the stall watchdog.
 
 These tests run on a simulator of their own: its sign limits and keep-alive (a frame every second, so
 that a short STALL_SECONDS sees a quiet creator as alive) must not touch other tests' servers.

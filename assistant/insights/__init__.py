@@ -1,5 +1,5 @@
 """LiveInsights: the leaderboards, the per-minute series and the viewer cards of one live, kept by the
-creator's runner and published on their own rhythms (docs/architecture.md, "The assistant and the overlays"): the boards when they
+creator's runner and published on their own rhythms (docs/dashboard.md, "Insights"): the boards when they
 change, at most every BOARDS_SECONDS; the series' changed points at most every SERIES_SECONDS (they reach
 the store sooner, with the events that changed them: ActivitySeries); the viewer cards to the store every
 CARDS_SECONDS (any process answers a `viewer` request from there).

@@ -1,4 +1,4 @@
-"""ActivitySeries: per-minute points of one live, for the charts (docs/architecture.md, "The assistant and the overlays").
+"""ActivitySeries: per-minute points of one live, for the charts (docs/dashboard.md, "Insights").
 
 A point is `{t (epoch ms, the minute's start), viewers, likes, diamonds, comments, joins, follows,
 shares}`: viewers is the last count seen in the minute, the others how many happened in it (likes: how

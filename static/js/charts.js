@@ -1,4 +1,4 @@
-// The charts of the live's per-minute series (docs/architecture.md, "The assistant and the overlays"), drawn with uPlot
+// The charts of the live's per-minute series (docs/dashboard.md, "Insights"), drawn with uPlot
 // (vendored): viewers over time (a line), and one activity metric per minute (bars: comments,
 // likes, diamonds, joins, follows or shares, picked with the buttons above it). Time runs in the
 // viewer's local time; hovering shows the values in the chart's legend (uPlot's cursor). The

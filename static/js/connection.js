@@ -257,7 +257,7 @@ export function createConnection(handlers = {}, { requested = null, storagePrefi
     call('onMetrics', payload.metrics);
   });
 
-  // The assistant's boards and per-minute series (docs/architecture.md, "The assistant and the overlays").
+  // The assistant's boards and per-minute series (docs/dashboard.md, "Insights").
   socket.on('leaderboards', (payload) => {
     if (!payload || typeof payload !== 'object') return;
     if (payload.username === state.username) call('onLeaderboards', payload);

@@ -1,4 +1,4 @@
-// The Insights area (docs/architecture.md, "The assistant and the overlays"): the leaderboards, the charts of the per-minute
+// The Insights area (docs/dashboard.md, "Insights"): the leaderboards, the charts of the per-minute
 // series and the viewer card, wired to the page's elements (ids listed in templates/index.html).
 // main.js hands it the contract's data; requestViewer(userId) sends the `viewer` request.
 

@@ -1,4 +1,4 @@
-// The leaderboards of the live (docs/architecture.md, "The assistant and the overlays"): top gifters by diamonds, top chatters by
+// The leaderboards of the live (docs/dashboard.md, "Insights"): top gifters by diamonds, top chatters by
 // comments, top likers by likes (a lower bound: TikTok stops sending each viewer's likes on big
 // lives). Each board arrives whole; a board is rebuilt (in the next animation frame) only when its
 // entries changed. Names and pictures open the viewer card (`.user-link`, dom.js linkUser).
