@@ -2,9 +2,10 @@
 event object"), in the contract's order, with what the rest of the app needs to know about each.
 
 Read by: the counting (metrics.py `metric`, insights/series.py `series_field`, insights/viewers.py
-`viewer_total`), the records' `?types=` and the report's type filter (reports/args.py, reports/pages.py),
-the CSV export's columns (reports/exports.py `csv_columns`), and the dashboard, which gets `for_browser()`
-rendered into its page (templates/index.html, read by static/js/eventtypes.js for feeds.js and rows.js).
+`viewer_total`), a runner's backlog (streams/backlog.py `sheddable`), the records' `?types=` and the
+report's type filter (reports/args.py, reports/pages.py), the CSV export's columns (reports/exports.py
+`csv_columns`), and the dashboard, which gets `for_browser()` rendered into its page (templates/index.html,
+read by static/js/eventtypes.js for feeds.js and rows.js).
 Every type is recorded and exported: the records keep every event that gets a `seq`.
 
 Adding a type (docs/events.md lists the same): one EventType below, in EVENT_TYPES; its normaliser, from
@@ -50,6 +51,11 @@ class EventType:
     feed: str | None = None  # the dashboard's feed that shows it (FEEDS); None: the cards only
     verb: str | None = None  # in the activity feed: what the viewer did, shown after their name
     csv_columns: tuple[str, ...] = ()  # its own CSV columns (reports/exports.py fills them)
+    # Under overload (a runner's backlog past SHED_BACKLOG, streams/backlog.py), folded into counts instead of
+    # sent: its totals stay exact, but it gets no row and no `seq`. Only joins and likes: the most frequent by
+    # far, and the least worth a row of their own (their totals say what matters); chat, gifts, follows, shares
+    # and the end never are (docs/architecture.md, "An event's path"). The backlog has a fold for each.
+    sheddable: bool = False
 
     def sample(self, seq=1, ts=1795753444091):
         """A minimal event of this type, as the server sends it: its fields' examples, no optional one."""
@@ -92,13 +98,13 @@ EVENT_TYPES = (
             Field("count", "integer", "this viewer's batch of likes", 5),
             Field("totalLikes", "integer", "the room's total so far, as TikTok reports it", 1205),
         ),
-        viewer_total="likes", csv_columns=("count",),
+        viewer_total="likes", csv_columns=("count",), sheddable=True,
     ),
     EventType("follow", metric="totalFollows", series_field="follows", viewer_total="follows",
               feed="activity", verb="followed"),
     EventType("share", metric="totalShares", series_field="shares", viewer_total="shares",
               feed="activity", verb="shared the LIVE"),
-    EventType("join", metric="totalJoins", series_field="joins", feed="activity", verb="joined"),
+    EventType("join", metric="totalJoins", series_field="joins", feed="activity", verb="joined", sheddable=True),
     EventType(
         "viewers",
         fields=(Field("viewerCount", "integer", "viewers in the room now", 77),),

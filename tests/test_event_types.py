@@ -8,6 +8,7 @@ its feed is checked in Chromium (tests/test_dashboard_ux.py).
 """
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -22,6 +23,8 @@ from assistant.insights.series import ActivitySeries
 from assistant.insights.viewers import ViewerCard, ViewerTallies
 from assistant.metrics import StreamMetrics, full_metrics
 from assistant.reports import args, exports
+from assistant.streams.backlog import SHED_BACKLOG, Backlog
+from assistant.streams.signals import StatusChanged
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 JSON_TYPES = {"string": str, "integer": int, "boolean": bool}
@@ -139,6 +142,12 @@ def test_the_developers_page_names_files_that_exist():
     assert "(events.md)" in (DOCS / "protocol.md").read_text(encoding="utf-8")
 
 
+def test_the_developers_page_explains_every_attribute_of_a_type():
+    page = _section((DOCS / "events.md").read_text(encoding="utf-8"), "What the list says")
+    documented = [_code(row[0])[0] for row in _table_rows(page, "| attribute | meaning |")]
+    assert documented == [field.name for field in dataclasses.fields(events.EventType)]
+
+
 # --- sent by the simulator, normalised with the fields the list gives ---------------------------------
 
 
@@ -248,6 +257,29 @@ def test_the_viewer_card_counts_what_the_list_names(kind):
     replayed = ViewerTallies()
     replayed.apply({**kind.sample(), "history": True})
     assert replayed.card(events.SAMPLE_USER["userId"]) is None
+
+
+@TYPES
+def test_past_the_backlog_the_sheddable_types_fold_into_the_totals_they_would_make(kind):
+    """A runner's backlog past SHED_BACKLOG folds the types the list flags `sheddable` into counts
+    (streams/backlog.py): the totals come out as if each event had been counted. Any other type is still
+    queued whole, however full the backlog."""
+    backlog = Backlog("flooded")
+    for _ in range(SHED_BACKLOG):
+        backlog.put(StatusChanged("connected"))
+    sent = [kind.sample(seq=n) for n in (1, 2, 3)]
+    for event in sent:
+        backlog.put_event(event, None)
+    counted, folded = StreamMetrics(), StreamMetrics()
+    for event in sent:
+        counted.apply(event)
+    folded.add_folded(*backlog.take_folded())
+    if kind.sheddable:
+        assert backlog.qsize() == SHED_BACKLOG and backlog.shed == len(sent)
+        assert folded.to_dict() == counted.to_dict() and any(counted.to_dict().values())
+    else:
+        assert backlog.qsize() == SHED_BACKLOG + len(sent) and backlog.shed == 0
+        assert not any(folded.to_dict().values())
 
 
 # --- the records' filter, the exports, the pages --------------------------------------------------------

@@ -1,14 +1,15 @@
-"""The runner's bounded queue: past the backlog, joins and likes are folded into counts (exact totals,
-no rows, no seq); chat, gifts, follows, shares and the end are never dropped.
+"""The runner's bounded queue (streams/backlog.py): past SHED_BACKLOG, joins and likes are folded into
+counts (exact totals, no rows, no seq); chat, gifts, follows, shares and the end are never dropped.
 
-The runner is driven by hand here, both sides of its queue: the upstream side puts events as the
+The runner is driven by hand here, both sides of its backlog: the upstream side puts events as the
 asyncio reader does, then the drain loop runs, as it would once it gets the hub back.
 """
 
 import asyncio
 
 from assistant.store.memory import MemoryStore
-from assistant.streams.runner import PAUSE_BACKLOG, SHED_BACKLOG, StreamRunner
+from assistant.streams.backlog import PAUSE_BACKLOG, SHED_BACKLOG
+from assistant.streams.runner import StreamRunner
 
 
 def _runner(username, emit):
@@ -45,7 +46,7 @@ def _flood(count):
 
 
 def _drained(runner):
-    while runner._queue.qsize():
+    while runner._backlog.qsize():
         runner._drain_once()
     runner._drain_once()  # the folded counts of the last batch, and the metrics
     return runner
@@ -56,7 +57,7 @@ def test_a_backlog_folds_joins_and_likes_and_keeps_everything_else(caplog):
     runner = _runner("flooded", emit=lambda *args: emitted.append(args))
     sent = _flood(8 * SHED_BACKLOG)
     for i, event in enumerate(sent):
-        runner._put_event(dict(event), i + 1)
+        runner._backlog.put_event(dict(event), i + 1)
     _drained(runner)
 
     shown = [event for name, payload, _ in emitted if name == "live" for event in payload["events"]]
@@ -88,7 +89,7 @@ def test_below_the_backlog_nothing_is_shed():
     runner = _runner("calm", emit=lambda *args: emitted.append(args))
     sent = _flood(SHED_BACKLOG // 2)
     for i, event in enumerate(sent):
-        runner._put_event(dict(event), i + 1)
+        runner._backlog.put_event(dict(event), i + 1)
     _drained(runner)
     assert runner.shed == 0
     assert sum(len(payload["events"]) for name, payload, _ in emitted if name == "live") == len(sent)
@@ -97,13 +98,13 @@ def test_below_the_backlog_nothing_is_shed():
 def test_the_upstream_reader_waits_while_the_backlog_is_full():
     runner = _runner("busy", emit=lambda *args: None)
     for i in range(PAUSE_BACKLOG):
-        runner._put_event({"type": "chat", "ts": 1, "user": _user(i), "comment": "x"}, i + 1)
+        runner._backlog.put_event({"type": "chat", "ts": 1, "user": _user(i), "comment": "x"}, i + 1)
 
     async def reader_waits():
-        waiting = asyncio.ensure_future(runner._wait_for_room())
+        waiting = asyncio.ensure_future(runner._backlog.between_frames())
         await asyncio.sleep(0.05)
         assert not waiting.done(), "held while the backlog is full"
-        runner._queue.get_nowait()  # the drain loop takes one: room again
+        runner._backlog.take(timeout=0)  # the drain loop takes a batch: room again
         await asyncio.wait_for(waiting, timeout=1)
 
     asyncio.run(reader_waits())

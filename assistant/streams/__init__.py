@@ -1,4 +1,6 @@
-"""The upstream side: one runner per creator (runner.py) on the process holding its lease (registry.py)."""
+"""The upstream side: one runner per creator (runner.py: the counting) on the process holding its lease
+(registry.py); its connection to TikTok (supervisor.py) hands it events and statuses over a bounded
+queue (backlog.py), in the types of signals.py."""
 
 from .registry import StreamRegistry
 from .runner import StreamRunner

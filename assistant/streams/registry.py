@@ -4,7 +4,7 @@ import logging
 
 from eventlet.semaphore import Semaphore
 
-from ..memory import release_freed_memory
+from ..heap import release_freed_memory
 from ..store import StoreUnavailable
 
 log = logging.getLogger(__name__)
