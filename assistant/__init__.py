@@ -29,10 +29,10 @@ def create_app(config=None, settings=None):
     already read (server.main reads it first, to take the port before anything starts).
 
     Raises SettingsError for a setting that does not parse, before anything is loaded or started, and
-    RecordsUnavailable (a SettingsError) when the records database cannot be reached or migrated.
+    RecordsDatabaseUnusable (a SettingsError) when the records database cannot be reached or migrated.
     """
     settings = settings or Config()
-    from . import access, routes, sockets, tiktok  # noqa: F401  (sockets: the handlers)
+    from . import access, debug, routes, sockets, tiktok  # noqa: F401  (sockets: the handlers)
     from .messagequeue import ResubscribingRedisManager
     from .overlays import pages as overlay_pages
     from .records import Records
@@ -77,6 +77,7 @@ def create_app(config=None, settings=None):
     if app.config["ACCESS_PASSWORD"]:
         access.init_app(app)
     app.register_blueprint(routes.bp)
+    app.register_blueprint(debug.bp)
     app.register_blueprint(report_pages.bp)
     app.register_blueprint(overlay_pages.bp)
     return app

@@ -7,7 +7,7 @@ ACCESS_SESSION_HOURS from the login, and a new ACCESS_PASSWORD ends every login.
 
 Open without a login: /healthz, /login, /logout, static files, /source (the program's source, owed to every user
 of it: AGPL-3.0 section 13), and /overlay/<username> (which takes its signed URL instead). /debug with DEBUG_TOKEN
-set is left to routes.guard_debug, which takes the token or a login. Socket.IO requests never reach Flask's
+set is left to debug.guard, which takes the token or a login. Socket.IO requests never reach Flask's
 routing: sockets.on_connect asks `granted()` itself.
 
 Without ACCESS_PASSWORD none of this is registered (`init_app` is not called) and everything is open.
@@ -100,7 +100,7 @@ def require_login():
     if request.endpoint in OPEN_ENDPOINTS or logged_in():
         return None
     if current_app.config["DEBUG_TOKEN"] and request.path.startswith("/debug"):
-        return None  # routes.guard_debug decides: the token or a login
+        return None  # debug.guard decides: the token or a login
     page = not request.path.startswith(("/debug", "/api/"))
     if request.method in ("GET", "HEAD") and page and _asks_for_html():
         here = request.full_path.removesuffix("?")

@@ -2,7 +2,7 @@
 
 `Config()` reads every setting once. A value that does not parse, is out of range, or a required one
 that is missing raises `SettingsError` with one line naming the variable and the form it takes:
-`wsgi.py` prints that line and exits, so an operator never reads a traceback to find a typo.
+`wsgi.py` (server.main) prints that line and exits, so an operator never reads a traceback to find a typo.
 Every setting can be overridden in tests by passing a mapping to `create_app`.
 """
 
@@ -25,7 +25,9 @@ MAX_ACCESS_SESSION_HOURS = 24 * 366  # a login lasts a year at most
 
 
 class SettingsError(ValueError):
-    """A setting that does not parse, or a required one missing; the message is one line for the operator."""
+    """A setting that does not parse, a required one missing, or one the server cannot use at start (a port in
+    use, a records database it cannot reach: records.RecordsDatabaseUnusable); the message is one line for the
+    operator, and the server does not start."""
 
 
 def _shown(raw):

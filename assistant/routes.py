@@ -1,14 +1,10 @@
-"""HTTP routes: the dashboard (at / and /@<username>), /debug, /healthz, /source (/login and /logout: access.py),
-and the answer to a path the server does not have."""
+"""HTTP routes: the dashboard (at / and /@<username>), /healthz, /source (/debug: debug.py; /login and /logout:
+access.py), and the answer to a path the server does not have."""
 
-import gc
-import hmac
-
-import greenlet
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import NotFound
 
-from . import access, events, source
+from . import events, source
 from .store import StoreUnavailable
 
 bp = Blueprint("main", __name__)
@@ -25,34 +21,6 @@ def creator_page(handle):
     """`/@<username>`: the dashboard, which reads the address, checks it with the username rule and
     follows that creator (or explains why not). Any text is accepted here: the page says what is wrong."""
     return render_template("index.html")
-
-
-@bp.before_app_request
-def guard_debug():
-    """With DEBUG_TOKEN set, /debug and below answer only `Authorization: Bearer <token>`, or a login when
-    ACCESS_PASSWORD is set too."""
-    token = current_app.config["DEBUG_TOKEN"]
-    if not token or not request.path.startswith("/debug"):
-        return None
-    sent = request.headers.get("Authorization", "")
-    if hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()) or access.logged_in():
-        return None
-    response = jsonify(error="unauthorized", message="Send Authorization: Bearer <DEBUG_TOKEN>")
-    return response, 401, {"WWW-Authenticate": "Bearer"}
-
-
-@bp.get("/debug")
-def debug():
-    """Every session and stream, in the seed's shape plus `streams`."""
-    return jsonify(current_app.extensions["live_service"].debug_report())
-
-
-@bp.get("/debug/runtime")
-def debug_runtime():
-    """Process counters for soak tests and operators: sessions, runners and live greenlets."""
-    service = current_app.extensions["live_service"]
-    greenlets = sum(1 for obj in gc.get_objects() if isinstance(obj, greenlet.greenlet) and not obj.dead)
-    return jsonify(sessions=service.store.totals()[0], runners=len(service.streams.runners()), greenlets=greenlets)
 
 
 @bp.get("/healthz")

@@ -1,15 +1,13 @@
 """LiveService: what the Socket.IO handlers and the HTTP routes call.
 
-It ties sessions (in the store) to the creators' rooms, moves this process's sockets between rooms,
-and sends the `session`, `snapshot`, `live` (catch-up) and `stats` events of the contract. The same
+It keeps the sessions of this process's sockets (in the store), answers their requests (`watch`, `unwatch`,
+`viewer`) and sends the contract's `session` event; rooms.py moves the sockets between the creators' rooms
+with the catch-up (`snapshot`, `live`), maintenance.py does the periodic work (`stats` among it). The same
 code serves one process (MemoryStore) and a cluster (RedisStore): sessions, watchers, stream state and
 event logs are read from the store, so a tab may come back through any process, and the runner of a
-creator runs on whichever process holds its lease (streams.StreamRegistry).
-
-One green thread (`_tick_forever`) does the periodic work: cleanups that fell due (whoever scheduled
-them), the sockets of dead processes, the runners' leases, this process's sockets against the store,
-and `stats`; about once a minute, the records' pruning. Everything runs in green threads; nothing
-blocks except on socket I/O (the records database is reached through a thread pool: records/).
+creator runs on whichever process holds its lease (streams.StreamRegistry; docs/architecture.md,
+"Sessions and streams"). Everything runs in green threads; nothing blocks except on socket I/O (the
+records database is reached through a thread pool: records/).
 """
 
 import logging
@@ -18,21 +16,15 @@ from contextlib import contextmanager
 
 import eventlet
 
-from .insights.series import BUCKET_SECONDS
-from .metrics import full_metrics
-from .sessions import LocalSockets, WatchRateLimit, iso_utc
+from .maintenance import Maintenance
+from .rooms import Rooms, stream_room
+from .sessions import LocalSockets, WatchRateLimit
 from .store import SessionLimitError, StoreUnavailable, StreamLimitError
 from .streams import StreamRegistry, StreamRunner
 from .usernames import UsernameError, parse_username
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 0.5
-PRUNE_INTERVAL_SECONDS = 60
-STATS_INTERVAL_SECONDS = 1.0
-SHUTDOWN_WAIT_SECONDS = 5
-NAMESPACE = "/"
-EMPTY_LEADERBOARDS = {"gifters": [], "chatters": [], "likers": []}
 MAX_USER_ID_LENGTH = 64
 UNAVAILABLE_RETRY_SECONDS = 3
 UNAVAILABLE_MESSAGE = "The server cannot reach its shared store right now; try again in a few seconds"
@@ -55,38 +47,21 @@ def _answering_outages():
         raise ServiceError("unavailable", UNAVAILABLE_MESSAGE, retryAfter=UNAVAILABLE_RETRY_SECONDS) from ex
 
 
-def _leaderboards(username, stored):
-    return {"username": username, **(stored or EMPTY_LEADERBOARDS)}
-
-
-def stream_room(username):
-    """The cluster-wide room of a creator: the owner's emits reach its watchers on every process."""
-    return f"stream:{username}"
-
-
-def _session_room(session_id):
-    return f"session:{session_id}"
-
-
 class LiveService:
+    """One per process (app.extensions["live_service"]): started with the app, stopped by `shutdown`."""
+
     def __init__(self, socketio, config, store, records=None):
-        self._socketio = socketio
         self._config = config
         self.store = store
         self.records = records  # assistant.records.Records, or None: recording is off
-        self._prune_due = 0.0
-        self._pruner = None  # the green thread of the running prune, if any
         self._grace = config["CLEANUP_GRACE_SECONDS"]
-        self._everyone = f"everyone:{store.instance}"  # this process's sockets, for `stats`
         self.sockets = LocalSockets()
+        self.rooms = Rooms(socketio, store, self.sockets)
         self._watch_limit = WatchRateLimit(config["WATCH_CALLS_PER_MINUTE"])
-        self.streams = StreamRegistry(store, self._make_runner, self._heartbeat)
         self._pending_detaches = []  # (session id, sid) the store could not be told of yet
-        self._stats_sent = None
-        self._stats_due = 0.0
-        self._store_down = False  # during an outage: logged once
-        self._stopping = False
-        self._ticker = eventlet.spawn(self._tick_forever)
+        self._maintenance = Maintenance(self, self._grace)
+        self.streams = StreamRegistry(store, self._make_runner, self._maintenance.heartbeat)
+        self._maintenance.start()
 
     def _make_runner(self, username, state):
         return StreamRunner(
@@ -94,7 +69,7 @@ class LiveService:
             state,
             self.store,
             room=stream_room(username),
-            emit=self._emit,
+            emit=self.rooms.emit,
             on_status=self._stream_status_changed,
             on_reset=self._stream_counts_replaced,
             records=self.records,
@@ -103,15 +78,6 @@ class LiveService:
             stall_seconds=self._config["STALL_SECONDS"],
             max_viewers=self._config["VIEWER_CARDS"],
         )
-
-    def _emit(self, event, payload, to):
-        self._socketio.emit(event, payload, to=to, namespace=NAMESPACE)
-
-    def _enter(self, sid, room):
-        self._socketio.server.enter_room(sid, room, namespace=NAMESPACE)
-
-    def _leave(self, sid, room):
-        self._socketio.server.leave_room(sid, room, namespace=NAMESPACE)
 
     # -- sockets come and go ----------------------------------------------------------------
 
@@ -123,13 +89,12 @@ class LiveService:
             record, resumed = self._attach(sid, client_ip, auth.get("resumeToken"), kind)
             self.sockets.add(sid, record.id)
             try:
-                self._enter(sid, _session_room(record.id))
-                self._enter(sid, self._everyone)
+                self.rooms.enter_session(sid, record.id)
                 self._send_session(record, resumed=resumed)
                 if record.username:
                     last_seq = auth.get("lastSeq")
                     valid_seq = isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq >= 0
-                    self._catch_up(sid, record.username, last_seq if valid_seq else None)
+                    self.rooms.catch_up(sid, record.username, last_seq if valid_seq else None)
             except BaseException:
                 self.disconnect(sid)  # a refused connect gets no disconnect of its own: no socket left behind
                 raise
@@ -200,7 +165,7 @@ class LiveService:
             payload = self._send_session(record)  # first, so that clients know whose snapshot comes
             for client in self.sockets.of_session(session_id):
                 if client == sid or self.sockets.room_of(client) != username:
-                    self._follow(client, username)
+                    self.rooms.follow(client, username)
         return {"ok": True, "session": payload}
 
     def unwatch(self, sid, payload):
@@ -216,7 +181,7 @@ class LiveService:
             else:
                 self.store.touch(session_id)
             for client in self.sockets.of_session(session_id):
-                self._follow(client, None)
+                self.rooms.follow(client, None)
             return {"ok": True, "session": self._send_session(record)}
 
     def viewer(self, sid, payload):
@@ -242,64 +207,9 @@ class LiveService:
 
     def _record(self, session_id):
         record = self.store.get_session(session_id)
-        if record is None:  # the store lost it (a Redis restart): the tick reconnects the tab
+        if record is None:  # the store lost it (a Redis restart): the maintenance's reconcile reconnects the tab
             raise ServiceError("session_expired", "This session is gone; reconnecting")
         return record
-
-    def _follow(self, sid, username):
-        """Move one socket to `username`'s room (None: to no room), with a snapshot of it."""
-        current = self.sockets.room_of(sid)
-        if current is not None:
-            self._leave(sid, stream_room(current))
-            self.sockets.set_room(sid, None)
-        if username is not None:
-            self._catch_up(sid, username, None)
-
-    def _catch_up(self, sid, username, last_seq):
-        """Bring one socket up to date with a creator's stream, then let it join the creator's room.
-
-        With `last_seq`, send the events it missed (or a snapshot when they are no longer kept);
-        without, a snapshot. Reads and emits may yield, so loop until nothing new arrived, join the room,
-        and read once more: an event published between the last read and the join (by the owner, on any
-        process) is sent then. Nothing is lost; an event may come twice, with its `seq` (clients drop
-        what they have).
-        """
-        if last_seq is None:
-            last_seq = self._send_snapshot(username, sid)
-        else:  # the boards and the series are not events: a socket back from a gap gets them whole
-            self._send_insights(sid, username)
-        joined = False
-        while True:
-            missed = self.store.events_since(username, last_seq)
-            if missed is None:
-                last_seq = self._send_snapshot(username, sid)
-                continue
-            if missed:
-                self._emit("live", {"username": username, "events": missed}, sid)
-                last_seq = missed[-1]["seq"]
-                continue
-            if joined:
-                return
-            self._enter(sid, stream_room(username))
-            self.sockets.set_room(sid, username, last_seq)
-            joined = True
-
-    def _send_snapshot(self, username, to):
-        """The creator's snapshot to `to` (a socket, or the creator's room); its `seq`."""
-        snapshot = self.store.snapshot(username)
-        snapshot["metrics"] = full_metrics(snapshot["metrics"])
-        snapshot["leaderboards"] = _leaderboards(username, snapshot["leaderboards"])
-        snapshot["series"] = {"username": username, "bucketSeconds": BUCKET_SECONDS, "points": snapshot["series"]}
-        self._emit("snapshot", snapshot, to)
-        return snapshot["seq"]
-
-    def _send_insights(self, sid, username):
-        """The creator's totals, boards and series, which are not events a socket could catch up on."""
-        state = self.store.stream(username)
-        if state is not None:
-            self._emit("metrics", {"username": username, "metrics": full_metrics(state.metrics)}, sid)
-        self._emit("leaderboards", _leaderboards(username, state and state.leaderboards), sid)
-        self._emit("series", {"username": username, "points": self.store.series(username)}, sid)
 
     # -- what sessions are told --------------------------------------------------------------
 
@@ -327,7 +237,7 @@ class LiveService:
     def _send_session(self, record, resumed=False):
         """Send `session` to the session's own sockets only (it carries the resume token)."""
         payload = self.session_payload(record, resumed)
-        self._emit("session", payload, _session_room(record.id))
+        self.rooms.tell_session(record.id, "session", payload)
         return payload
 
     def _stream_status_changed(self, runner):
@@ -337,8 +247,8 @@ class LiveService:
             total = self.store.totals()[0]
             for record in self.store.get_sessions(self.store.watcher_ids(runner.username)).values():
                 if record.username == runner.username:
-                    self._emit("session", self.session_payload(record, state=state, total_sessions=total),
-                               _session_room(record.id))
+                    self.rooms.tell_session(record.id, "session",
+                                            self.session_payload(record, state=state, total_sessions=total))
         except StoreUnavailable:
             pass  # the runner's own write failed too and said so; sessions learn the status when it is back
 
@@ -346,7 +256,7 @@ class LiveService:
         """A runner replaced its counts (restored from the live's record, or a new live from zero): every
         watcher, on any process, gets a fresh snapshot (the boards and series are whole there)."""
         try:
-            self._send_snapshot(runner.username, stream_room(runner.username))
+            self.rooms.send_snapshot(runner.username)
         except StoreUnavailable:
             pass  # the watchers get a snapshot when they come back; the runner's write said so already
 
@@ -372,15 +282,13 @@ class LiveService:
                     continue  # gone from the store (Redis restarted empty): the reconcile disconnects its sockets
                 payload = self.session_payload(record, total_sessions=total)
                 for sid in self.sockets.of_session(session_id):
-                    self._emit("session", payload, sid)
+                    self.rooms.emit("session", payload, sid)
                     told += 1
                     username = self.sockets.room_of(sid)
                     if username is None or username != record.username:
                         continue  # in no room, or switched meanwhile: the reconcile moves it
                     had = max(self.sockets.joined_at(sid), delivered.get(stream_room(username), 0))
-                    self._leave(sid, stream_room(username))
-                    self.sockets.set_room(sid, None)
-                    self._catch_up(sid, username, had)
+                    self.rooms.follow(sid, username, had)
             log.info("Brought %d clients up to date after the message queue's outage", told)
         except StoreUnavailable as ex:
             # Only reads here: Redis is out of reach, so the subscription is lost again, and this runs again once
@@ -389,90 +297,22 @@ class LiveService:
         except Exception:
             log.exception("Bringing the clients up to date after the message queue's outage failed")
 
-    # -- the periodic work ---------------------------------------------------------------------
+    # -- what the maintenance loop asks for (maintenance.py) ----------------------------------------
 
-    def _tick_forever(self):
-        while not self._stopping:
-            try:
-                self._tick()
-                if self._store_down:
-                    log.info("The store is reachable again")
-                    self._store_down = False
-            except StoreUnavailable as ex:
-                if not self._store_down:
-                    log.warning("The store is unreachable: %s", ex)
-                    self._store_down = True
-            except Exception:
-                log.exception("Periodic work failed")
-            eventlet.sleep(TICK_SECONDS)
-
-    def _tick(self):
-        now = time.time()
-        self._heartbeat()
+    def detach_pending(self):
+        """Tell the store of the sockets that went away while it could not be reached."""
         while self._pending_detaches:
             self._detach(*self._pending_detaches[0])
             self._pending_detaches.pop(0)
-        for session_id in self.store.reap_dead_processes(now + self._grace):
-            log.info("Session %s lost the sockets of a process that died", session_id)
-        for session_id in self.store.take_due_cleanups(now):
-            self._remove_session(session_id, now)
-        self.streams.tick(now)
-        if now >= self._stats_due:  # once a second: what reads every session of this process
-            self._stats_due = now + STATS_INTERVAL_SECONDS
-            self._reconcile_sockets()
-            self._send_stats()
-        if self.records is not None and now >= self._prune_due and (self._pruner is None or self._pruner.dead):
-            # A green thread of its own: a long delete, or a database that does not answer, must not hold the
-            # tick (its heartbeat keeps this process alive in a cluster).
-            self._prune_due = now + PRUNE_INTERVAL_SECONDS
-            self._pruner = eventlet.spawn(self.records.prune, now)
 
-    def _heartbeat(self):
-        """Tell the store this process lives, with its load. Called by the tick and after every claim: each
-        answer is acted on here, or a reap said once would be lost."""
-        if self.store.heartbeat(len(self.streams.runners())):
-            self._reattach_sockets()
-
-    def _reattach_sockets(self):
-        """This process was taken for dead (out of touch with the store for longer than a lease) and its
-        sockets detached: attach those still open again. Sessions removed meanwhile: the reconcile
-        disconnects their sockets, and the tabs come back in new sessions."""
-        log.warning("This process was out of touch with the store and taken for dead; reattaching its sockets")
-        for session_id in self.sockets.session_ids():
-            for sid in self.sockets.of_session(session_id):
-                self.store.attach_client(session_id, sid)
-
-    def _remove_session(self, session_id, now):
+    def remove_session(self, session_id, now):
+        """The session's cleanup fell due: remove it, unless a socket came back."""
         record = self.store.remove_session(session_id, now)
         if record is not None:
             self._watch_limit.forget(session_id)
             log.info("Session %s removed (%d active)", session_id, self.store.totals()[0])
 
-    def _reconcile_sockets(self):
-        """Bring this process's sockets in line with their sessions in the store: a session that another
-        process switched (a duplicated tab there) moves them to its creator's room; a session the store
-        lost (Redis restarted empty) disconnects them, so that the tabs reconnect into new sessions."""
-        session_ids = self.sockets.session_ids()
-        if not session_ids:
-            return
-        records = self.store.get_sessions(session_ids)
-        for session_id in session_ids:
-            record = records.get(session_id)
-            for sid in self.sockets.of_session(session_id):
-                if record is None:
-                    log.info("Session %s is gone from the store; disconnecting client %s", session_id, sid)
-                    self._socketio.server.disconnect(sid, namespace=NAMESPACE)
-                elif self.sockets.room_of(sid) != record.username:
-                    self._follow(sid, record.username)
-
-    def _send_stats(self):
-        sessions, clients = self.store.totals()
-        stats = {"totalSessions": sessions, "totalConnectedClients": clients}
-        if stats != self._stats_sent:
-            self._stats_sent = stats
-            self._emit("stats", stats, self._everyone)
-
-    # -- /debug and /healthz ---------------------------------------------------------------------
+    # -- /healthz and shutdown ---------------------------------------------------------------------
 
     def health(self):
         """(ok, reason): whether the store answers and the records database takes writes."""
@@ -485,70 +325,10 @@ class LiveService:
             return False, f"records database failing: {reason}"
         return True, None
 
-    def debug_report(self):
-        states = {state.username: state for state in self.store.streams()}
-        sessions, clients = self.store.totals()
-        return {
-            "message": "Current status and active sessions",
-            "totalSessions": sessions,
-            "totalConnectedClients": clients,
-            "sessions": [self._debug_session(record, states.get(record.username))
-                         for record in self.store.all_sessions()],
-            "streams": [
-                {
-                    "username": state.username,
-                    "status": state.status,
-                    "sessions": state.watchers,
-                    "seq": state.seq,
-                    "shed": state.shed,
-                    "garbled": state.garbled,
-                    "connectedAt": iso_utc(state.connected_at) if state.connected_at else None,
-                    "owner": state.owner,
-                    **({"retryAfter": state.queue["retryAfter"], "ahead": state.queue["ahead"]}
-                       if state.status == "queued" and state.queue else {}),
-                }
-                for state in states.values()
-            ],
-            "signBudget": self._sign_budget_report(),
-            # This process's record writer (events): null with recording off.
-            "records": self.records.stats() if self.records is not None else None,
-        }
-
-    def _sign_budget_report(self):
-        """The sign budget's windows with what is used and left, and the creators queued; None: no budget."""
-        limits = self._config["SIGN_BUDGET"]
-        if limits is None:
-            return None
-        budget = self.store.sign_budget(limits, time.time())
-        return {
-            "windows": [{"limit": count, "seconds": seconds, "used": used, "left": max(0, count - used)}
-                        for (count, seconds), used in zip(limits, budget["used"], strict=True)],
-            "queued": budget["queued"],
-            "blockedUntil": iso_utc(budget["blockedUntil"]) if budget["blockedUntil"] else None,
-        }
-
-    @staticmethod
-    def _debug_session(record, state):
-        status = state.status if state else None
-        return {
-            "sessionId": record.id,
-            "kind": record.kind,
-            "username": record.username,
-            "connectedClients": record.clients,
-            "isConnecting": status in ("connecting", "reconnecting"),
-            "hasConnection": status == "connected",
-            "createdAt": iso_utc(record.created_at),
-            "lastActivity": iso_utc(record.last_activity),
-            "metrics": full_metrics(state.metrics if state else {}),
-        }
-
     def shutdown(self):
         """Stop the periodic work, every runner (closing its upstream connection; the creators' state stays
         for the other processes), and hand this process's sockets over to the cleanup."""
-        self._stopping = True
-        with eventlet.Timeout(SHUTDOWN_WAIT_SECONDS, False):
-            self._ticker.wait()
-        self._ticker.kill()
+        self._maintenance.stop()
         self.streams.stop_all()
         try:
             self.store.retire(time.time() + self._grace)

@@ -12,13 +12,14 @@ import dataclasses
 import io
 import json
 import re
+import typing
 from pathlib import Path
 
 import pytest
 from recordrows import add_live
 from werkzeug.datastructures import MultiDict
 
-from assistant import create_app, events
+from assistant import create_app, events, payloads
 from assistant.insights.series import ActivitySeries
 from assistant.insights.viewers import ViewerCard, ViewerTallies
 from assistant.metrics import StreamMetrics, full_metrics
@@ -60,6 +61,20 @@ def test_a_sample_is_the_envelope_and_the_required_fields(kind):
     assert ("user" in sample) == kind.has_user
     required = {field.name for field in kind.fields if not field.optional}
     assert set(sample) - {"seq", "ts", "type", "user"} == required
+
+
+def test_the_event_type_hint_names_every_field_of_the_list_with_its_json_type():
+    """payloads.Event, the event object of the type hints: the envelope, then each type's fields as the list
+    gives them (a field's name means one thing in every type that has it)."""
+    hints = typing.get_type_hints(payloads.Event)
+    assert payloads.Event.__required_keys__ == {"seq", "type", "ts"}
+    fields = {}
+    for kind in events.EVENT_TYPES:
+        for field in kind.fields:
+            assert fields.setdefault(field.name, field.kind) == field.kind, f"{field.name}: two JSON types"
+    assert set(hints) == {"seq", "type", "ts", "user", "history", *fields}
+    assert {name: hints[name] for name in fields} == {name: JSON_TYPES[kind] for name, kind in fields.items()}
+    assert set(typing.get_type_hints(payloads.User)) == set(events.SAMPLE_USER)
 
 
 def test_for_browser_is_each_types_feed_and_verb_in_order():

@@ -78,7 +78,7 @@ def _race_once(simulator, offset):
 
 @pytest.mark.timeout(360)  # 14 server starts
 def test_sigterm_during_a_pending_cleanup_leaves_no_traceback(simulator):
-    # Cleanups are swept every half second (service.TICK_SECONDS): one falls due up to 0.5 s after the grace.
+    # Cleanups are swept every half second (maintenance.TICK_SECONDS): one falls due up to 0.5 s after the grace.
     offsets = [random.uniform(-0.25, 0.6) for _ in range(SIGTERM_RACES)]
     with ThreadPoolExecutor(max_workers=3) as pool:
         servers = list(pool.map(lambda offset: _race_once(simulator, offset), offsets))

@@ -15,7 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from appserver import REPO, free_port
 from sqlalchemy import create_engine, func, select
 
-from assistant.records import Records, RecordsUnavailable, migrate, reads
+from assistant.config import SettingsError
+from assistant.records import Records, RecordsDatabaseUnusable, RecordsUnavailable, migrate, reads
 from assistant.records.database import database_url as engine_url
 from assistant.records.schema import events, metadata
 
@@ -358,6 +359,7 @@ def test_postgres_going_away_is_reported_and_recovered(open_records):
         with pytest.raises(RecordsUnavailable) as raised:
             records.list_lives()
         assert "\n" not in str(raised.value)
+        assert not isinstance(raised.value, SettingsError), "an outage at run time, not a setting to fix"
         assert records.prune() is None
         server.start()
         records.flush()
@@ -375,9 +377,10 @@ def test_a_database_that_cannot_be_used_stops_the_start_with_one_line(tmp_path):
     assert start("postgres://nowhere", streams=False) is None
     unreachable = f"postgres://user:s3cret@127.0.0.1:{free_port()}/records"
     for url in ("postgresql://user@host:port/records", unreachable, "sqlite:////no/such/folder/records.sqlite3"):
-        with pytest.raises(RecordsUnavailable) as raised:
+        with pytest.raises(RecordsDatabaseUnusable) as raised:
             start(url)
         assert "\n" not in str(raised.value) and "s3cret" not in str(raised.value)
+        assert isinstance(raised.value, SettingsError)  # server.main: one line, exit status 2
 
 
 def test_under_eventlet_as_the_server_runs_it(database_url, tmp_path):

@@ -1,8 +1,9 @@
-"""Records: every live kept in a database (SQLite by default, Postgres by DATABASE_URL); DESIGN.md, "Records".
+"""Records: every live kept in a database (SQLite by default, Postgres by DATABASE_URL); docs/architecture.md,
+"Records".
 
-One `Records` per process. Writes (open_live, add_events, save_insights, end_live, touch) only queue and
-never raise (writer.py); reads block the calling green thread only (database.py) and raise
-RecordsUnavailable when the database fails.
+One `Records` per process, made at start (`from_config`: RecordsDatabaseUnusable when the database cannot be
+used). Writes (open_live, add_events, save_insights, end_live, touch) only queue and never raise (writer.py);
+reads block the calling green thread only (database.py) and raise RecordsUnavailable when the database fails.
 """
 
 import logging
@@ -10,24 +11,19 @@ import time
 
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from assistant.config import SettingsError
-
 from . import migrate, reads
 from .database import Database, database_url, make_engine, one_line, shown_url
-from .lock import hold_sqlite_file
+from .errors import RecordsDatabaseUnusable, RecordsUnavailable
+from .lock import RecordsFileInUse, hold_sqlite_file
 from .prune import prune
 from .reads import LiveRecord
 from .writer import RecordWriter
 
-__all__ = ["LiveRecord", "Records", "RecordsUnavailable"]
+__all__ = ["LiveRecord", "Records", "RecordsDatabaseUnusable", "RecordsFileInUse", "RecordsUnavailable"]
 
 log = logging.getLogger(__name__)
 
 EXPORT_CHUNK = 2000  # events read at a time by iter_events
-
-
-class RecordsUnavailable(SettingsError):
-    """The records database cannot be used (a bad URL, unreachable, failing); the message is one line."""
 
 
 class Records:
@@ -40,15 +36,16 @@ class Records:
     def from_config(cls, config, instance_path):
         """The records for these settings, the database migrated; None when RECORD_STREAMS is off.
 
-        Without REDIS_URL a SQLite file is locked for this process first (lock.py): RecordsFileInUse when
-        another server holds it.
+        RecordsDatabaseUnusable when the database cannot be used. Without REDIS_URL a SQLite file is locked for
+        this process first (lock.py): RecordsFileInUse (a RecordsDatabaseUnusable) when another server holds it.
         """
         if not config["RECORD_STREAMS"]:
             return None
         try:
             engine = make_engine(database_url(config["DATABASE_URL"], instance_path))
         except (ArgumentError, ValueError) as ex:
-            raise RecordsUnavailable(f"DATABASE_URL is not a database URL SQLAlchemy can use: {one_line(ex)}") from ex
+            raise RecordsDatabaseUnusable(
+                f"DATABASE_URL is not a database URL SQLAlchemy can use: {one_line(ex)}") from ex
         if not config.get("REDIS_URL"):
             hold_sqlite_file(engine)
         database = Database(engine)
@@ -56,7 +53,7 @@ class Records:
             database.run(migrate.upgrade)
         except SQLAlchemyError as ex:
             database.close()
-            raise RecordsUnavailable(
+            raise RecordsDatabaseUnusable(
                 f"DATABASE_URL: the records database {shown_url(engine)} cannot be used: {one_line(ex)}") from ex
         return cls(database, config["RECORD_RETENTION_DAYS"], config["RECORD_QUEUE_EVENTS"])
 

@@ -11,15 +11,15 @@ takes no lock: a migration is safe beside a running server.
 import fcntl
 import os
 
-from assistant.config import SettingsError
+from .errors import RecordsDatabaseUnusable
 
 # The open lock files by database path: never closed, so that the locks last as long as the process. A
 # second Records on the same file in this process (a test's restart) is the same server: it has the lock.
 _held = {}
 
 
-class RecordsFileInUse(SettingsError):
-    """Another process holds the SQLite file's lock; the message is one line for the operator."""
+class RecordsFileInUse(RecordsDatabaseUnusable):
+    """At start: another process holds the SQLite file's lock; the message is one line for the operator."""
 
 
 def hold_sqlite_file(engine):

@@ -4,7 +4,7 @@ Two implementations: `MemoryStore` (no REDIS_URL: one process, everything in its
 `RedisStore` (REDIS_URL: any number of processes act as one server). The service and the registries
 talk only to this interface; nothing above it knows which one it has.
 
-What it holds (DESIGN.md, "Cluster mode"):
+What it holds (docs/architecture.md, "Cluster mode"):
 - sessions: their records, which sockets each has on which process, the deferred cleanups (due times,
   swept by every process, so a cleanup still happens when the process that scheduled it is gone);
 - which creators are followed and by which sessions (the watchers), and when an unwatched creator's
@@ -14,10 +14,14 @@ What it holds (DESIGN.md, "Cluster mode"):
 - per creator: the stream state (status, seq, metrics, ...) and the last RECENT_EVENTS events.
 
 Times are epoch seconds (floats). Every method may raise `StoreUnavailable` (Redis unreachable);
-`MemoryStore` never does.
+`MemoryStore` never does. The events, points, cards and boards are the contract's objects (payloads.py).
 """
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+from ..payloads import Event, Leaderboards, Metrics, SeriesPoint, SignBudgetUse, StoredSnapshot, ViewerCard
 
 
 class StoreUnavailable(Exception):
@@ -31,12 +35,26 @@ class SessionLimitError(Exception):
 SESSION_LIMIT_MESSAGE = "The server is at its session limit; try again later"
 
 
-def per_ip_limit_message(max_per_ip):
+def per_ip_limit_message(max_per_ip: int) -> str:
     return f"Too many sessions from your address (limit {max_per_ip})"
 
 
 class StreamLimitError(Exception):
     """MAX_STREAMS creators are followed already."""
+
+
+# The sign budget (SIGN_BUDGET): its windows, each (starts allowed, within so many seconds).
+SignLimits = Sequence[tuple[int, float]]
+# Some of StreamState's fields by name (status, error, seq, metrics, connected_at, shed, garbled, queue...),
+# as a runner writes them.
+StateFields = Mapping[str, Any]
+
+
+class Queued(TypedDict):
+    """While a creator waits for the sign budget: when to look again (seconds), and how many wait before it."""
+
+    retryAfter: int
+    ahead: int
 
 
 @dataclass
@@ -57,16 +75,16 @@ class StreamState:
 
     username: str
     status: str = "connecting"
-    error: dict | None = None
+    error: dict[str, Any] | None = None  # the `error` object of the last failure: {code, message, retryAfter?}
     seq: int = 0
-    metrics: dict = field(default_factory=dict)  # StreamMetrics.to_dict(); empty: nothing counted yet
+    metrics: Metrics = field(default_factory=dict)  # StreamMetrics.to_dict(); empty: nothing counted yet
     connected_at: float | None = None
     shed: int = 0
     garbled: int = 0
     owner: str | None = None  # `<host>:<pid>` of the process running its runner; None: nobody yet
     watchers: int = 0
-    queue: dict | None = None  # while `queued` for the sign budget: {retryAfter, ahead}
-    leaderboards: dict | None = None  # {gifters, chatters, likers}: the last ones published
+    queue: Queued | None = None  # while `queued` for the sign budget
+    leaderboards: Leaderboards | None = None  # the last ones published
 
 
 class Store:
@@ -78,178 +96,182 @@ class Store:
 
     # -- this process -----------------------------------------------------------------------------
 
-    def ping(self):
+    def ping(self) -> None:
         """Raise StoreUnavailable when the store cannot be reached."""
         raise NotImplementedError
 
-    def heartbeat(self, runners):
+    def heartbeat(self, runners: int) -> bool:
         """Say that this process is alive (for about RUNNER_LEASE_SECONDS) and runs `runners` runners.
         True when this process had been reaped meanwhile (it had stopped being registered, e.g. after a
         store outage longer than the lease): its sockets were detached, the caller attaches its live
         ones again. False otherwise (always, in a single process)."""
         raise NotImplementedError
 
-    def process_loads(self):
+    def process_loads(self) -> dict[str, int]:
         """{instance: runners} of every live process, this one included."""
         raise NotImplementedError
 
-    def reap_dead_processes(self, cleanup_due):
+    def reap_dead_processes(self, cleanup_due: float) -> list[str]:
         """Detach the sockets of processes that stopped heartbeating (each dead process is reaped by
         exactly one survivor); sessions left with no socket get a cleanup at `cleanup_due`.
         Returns the ids of the sessions whose clients changed."""
         raise NotImplementedError
 
-    def retire(self, cleanup_due):
+    def retire(self, cleanup_due: float) -> None:
         """This process stops: drop its leases (the streams' state stays, for a successor), detach its
         sockets (cleanups at `cleanup_due`), and unregister it."""
         raise NotImplementedError
 
     # -- sessions ---------------------------------------------------------------------------------
 
-    def create_session(self, ip, kind, max_sessions, max_per_ip):
+    def create_session(self, ip: str, kind: str, max_sessions: int, max_per_ip: int) -> SessionRecord:
         """A new SessionRecord; SessionLimitError past `max_sessions` (cluster-wide) or `max_per_ip`."""
         raise NotImplementedError
 
-    def find_session(self, token):
+    def find_session(self, token: object) -> SessionRecord | None:
         """The session whose resume token is `token`, or None."""
         raise NotImplementedError
 
-    def get_session(self, session_id):
+    def get_session(self, session_id: str) -> SessionRecord | None:
         raise NotImplementedError
 
-    def get_sessions(self, session_ids):
+    def get_sessions(self, session_ids: Iterable[str]) -> dict[str, SessionRecord]:
         """{id: SessionRecord} of those that exist."""
         raise NotImplementedError
 
-    def all_sessions(self):
+    def all_sessions(self) -> list[SessionRecord]:
         raise NotImplementedError
 
-    def attach_client(self, session_id, sid):
+    def attach_client(self, session_id: str, sid: str) -> SessionRecord | None:
         """Attach socket `sid` (of this process) to the session, cancel its pending cleanup, touch it.
         Returns the updated record, or None when the session is gone."""
         raise NotImplementedError
 
-    def detach_client(self, session_id, sid, cleanup_due):
+    def detach_client(self, session_id: str, sid: str, cleanup_due: float) -> SessionRecord | None:
         """Detach socket `sid`; a session left with no socket gets a cleanup at `cleanup_due`.
         Returns the updated record, or None when the session is gone."""
         raise NotImplementedError
 
-    def touch(self, session_id):
+    def touch(self, session_id: str) -> None:
         raise NotImplementedError
 
-    def take_due_cleanups(self, now):
+    def take_due_cleanups(self, now: float) -> list[str]:
         """Ids of sessions whose cleanup is due; each id is handed to one caller in the cluster, once.
         Also forgets the unwatched creators whose stop is due and that no process runs (their owner died
         or retired)."""
         raise NotImplementedError
 
-    def remove_session(self, session_id, now):
+    def remove_session(self, session_id: str, now: float) -> SessionRecord | None:
         """Remove a session that has no socket (else leave it: a client came back): its watch ends, and
         a creator it leaves unwatched is due to stop at `now`. Returns the removed record, or None."""
         raise NotImplementedError
 
-    def totals(self):
+    def totals(self) -> tuple[int, int]:
         """(sessions, connected clients) in the whole cluster."""
         raise NotImplementedError
 
     # -- who watches what -------------------------------------------------------------------------
 
-    def set_watching(self, session_id, username, max_streams, stop_due):
+    def set_watching(self, session_id: str, username: str | None, max_streams: int,
+                     stop_due: float) -> SessionRecord | None:
         """The session now watches `username` (None: nothing). A creator it leaves unwatched is due to
         stop at `stop_due`. StreamLimitError when `username` is not followed yet and `max_streams`
         creators are. Returns the updated record, or None when the session is gone."""
         raise NotImplementedError
 
-    def watcher_ids(self, username):
+    def watcher_ids(self, username: str) -> list[str]:
         """Ids of the sessions watching `username`, on every process."""
         raise NotImplementedError
 
     # -- streams: state and ownership -------------------------------------------------------------
 
-    def stream(self, username):
+    def stream(self, username: str | None) -> StreamState | None:
         """The StreamState of a followed creator, or None."""
         raise NotImplementedError
 
-    def streams(self):
+    def streams(self) -> list[StreamState]:
         """The StreamState of every followed creator (watched, or waiting to stop)."""
         raise NotImplementedError
 
-    def unowned_streams(self):
+    def unowned_streams(self) -> list[str]:
         """Creators that have watchers and no runner anywhere (new ones, or their owner died)."""
         raise NotImplementedError
 
-    def claim_stream(self, username):
+    def claim_stream(self, username: str) -> StreamState | None:
         """Take the creator's lease if nobody holds it and somebody watches it. Returns the stored
         StreamState to resume from (a fresh one for a new creator), or None."""
         raise NotImplementedError
 
-    def renew_stream(self, username, fields):
+    def renew_stream(self, username: str, fields: StateFields) -> bool:
         """Keep this process's lease (taking it back if it lapsed and nobody else took it) and store
         the runner's state `fields`. False when another process holds it: stop the runner."""
         raise NotImplementedError
 
-    def publish(self, username, events, fields, points=()):
+    def publish(self, username: str, events: Sequence[Event], fields: StateFields,
+                points: Sequence[SeriesPoint] = ()) -> bool:
         """Append numbered events to the creator's log (capped at RECENT_EVENTS), store the state
         `fields` (a subset of StreamState's: status, error, seq, metrics, connected_at, shed, garbled) and
         the series `points` they changed (by `t`), atomically: a snapshot's series matches its seq. False,
         writing nothing, when this process does not hold the lease."""
         raise NotImplementedError
 
-    def stop_if_idle(self, username, now):
+    def stop_if_idle(self, username: str, now: float) -> bool:
         """If nobody watches the creator and its stop is due, forget it: lease, state and log. True
         when the caller's runner must stop."""
         raise NotImplementedError
 
-    def drop_lease(self, username):
+    def drop_lease(self, username: str) -> None:
         """Give up this process's lease and keep the state, for a successor to resume from."""
         raise NotImplementedError
 
-    def events_since(self, username, seq):
+    def events_since(self, username: str, seq: int) -> list[Event] | None:
         """The kept events after `seq`, in order; None when some of them are no longer kept."""
         raise NotImplementedError
 
-    def snapshot(self, username):
+    def snapshot(self, username: str) -> StoredSnapshot:
         """{username, seq, metrics, recent, leaderboards, series} read at one instant (metrics {} and
         leaderboards None when nothing is stored; series: the stored points in time order)."""
         raise NotImplementedError
 
     # -- the assistant's data of a live: per-minute points and viewer cards -------------------------
 
-    def save_insights(self, username, points, cards, forgotten, replace=False):
+    def save_insights(self, username: str, points: Sequence[SeriesPoint], cards: Sequence[ViewerCard],
+                      forgotten: Iterable[str], replace: bool = False) -> None:
         """Store changed series points (by `t`), changed viewer cards (by user id) and forget the cards
         of `forgotten` user ids. Kept, and forgotten, with the creator's state. `replace`: these are all
         the points and cards there are (a new live, or one restored from its record)."""
         raise NotImplementedError
 
-    def series(self, username):
+    def series(self, username: str) -> list[SeriesPoint]:
         """The stored series points of the creator's live, in time order."""
         raise NotImplementedError
 
-    def insights(self, username):
+    def insights(self, username: str) -> tuple[list[SeriesPoint], list[ViewerCard]]:
         """(points in time order, cards): what a runner taking the creator over continues from."""
         raise NotImplementedError
 
-    def viewer(self, username, user_id):
+    def viewer(self, username: str, user_id: str) -> ViewerCard | None:
         """The stored card of one viewer of the creator's live, or None."""
         raise NotImplementedError
 
     # -- the sign-server budget (signbudget.py), shared by the cluster ----------------------------
 
-    def take_sign_start(self, username, priority, limits, now):
+    def take_sign_start(self, username: str, priority: int, limits: SignLimits,
+                        now: float) -> tuple[bool, float, int]:
         """Ask to start a connection to `username` within the budget `limits` ((count, seconds) pairs).
         Granted only to the head of the queue (priority, then arrival; a creator keeps its place while
         its runner keeps asking), when every window allows it: the start is counted then.
         Returns (granted, seconds to wait, creators queued before it)."""
         raise NotImplementedError
 
-    def leave_sign_queue(self, username):
+    def leave_sign_queue(self, username: str) -> None:
         """The creator no longer waits (its runner stopped)."""
         raise NotImplementedError
 
-    def block_sign_starts(self, until):
+    def block_sign_starts(self, until: float) -> None:
         """The sign server refused a start and said when to come back: no start before `until`."""
         raise NotImplementedError
 
-    def sign_budget(self, limits, now):
+    def sign_budget(self, limits: SignLimits, now: float) -> SignBudgetUse:
         """{used: [starts within each window], queued: [creators, in order], blockedUntil} for /debug."""
         raise NotImplementedError

@@ -1,4 +1,4 @@
-"""The arithmetic of the sign-server budget (DESIGN.md, "TikTok's limits"), shared by both stores.
+"""The arithmetic of the sign-server budget (docs/operations.md, "TikTok's limits"), shared by both stores.
 
 The budget is a set of sliding windows, e.g. ((5, 60), (30, 3600), (100, 86400)): at most 5 connection
 starts in any 60 s, 30 in any hour, 100 in any day. A start counts when it begins. Each window is

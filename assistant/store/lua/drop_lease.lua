@@ -1,0 +1,2 @@
+-- username
+release(arg(1))

@@ -1,0 +1,2 @@
+-- username, now
+return stop_if_idle(arg(1), arg(2))

@@ -1,0 +1,2 @@
+-- session id, now
+touch(arg(1), arg(2))
