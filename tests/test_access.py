@@ -10,16 +10,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from appserver import RunningServer
-from browserpage import WAIT_MS, Dashboard, needs_chromium
-from dashboardclient import refusal
 from playwright.sync_api import expect
-from simclient import chat
+from support.appserver import RunningServer
+from support.browserpage import WAIT_MS, Dashboard, needs_chromium
+from support.dashboardclient import refusal
+from support.simclient import chat
 
 from assistant.access import LOGIN_ATTEMPTS, LOGIN_WINDOW_SECONDS
 from assistant.attempts import FailedAttempts
 
-pytest_plugins = ["browserfixtures"]
+pytest_plugins = ["support.browserfixtures"]
 
 PASSWORD = "correct horse battery staple"
 ACCESS = {

@@ -9,10 +9,10 @@ import shutil
 import subprocess
 
 import pytest
-from browserpage import REPO, WAIT_MS, Dashboard, chat, gift_streak, needs_chromium, user
 from playwright.sync_api import expect
+from support.browserpage import REPO, WAIT_MS, Dashboard, chat, gift_streak, needs_chromium, user
 
-pytest_plugins = ["browserfixtures"]
+pytest_plugins = ["support.browserfixtures"]
 pytestmark = needs_chromium
 
 NODE = shutil.which("node")

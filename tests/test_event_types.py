@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from recordrows import add_live
+from support.recordrows import add_live
 from werkzeug.datastructures import MultiDict
 
 from assistant import create_app, events

@@ -7,10 +7,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from appserver import RunningServer
-from dashboardclient import DashboardClient, wait_until
-from simclient import chat, unique_name
-from username_cases import ACCEPTED, REFUSED
+from support.appserver import RunningServer
+from support.dashboardclient import DashboardClient, wait_until
+from support.simclient import chat, unique_name
+from support.username_cases import ACCEPTED, REFUSED
 
 # --- the upstream closes when the session goes, not a second grace later ---------------------------
 

@@ -12,8 +12,8 @@ import time
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from appserver import REPO, free_port
 from sqlalchemy import create_engine, func, select
+from support.appserver import REPO, free_port
 
 from assistant.records import Records, RecordsUnavailable, migrate, reads
 from assistant.records.database import database_url as engine_url
@@ -340,7 +340,7 @@ def test_the_writer_process_dying_loses_nothing(records):
 
 
 def test_postgres_going_away_is_reported_and_recovered(open_records):
-    from pgserver import POSTGRES_BIN, PostgresServer
+    from support.pgserver import POSTGRES_BIN, PostgresServer
 
     if POSTGRES_BIN is None:
         pytest.skip("PostgreSQL is not installed (make system-deps)")
@@ -384,7 +384,7 @@ def test_under_eventlet_as_the_server_runs_it(database_url, tmp_path):
     """wsgi.py's runtime: the writer's green thread and tpool under monkey_patch; the hub never waits on the
     database (a name to resolve, on Postgres: `localhost`, resolved in a pool thread)."""
     url = database_url.replace("127.0.0.1", "localhost")
-    done = subprocess.run([sys.executable, "tests/recordschild.py", url, str(tmp_path)], cwd=REPO, timeout=60,
+    done = subprocess.run([sys.executable, "tests/support/recordschild.py", url, str(tmp_path)], cwd=REPO, timeout=60,
                           capture_output=True, text=True, env={"PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)

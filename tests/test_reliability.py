@@ -4,11 +4,11 @@ import time
 
 import pytest
 import requests
-from appserver import RunningServer
-from dashboardclient import DashboardClient, refusal, wait_until
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from simclient import chat, unique_name
+from support.appserver import RunningServer
+from support.dashboardclient import DashboardClient, refusal, wait_until
+from support.simclient import chat, unique_name
 
 
 def test_a_client_that_comes_back_gets_exactly_what_it_missed(server, connect, simulator, quiet_creator):

@@ -1,6 +1,6 @@
 """The records' HTTP side (DESIGN.md, "Records"; docs/http.md): the pages /streams and /streams/<id>,
 /streams/latest, the JSON API and the streamed CSV and JSON Lines exports, on a real server whose
-SQLite database the tests fill straight (tests/recordrows.py), plus access and recording turned off."""
+SQLite database the tests fill straight (tests/support/recordrows.py), plus access and recording turned off."""
 
 import csv
 import html
@@ -16,11 +16,11 @@ from contextlib import closing
 import psutil
 import pytest
 import requests
-from appserver import RunningServer
-from dashboardclient import wait_until
-from recordrows import add_chat_flood, add_live, sqlite_url
-from recordsample import counted
-from simclient import chat
+from support.appserver import RunningServer
+from support.dashboardclient import wait_until
+from support.recordrows import add_chat_flood, add_live, sqlite_url
+from support.recordsample import counted
+from support.simclient import chat
 
 from assistant.reports.exports import CSV_COLUMNS
 

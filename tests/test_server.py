@@ -4,8 +4,8 @@ import json
 import re
 
 import requests
-from dashboardclient import wait_until
-from simclient import chat, unique_name
+from support.dashboardclient import wait_until
+from support.simclient import chat, unique_name
 
 DEBUG_SESSION_KEYS = {
     "sessionId", "kind", "username", "connectedClients", "isConnecting", "hasConnection", "createdAt",
@@ -270,7 +270,7 @@ def test_demo_mode_serves_the_dashboard(server_factory):
     assert "Eventlet is deprecated" not in log, "eventlet's notice is filtered at start"
     page = requests.get(server.url + "/", timeout=5)
     assert page.status_code == 200 and "<html" in page.text.lower()
-    from dashboardclient import DashboardClient
+    from support.dashboardclient import DashboardClient
 
     client = DashboardClient(server.url)
     try:

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from appserver import REPO, free_port
+from support.appserver import REPO, free_port
 
 from assistant.config import Config, SettingsError
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 import requests
-from simclient import SimulatorControl, chat, unique_name
+from support.simclient import SimulatorControl, chat, unique_name
 from TikTokLive import TikTokLiveClient
 from TikTokLive.client.errors import (
     SignAPIError,

@@ -8,7 +8,7 @@ import time
 import aiohttp
 import pytest
 import requests
-from simclient import SimulatorControl, chat, unique_name
+from support.simclient import SimulatorControl, chat, unique_name
 from test_simulator import Watcher, control, until, watching
 from test_simulator_flood import RawPush, chat_text, read_frame
 from TikTokLive.client.errors import SignatureRateLimitError

@@ -22,15 +22,15 @@ from pathlib import Path
 
 import pytest
 import requests
-from appserver import REPO, RunningServer
-from browserpage import DESKTOP, PHONE, needs_chromium
 from playwright.sync_api import expect
-from recordrows import add_live
+from support.appserver import REPO, RunningServer
+from support.browserpage import DESKTOP, PHONE, needs_chromium
+from support.recordrows import add_live
 
 from assistant import create_app, source
 from assistant.config import Config, SettingsError
 
-pytest_plugins = ["browserfixtures"]
+pytest_plugins = ["support.browserfixtures"]
 
 SECRET = f"sekrit-{uuid.uuid4().hex}"
 PASSWORD = "team password"

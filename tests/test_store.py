@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
-from redisserver import REDIS_SERVER, RedisServer
+from support.redisserver import REDIS_SERVER, RedisServer
 
 from assistant.store import SessionLimitError, StoreUnavailable, StreamLimitError, signbudget
 from assistant.store.memory import MemoryStore

@@ -31,7 +31,7 @@ PHONE = {"width": 390, "height": 844}
 FEED_CAP = 200  # static/js/feeds.js DEFAULT_CAP
 WAIT_MS = 15_000
 
-# Browser test modules: `pytestmark = needs_chromium` and `pytest_plugins = ["browserfixtures"]`.
+# Browser test modules: `pytestmark = needs_chromium` and `pytest_plugins = ["support.browserfixtures"]`.
 needs_chromium = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Chromium is not installed (make system-deps installs it)"
 )
