@@ -7,6 +7,8 @@ from support.simclient import SimulatorControl, unique_name
 
 from assistant.simulator import start_simulator
 
+pytest_plugins = ["support.tiers"]  # the fast tier and the slow one
+
 # --- TikTok LIVE simulator -------------------------------------------------------------------------
 
 SIMULATOR_RATE = 20.0
@@ -138,7 +140,7 @@ def postgres_url(postgres_server):
     return postgres_server.url
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.slow)])
 def database_url(request, tmp_path):
     """An empty database of each kind, the test's own: a SQLite file, or a new database in the cluster."""
     if request.param == "sqlite":

@@ -69,6 +69,7 @@ def count_events(url):
         engine.dispose()
 
 
+@pytest.mark.slow  # runs `python -m assistant.records`
 def test_migrations_build_exactly_the_schema(database_url, open_records):
     open_records(database_url)
     open_records(database_url)  # a second start: nothing left to migrate
@@ -339,6 +340,7 @@ def test_the_writer_process_dying_loses_nothing(records):
     assert [e["seq"] for e in records.events(records.latest("pia").id)[0]] == [1, 2]
 
 
+@pytest.mark.slow
 def test_postgres_going_away_is_reported_and_recovered(open_records):
     from support.pgserver import POSTGRES_BIN, PostgresServer
 
@@ -380,6 +382,7 @@ def test_a_database_that_cannot_be_used_stops_the_start_with_one_line(tmp_path):
         assert "\n" not in str(raised.value) and "s3cret" not in str(raised.value)
 
 
+@pytest.mark.slow
 def test_under_eventlet_as_the_server_runs_it(database_url, tmp_path):
     """wsgi.py's runtime: the writer's green thread and tpool under monkey_patch; the hub never waits on the
     database (a name to resolve, on Postgres: `localhost`, resolved in a pool thread)."""

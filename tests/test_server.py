@@ -84,13 +84,6 @@ def test_session_survives_the_grace_and_is_removed_after_it(server, connect, sim
     assert f"Runner for @{name} stopped" in log
 
 
-def test_unknown_resume_token_makes_a_new_session(server, connect):
-    client = connect(auth={"resumeToken": "not-a-token", "lastSeq": 5})
-    wait_until(lambda: client.session, message="session")
-    assert client.session["resumed"] is False
-    assert client.session["resumeToken"] != "not-a-token"
-
-
 def test_session_event_reports_status_username_and_totals(server_factory, connect, quiet_creator):
     server = server_factory()
     first = connect(url=server.url)

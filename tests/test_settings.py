@@ -44,6 +44,7 @@ def bad_starts():
     return outcomes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(BAD_STARTS)), ids=[variable for _, variable in BAD_STARTS])
 def test_a_bad_setting_stops_the_start_with_one_line(bad_starts, index):
     status, output = bad_starts[index]

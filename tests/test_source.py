@@ -84,6 +84,7 @@ def _check_archive(response, root, expected, top):
     assert not [name for name in members if "/.env" in name or "/instance/" in name or "captures" in name]
 
 
+@pytest.mark.slow
 def test_source_from_a_git_clone_holds_its_tracked_files_and_no_secret(clone):
     root, tracked = clone["root"], clone["tracked"]
     assert {"LICENSE", "wsgi.py", "assistant/source.py", "templates/base.html"} <= set(tracked)
@@ -98,6 +99,7 @@ def test_source_from_a_git_clone_holds_its_tracked_files_and_no_secret(clone):
         server.stop()
 
 
+@pytest.mark.slow
 def test_source_without_git_holds_the_projects_own_files(clone, tmp_path):
     copy = tmp_path / "build"
     shutil.copytree(clone["root"], copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
