@@ -18,6 +18,7 @@ import tarfile
 import time
 import tomllib
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,10 @@ import requests
 from playwright.sync_api import expect
 from support.appserver import REPO, RunningServer
 from support.browserpage import DESKTOP, PHONE, needs_chromium
+from support.inprocess import running_app
 from support.recordrows import add_live
 
-from assistant import create_app, source
+from assistant import source
 from assistant.config import Config, SettingsError
 
 pytest_plugins = ["support.browserfixtures"]
@@ -151,17 +153,19 @@ def records_file(tmp_path_factory):
     return tmp_path_factory.mktemp("source-records") / "records.sqlite3"
 
 
-def _app(records_file, **config):
-    settings = {"DATABASE_URL": f"sqlite:///{records_file}", **config}
-    return create_app(settings)
+@pytest.fixture
+def make_app(records_file):
+    """`make_app(**config)`: an app in process on the module's records file, shut down after the test."""
+    with ExitStack() as apps:
+        yield lambda **config: apps.enter_context(running_app(records_file.parent, **config))
 
 
 def _footer_links(html):
     return re.findall(r'<a id="source-link"[^>]*href="([^"]+)"', html)
 
 
-def test_every_page_with_a_ui_has_the_footer_link_and_source_url_replaces_it(records_file):
-    app = _app(records_file)
+def test_every_page_with_a_ui_has_the_footer_link_and_source_url_replaces_it(make_app, records_file):
+    app = make_app()
     live_id = add_live(records_file, "maya", "7300")
     client = app.test_client()
     pages = ["/", "/@maya", "/streams", f"/streams/{live_id}", "/streams/123456", "/streams/latest?username=nobody"]
@@ -171,7 +175,7 @@ def test_every_page_with_a_ui_has_the_footer_link_and_source_url_replaces_it(rec
         assert _footer_links(response.text) == ["/source"], path
     assert _footer_links(client.get("/overlay/maya?widgets=chat").text) == []  # OBS shows no footer
 
-    forked = _app(records_file, SOURCE_URL=SOURCE_URL, ACCESS_PASSWORD=PASSWORD, SECRET_KEY="k" * 40).test_client()
+    forked = make_app(SOURCE_URL=SOURCE_URL, ACCESS_PASSWORD=PASSWORD, SECRET_KEY="k" * 40).test_client()
     login = forked.get("/login")
     assert _footer_links(login.text) == [SOURCE_URL]
     forked.post("/login", data={"password": PASSWORD})
@@ -179,8 +183,8 @@ def test_every_page_with_a_ui_has_the_footer_link_and_source_url_replaces_it(rec
         assert _footer_links(forked.get(path).text) == [SOURCE_URL], path
 
 
-def test_source_needs_no_login_with_access_password_set(records_file):
-    client = _app(records_file, ACCESS_PASSWORD=PASSWORD, SECRET_KEY="k" * 40).test_client()
+def test_source_needs_no_login_with_access_password_set(make_app):
+    client = make_app(ACCESS_PASSWORD=PASSWORD, SECRET_KEY="k" * 40, RECORD_STREAMS=False).test_client()
     assert client.get("/api/streams").status_code == 401
     response = client.get("/source")
     assert response.status_code == 200

@@ -41,7 +41,7 @@ def _command(args):
     return [os.fsdecode(arg) for arg in args]
 
 
-def app_helper(args):
+def _app_helper(args):
     """True for the helpers the app starts, which a fast test may start too: git, ldconfig, the records' writer."""
     command = _command(args)
     if os.path.basename(command[0]) in ("git", "ldconfig"):
@@ -60,7 +60,7 @@ def processes_refused(item):
     start = subprocess.Popen._execute_child
 
     def refuse(popen, args, *rest, **options):
-        if not app_helper(args):
+        if not _app_helper(args):
             pytest.fail(f"{item.nodeid} is in the fast tier but started a process: {_command(args)}. "
                         "Mark it @pytest.mark.slow, or use a fixture of support.tiers.REAL_PARTS.")
         return start(popen, args, *rest, **options)
