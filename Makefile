@@ -1,12 +1,13 @@
 # `make run`  — set up .venv on a fresh machine and serve the app (DEMO=1 make run: with the simulator).
 # `make test` — set up .venv, Chromium and Redis where missing, then lint and run the whole suite.
+# `make check` — lint and the fast tier (tests marked slow left out: tests/support/tiers.py), about a minute.
 # `make licenses` — write docs/licenses.md: every runtime dependency's license, from its installed metadata.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test lint licenses system-deps bench clean
+.PHONY: run test check lint licenses system-deps bench clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -40,6 +41,9 @@ licenses: $(RUNTIME_STAMP)
 
 test: $(DEV_STAMP) system-deps lint
 	$(PY) -m pytest
+
+check: $(DEV_STAMP)
+	$(PY) -m ruff check . && $(PY) -m pytest -m "not slow"
 
 # `make bench` — the project beside a bare Flask-SocketIO server (about 7 minutes; figures printed, never
 # asserted), the soak, then recording off / SQLite / Postgres (bench/records.py --quick, about a minute; the

@@ -1,7 +1,7 @@
 """Parse what a person types into the connect field: `name`, `@name`, or a TikTok profile/live link.
 
 This is the one rule; `static/js/usernames.js` mirrors it in the browser, and
-`tests/username_cases.py` is the table both are tested against.
+`tests/support/username_cases.py` is the table both are tested against.
 """
 
 import re

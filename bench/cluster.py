@@ -7,7 +7,7 @@ The issue's measurement (figures printed, never asserted): 3 processes x 300 cli
 at 20 events/s each, for 30 s. Everything runs on free ports of 127.0.0.1 and is stopped at the end,
 also on Ctrl-C or a failure:
 
-- a private redis-server (tests/redisserver.py) and the TikTok LIVE simulator, every creator silent
+- a private redis-server (tests/support/redisserver.py) and the TikTok LIVE simulator, every creator silent
   (`rate` 0) except for a chat flood of --rate events/s for --seconds: each chat reads
   "t=<send time, epoch ms> <n>", the time the latency is measured from;
 - the cluster: --processes servers with REDIS_URL and a REDIS_CHANNEL of their own, session limits
@@ -77,10 +77,10 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO))
 
-from appserver import RunningServer  # noqa: E402
 from clients import ClientPool, quietly  # noqa: E402
-from redisserver import RedisServer  # noqa: E402
-from simclient import SimulatorControl  # noqa: E402
+from support.appserver import RunningServer  # noqa: E402
+from support.redisserver import RedisServer  # noqa: E402
+from support.simclient import SimulatorControl  # noqa: E402
 
 from assistant.simulator import start_simulator  # noqa: E402
 

@@ -11,13 +11,13 @@ never share the CPU:
 
 - off:      RECORD_STREAMS=0 (the baseline);
 - sqlite:   a SQLite file of its own in a temporary folder (the default kind of database);
-- postgres: a private throwaway PostgreSQL cluster on a free port (tests/pgserver.py; never the
+- postgres: a private throwaway PostgreSQL cluster on a free port (tests/support/pgserver.py; never the
             machine's own), a fresh database for the run. Left out, with a note, when PostgreSQL's
             server binaries are not installed (`make system-deps` installs them).
 
 Everything runs on free ports of 127.0.0.1 and is stopped at the end: the TikTok LIVE simulator (its
 flood API is the upstream; each chat reads "t=<send time, epoch ms> <n>"), the server (`python wsgi.py`
-via tests/appserver.py), python-socketio clients in --workers processes (bench/clients.py, as in
+via tests/support/appserver.py), python-socketio clients in --workers processes (bench/clients.py, as in
 bench/throughput.py). Before the measured flood a 2 s warm-up flood creates the live's record and
 loads every code path; the clients count nothing sent before the measured flood.
 
@@ -78,7 +78,6 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO))
 
-from appserver import RunningServer  # noqa: E402
 from clients import ClientPool  # noqa: E402
 from cluster import (  # noqa: E402
     CLOCK_TICKS,
@@ -92,8 +91,9 @@ from cluster import (  # noqa: E402
     table,
     tree_cpu_seconds,
 )
-from pgserver import POSTGRES_BIN, PostgresServer  # noqa: E402
-from simclient import SimulatorControl  # noqa: E402
+from support.appserver import RunningServer  # noqa: E402
+from support.pgserver import POSTGRES_BIN, PostgresServer  # noqa: E402
+from support.simclient import SimulatorControl  # noqa: E402
 
 from assistant.simulator import start_simulator  # noqa: E402
 

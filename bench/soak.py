@@ -20,8 +20,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from appserver import RunningServer  # noqa: E402
-from dashboardclient import DashboardClient  # noqa: E402
+from support.appserver import RunningServer  # noqa: E402
+from support.dashboardclient import DashboardClient  # noqa: E402
 
 from assistant.simulator import start_simulator  # noqa: E402
 

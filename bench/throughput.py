@@ -21,7 +21,7 @@ Scenarios, each for the project then the bare server (figures printed, never ass
   c  isolation: creator A flooded at 10,000 events/s (one client), creator B at 10 events/s (20
      clients): B's p99 latency, /healthz latency (polled every 50 ms), and A's chat lost (holes in n)
      or not arrived in time. The project runs here once per --records mode: recording off
-     (RECORD_STREAMS=0), SQLite, Postgres (a private cluster, tests/pgserver.py), each beside the bare
+     (RECORD_STREAMS=0), SQLite, Postgres (a private cluster, tests/support/pgserver.py), each beside the bare
      server; the records' rows are counted after the flood (none may be missing).
   d  5,000 Socket.IO connects (connect, then disconnect; 50 at a time): total time, /healthz latency.
   e  memory per idle connection: RSS growth over 1,000 connected, idle clients.
@@ -58,8 +58,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from clients import ClientPool  # noqa: E402
 from cluster import tree_cpu_seconds  # noqa: E402
-from pgserver import POSTGRES_BIN, PostgresServer  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
+from support.pgserver import POSTGRES_BIN, PostgresServer  # noqa: E402
 
 from assistant.simulator import start_simulator  # noqa: E402
 

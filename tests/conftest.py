@@ -1,11 +1,13 @@
 """Shared test fixtures."""
 
 import pytest
-from appserver import RunningServer
-from dashboardclient import DashboardClient
-from simclient import SimulatorControl, unique_name
+from support.appserver import RunningServer
+from support.dashboardclient import DashboardClient
+from support.simclient import SimulatorControl, unique_name
 
 from assistant.simulator import start_simulator
+
+pytest_plugins = ["support.tiers"]  # the fast tier and the slow one
 
 # --- TikTok LIVE simulator -------------------------------------------------------------------------
 
@@ -16,7 +18,7 @@ SIMULATOR_RATE = 20.0
 def simulator():
     """One simulator child process for the whole run, driven through its control API.
 
-    Tests share it: give each test its own creator names (simclient.unique_name) and read the
+    Tests share it: give each test its own creator names (support.simclient.unique_name) and read the
     per-creator counters, since other tests' clients (an app server's runners) may use it too.
     """
     with start_simulator(rate=SIMULATOR_RATE) as running:
@@ -111,7 +113,7 @@ def quiet_creator(simulator):
 def redis_server():
     """One private redis-server for the run (skipped where none is installed); tests sharing it use a
     key prefix (REDIS_CHANNEL) of their own."""
-    from redisserver import REDIS_SERVER, RedisServer
+    from support.redisserver import REDIS_SERVER, RedisServer
 
     if REDIS_SERVER is None:
         pytest.skip("redis-server is not installed")
@@ -125,7 +127,7 @@ def redis_server():
 @pytest.fixture(scope="session")
 def postgres_server():
     """One private, throwaway PostgreSQL cluster for the run (skipped where PostgreSQL is not installed)."""
-    from pgserver import POSTGRES_BIN, PostgresServer
+    from support.pgserver import POSTGRES_BIN, PostgresServer
 
     if POSTGRES_BIN is None:
         pytest.skip("PostgreSQL is not installed (make system-deps)")
@@ -138,7 +140,7 @@ def postgres_url(postgres_server):
     return postgres_server.url
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.slow)])
 def database_url(request, tmp_path):
     """An empty database of each kind, the test's own: a SQLite file, or a new database in the cluster."""
     if request.param == "sqlite":

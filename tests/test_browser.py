@@ -1,7 +1,7 @@
 """The dashboard in a real browser: Debian's Chromium driven by Playwright, against the real server and
 the TikTok LIVE simulator. The seed's Tests 1-4, HTML in user text, reload, heavy traffic, screenshots.
 
-The browser, the `Dashboard` window and the events to inject are in browserpage.py.
+The browser, the `Dashboard` window and the events to inject are in support/browserpage.py.
 
 Screenshots go to pytest's tmp_path; with UPDATE_SCREENSHOTS=1 they are also copied to docs/.
 """
@@ -12,8 +12,9 @@ import shutil
 import time
 import uuid
 
-from appserver import free_port
-from browserpage import (
+from playwright.sync_api import expect
+from support.appserver import free_port
+from support.browserpage import (
     FEED_CAP,
     PHONE,
     REPO,
@@ -25,10 +26,9 @@ from browserpage import (
     needs_chromium,
     user,
 )
-from dashboardclient import wait_until
-from playwright.sync_api import expect
+from support.dashboardclient import wait_until
 
-pytest_plugins = ["browserfixtures"]
+pytest_plugins = ["support.browserfixtures"]
 pytestmark = needs_chromium
 
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 import requests
-from dashboardclient import DashboardClient, wait_until
+from support.dashboardclient import DashboardClient, wait_until
 
 from assistant.store import SessionLimitError
 from assistant.store.memory import MemoryStore

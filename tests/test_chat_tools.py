@@ -9,10 +9,10 @@ import shutil
 import subprocess
 
 import pytest
-from browserpage import REPO, WAIT_MS, Dashboard, chat, gift_streak, needs_chromium, user
 from playwright.sync_api import expect
+from support.browserpage import REPO, WAIT_MS, Dashboard, chat, gift_streak, needs_chromium, user
 
-pytest_plugins = ["browserfixtures"]
+pytest_plugins = ["support.browserfixtures"]
 pytestmark = needs_chromium
 
 NODE = shutil.which("node")
@@ -393,6 +393,7 @@ def test_speech_reads_what_its_mode_says_within_its_limits_and_silence_stops_it(
 # --- the pure modules, and a picture ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_the_pure_modules_in_node():
     result = subprocess.run([NODE, "--test", "tests/js/"], cwd=REPO, capture_output=True, text=True, timeout=60)

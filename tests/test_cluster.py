@@ -14,9 +14,9 @@ import uuid
 import pytest
 import redis
 import requests
-from dashboardclient import DashboardClient, wait_until
-from redisserver import RedisServer
-from simclient import chat
+from support.dashboardclient import DashboardClient, wait_until
+from support.redisserver import RedisServer
+from support.simclient import chat
 
 LEASE_SECONDS = 3
 GRACE_SECONDS = 2

@@ -1,5 +1,5 @@
 """Issue 8, "Defects found trying it as a new user would", in Chromium: the username rule in the browser
-(usernames.js against tests/username_cases.py and assistant/usernames.py), how the LIVE's end reads, a
+(usernames.js against tests/support/username_cases.py and assistant/usernames.py), how the LIVE's end reads, a
 server restart (the tab follows its creator again), feeds that hold still while read, addresses
 (`/@name`), the header's labels, and gift names on a phone. Issue 19, its sequel: the header on a phone,
 an empty chat while paused or searched, and a path the server does not have. Issue 21: every event type
@@ -10,14 +10,14 @@ import re
 
 import pytest
 import requests
-from browserpage import FEED_CAP, PHONE, WAIT_MS, chat, gift_streak, marker, needs_chromium, user
 from playwright.sync_api import expect
-from simclient import unique_name
-from username_cases import ACCEPTED, REFUSED
+from support.browserpage import FEED_CAP, PHONE, WAIT_MS, chat, gift_streak, marker, needs_chromium, user
+from support.simclient import unique_name
+from support.username_cases import ACCEPTED, REFUSED
 
 from assistant import events, usernames
 
-pytest_plugins = ["browserfixtures"]
+pytest_plugins = ["support.browserfixtures"]
 pytestmark = needs_chromium
 
 

@@ -16,10 +16,11 @@ import typing
 from pathlib import Path
 
 import pytest
-from recordrows import add_live
+from support.inprocess import running_app
+from support.recordrows import add_live
 from werkzeug.datastructures import MultiDict
 
-from assistant import create_app, events, payloads
+from assistant import events, payloads
 from assistant.insights.series import ActivitySeries
 from assistant.insights.viewers import ViewerCard, ViewerTallies
 from assistant.metrics import StreamMetrics, full_metrics
@@ -318,10 +319,10 @@ def test_each_types_csv_columns_are_its_fields_or_made_from_them(kind):
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    records = tmp_path_factory.mktemp("event-types") / "records.sqlite3"
-    app = create_app({"DATABASE_URL": f"sqlite:///{records}"})
-    app.config["records_file"] = records
-    return app
+    folder = tmp_path_factory.mktemp("event-types")
+    with running_app(folder) as app:
+        app.config["records_file"] = folder / "records.sqlite3"
+        yield app
 
 
 def test_the_dashboard_carries_the_list_for_its_scripts(app):

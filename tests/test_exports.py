@@ -10,8 +10,8 @@ import json
 
 import pytest
 import requests
-from dashboardclient import wait_until
-from simclient import chat
+from support.dashboardclient import wait_until
+from support.simclient import chat
 
 from assistant.reports import csvcells
 from assistant.reports.exports import CSV_COLUMNS, csv_chunks

@@ -4,8 +4,8 @@ the viewer card, counted by the same rules as the totals, identical in every tab
 import tracemalloc
 
 import pytest
-from dashboardclient import wait_until
-from simclient import chat
+from support.dashboardclient import wait_until
+from support.simclient import chat
 
 from assistant.insights import LiveInsights
 from assistant.insights.series import ActivitySeries

@@ -10,10 +10,10 @@ about ten minutes of traffic, so that its charts have some history: a test's liv
 import re
 import uuid
 
-from browserpage import CHROMIUM, DESKTOP, PHONE, WAIT_MS, chat, gift_streak, marker, needs_chromium, user
 from playwright.sync_api import expect
+from support.browserpage import CHROMIUM, DESKTOP, PHONE, WAIT_MS, chat, gift_streak, marker, needs_chromium, user
 
-pytest_plugins = ["browserfixtures"]
+pytest_plugins = ["support.browserfixtures"]
 pytestmark = needs_chromium
 
 SERIES_WAIT_MS = 20_000  # `series` comes at most every 5 s; a viewer card can be 2 s behind the feed

@@ -8,7 +8,7 @@ import json
 import shutil
 
 import pytest
-from appserver import REPO
+from support.appserver import REPO
 
 from assistant import licenses
 

@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from appserver import RunningServer
-from browserpage import REPO, WAIT_MS, Dashboard, chat, gift_streak, marker, needs_chromium, user
-from dashboardclient import DashboardClient, refusal, wait_until
 from playwright.sync_api import expect
+from support.appserver import RunningServer
+from support.browserpage import REPO, WAIT_MS, Dashboard, chat, gift_streak, marker, needs_chromium, user
+from support.dashboardclient import DashboardClient, refusal, wait_until
 
-pytest_plugins = ["browserfixtures"]
+pytest_plugins = ["support.browserfixtures"]
 pytestmark = needs_chromium
 
 OBS_SIZE = {"width": 600, "height": 800}

@@ -9,8 +9,8 @@ import sqlite3
 import time
 
 import requests
-from dashboardclient import wait_until
-from simclient import chat
+from support.dashboardclient import wait_until
+from support.simclient import chat
 
 ROSE = {"type": "gift", "giftId": 5655, "giftName": "Rose", "diamondCount": 1, "giftType": 1,
         "user": {"userId": "77", "uniqueId": "gifter", "nickname": "Gifter"}}

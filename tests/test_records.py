@@ -12,8 +12,8 @@ import time
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from appserver import REPO, free_port
 from sqlalchemy import create_engine, func, select
+from support.appserver import REPO, free_port
 
 from assistant.config import SettingsError
 from assistant.records import Records, RecordsDatabaseUnusable, RecordsUnavailable, migrate, reads
@@ -70,6 +70,7 @@ def count_events(url):
         engine.dispose()
 
 
+@pytest.mark.slow  # runs `python -m assistant.records`
 def test_migrations_build_exactly_the_schema(database_url, open_records):
     open_records(database_url)
     open_records(database_url)  # a second start: nothing left to migrate
@@ -340,8 +341,9 @@ def test_the_writer_process_dying_loses_nothing(records):
     assert [e["seq"] for e in records.events(records.latest("pia").id)[0]] == [1, 2]
 
 
+@pytest.mark.slow
 def test_postgres_going_away_is_reported_and_recovered(open_records):
-    from pgserver import POSTGRES_BIN, PostgresServer
+    from support.pgserver import POSTGRES_BIN, PostgresServer
 
     if POSTGRES_BIN is None:
         pytest.skip("PostgreSQL is not installed (make system-deps)")
@@ -383,11 +385,12 @@ def test_a_database_that_cannot_be_used_stops_the_start_with_one_line(tmp_path):
         assert isinstance(raised.value, SettingsError)  # server.main: one line, exit status 2
 
 
+@pytest.mark.slow
 def test_under_eventlet_as_the_server_runs_it(database_url, tmp_path):
     """wsgi.py's runtime: the writer's green thread and tpool under monkey_patch; the hub never waits on the
     database (a name to resolve, on Postgres: `localhost`, resolved in a pool thread)."""
     url = database_url.replace("127.0.0.1", "localhost")
-    done = subprocess.run([sys.executable, "tests/recordschild.py", url, str(tmp_path)], cwd=REPO, timeout=60,
+    done = subprocess.run([sys.executable, "tests/support/recordschild.py", url, str(tmp_path)], cwd=REPO, timeout=60,
                           capture_output=True, text=True, env={"PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)

@@ -1,26 +1,27 @@
 """The records' HTTP side (docs/records.md; docs/http.md): the pages /streams and /streams/<id>,
-/streams/latest, the JSON API and the streamed CSV and JSON Lines exports, on a real server whose
-SQLite database the tests fill straight (tests/recordrows.py), plus access and recording turned off."""
+/streams/latest, the JSON API and the streamed CSV and JSON Lines exports, on a SQLite database the tests
+fill straight (tests/support/recordrows.py), plus access and recording turned off: the app in process (Flask's
+test client). On the real server: an export of a million events in constant memory, and a live the runner
+recorded."""
 
 import csv
 import html
 import io
 import json
 import re
-import sqlite3
 import threading
 import time
 import uuid
-from contextlib import closing
 
 import psutil
 import pytest
 import requests
-from appserver import RunningServer
-from dashboardclient import wait_until
-from recordrows import add_chat_flood, add_live, sqlite_url
-from recordsample import counted
-from simclient import chat
+from support.appserver import RunningServer
+from support.dashboardclient import wait_until
+from support.inprocess import running_app
+from support.recordrows import add_chat_flood, add_live, sqlite_url
+from support.recordsample import counted
+from support.simclient import chat
 
 from assistant.reports.exports import CSV_COLUMNS
 
@@ -49,8 +50,25 @@ def database(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def records_server(simulator, database):
-    running = RunningServer({"TIKTOK_SIMULATOR_URL": simulator.url, "DATABASE_URL": sqlite_url(database)})
+def app(database):
+    with running_app(database.parent) as app:  # its records: `database`
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def served_database(tmp_path_factory):
+    return tmp_path_factory.mktemp("served") / "records.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def records_server(simulator, served_database):
+    """The real server, for what only it shows, on a file of its own (this process holds `database`)."""
+    running = RunningServer({"TIKTOK_SIMULATOR_URL": simulator.url, "DATABASE_URL": sqlite_url(served_database)})
     yield running
     running.stop()
 
@@ -81,7 +99,7 @@ def _mixed_events():
 
 
 @pytest.fixture(scope="module")
-def mixed_live(database, records_server):
+def mixed_live(database, app):
     username = _name("mixed")
     events = _mixed_events()
     metrics, boards, points = counted(events)
@@ -90,22 +108,22 @@ def mixed_live(database, records_server):
     return {"id": live_id, "username": username, "events": events, "metrics": metrics}
 
 
-def _get(server, path, **kwargs):
+def _fetch(server, path, **kwargs):
     return requests.get(server.url + path, timeout=30, allow_redirects=False, **kwargs)
 
 
 # --- the JSON API -----------------------------------------------------------------------------------
 
 
-def test_api_shapes(records_server, mixed_live):
-    listed = _get(records_server, f"/api/streams?username={mixed_live['username']}").json()
+def test_api_shapes(client, mixed_live):
+    listed = client.get(f"/api/streams?username={mixed_live['username']}").json
     assert set(listed) == {"streams", "next"} and listed["next"] is None
     [summary] = listed["streams"]
     assert set(summary) == {"id", "username", "roomId", "status", "startedAt", "endedAt", "metrics"}
     assert summary["id"] == mixed_live["id"] and summary["status"] == "ended"
     assert summary["startedAt"].endswith("Z") and summary["metrics"] == mixed_live["metrics"]
 
-    live = _get(records_server, f"/api/streams/{mixed_live['id']}").json()
+    live = client.get(f"/api/streams/{mixed_live['id']}").json
     assert set(live) == {"id", "username", "roomId", "status", "startedAt", "endedAt", "endReason", "metrics",
                          "leaderboards", "series"}
     assert live["roomId"] == "7300000000000000001" and live["endReason"] == "ended"
@@ -113,11 +131,11 @@ def test_api_shapes(records_server, mixed_live):
     assert live["leaderboards"]["gifters"][0]["diamonds"] == 5
     assert live["series"]["bucketSeconds"] == 60 and live["series"]["points"]
 
-    page = _get(records_server, f"/api/streams/{mixed_live['id']}/events").json()
+    page = client.get(f"/api/streams/{mixed_live['id']}/events").json
     assert set(page) == {"events", "next"} and page["events"] == mixed_live["events"] and page["next"] is None
 
 
-def test_api_lists_newest_first_and_pages_with_before(records_server, database):
+def test_api_lists_newest_first_and_pages_with_before(client, database):
     username = _name("paged")
     now = time.time()
     ids = [add_live(database, username, str(7300 + n), started_at=now - 3600 * (5 - n)) for n in range(5)]
@@ -125,25 +143,25 @@ def test_api_lists_newest_first_and_pages_with_before(records_server, database):
     seen, before = [], None
     while True:
         query = f"/api/streams?username={username}&limit=2" + (f"&before={before}" if before else "")
-        page = _get(records_server, query).json()
+        page = client.get(query).json
         seen += [live["id"] for live in page["streams"]]
         before = page["next"]
         if before is None:
             break
     assert seen == ids
-    everyone = _get(records_server, "/api/streams?limit=200").json()["streams"]
+    everyone = client.get("/api/streams?limit=200").json["streams"]
     assert [live["id"] for live in everyone if live["username"] == username] == ids
 
 
-def test_api_events_filter_search_and_page(records_server, mixed_live):
+def test_api_events_filter_search_and_page(client, mixed_live):
     base = f"/api/streams/{mixed_live['id']}/events"
-    gifts = _get(records_server, base + "?types=gift,like").json()["events"]
+    gifts = client.get(base + "?types=gift,like").json["events"]
     assert [e["type"] for e in gifts] == ["gift", "gift", "like"]
-    found = _get(records_server, base + "?q=QUOTES").json()["events"]
+    found = client.get(base + "?q=QUOTES").json["events"]
     assert [e["comment"] for e in found] == ['a comma, and "quotes"']
     seqs, after = [], None
     while True:
-        page = _get(records_server, base + "?limit=3" + (f"&after={after}" if after else "")).json()
+        page = client.get(base + "?limit=3" + (f"&after={after}" if after else "")).json
         seqs += [e["seq"] for e in page["events"]]
         after = page["next"]
         if after is None:
@@ -154,13 +172,13 @@ def test_api_events_filter_search_and_page(records_server, mixed_live):
 # --- exports -----------------------------------------------------------------------------------------
 
 
-def test_csv_export_holds_every_event_in_order(records_server, mixed_live):
-    response = _get(records_server, f"/streams/{mixed_live['id']}/export.csv")
+def test_csv_export_holds_every_event_in_order(client, mixed_live):
+    response = client.get(f"/streams/{mixed_live['id']}/export.csv")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
     assert response.headers["Content-Disposition"] == \
         f'attachment; filename="{mixed_live["username"]}-7300000000000000001.csv"'
-    assert response.headers.get("Transfer-Encoding") == "chunked", "streamed, not built whole"
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"), newline="")))
+    assert response.is_streamed, "streamed, not built whole"
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8"), newline="")))
     assert tuple(rows[0]) == CSV_COLUMNS
     records = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]]
     assert [int(r["seq"]) for r in records] == [e["seq"] for e in mixed_live["events"]]
@@ -173,24 +191,24 @@ def test_csv_export_holds_every_event_in_order(records_server, mixed_live):
     assert next(r for r in records if r["type"] == "viewers")["viewerCount"] == "321"
     assert records[0]["ts"] == str(mixed_live["events"][0]["ts"]) and records[0]["nickname"] == "Viewer 0 ✨"
 
-    chat_only = _get(records_server, f"/streams/{mixed_live['id']}/export.csv?types=chat")
+    chat_only = client.get(f"/streams/{mixed_live['id']}/export.csv?types=chat")
     assert [row[6] for row in list(csv.reader(io.StringIO(chat_only.text, newline="")))[1:]] == NASTY_LINES_IN_CSV
 
 
-def test_jsonl_export_holds_the_contract_events(records_server, mixed_live):
-    response = _get(records_server, f"/streams/{mixed_live['id']}/export.jsonl")
+def test_jsonl_export_holds_the_contract_events(client, mixed_live):
+    response = client.get(f"/streams/{mixed_live['id']}/export.jsonl")
     assert response.status_code == 200 and response.headers["Content-Disposition"].endswith('.jsonl"')
-    lines = response.content.decode("utf-8").split("\n")
+    lines = response.data.decode("utf-8").split("\n")
     assert lines[-1] == "" and [json.loads(line) for line in lines[:-1]] == mixed_live["events"]
-    some = _get(records_server, f"/streams/{mixed_live['id']}/export.jsonl?types=gift&types=end")
+    some = client.get(f"/streams/{mixed_live['id']}/export.jsonl?types=gift&types=end")
     assert [json.loads(line)["type"] for line in some.text.splitlines()] == ["gift", "gift", "end"]
 
 
-def test_export_of_a_million_events_streams_in_constant_memory(records_server, database):
+def test_export_of_a_million_events_streams_in_constant_memory(records_server, served_database):
     username = _name("million")
-    live_id = add_live(database, username, "7399999999")
+    live_id = add_live(served_database, username, "7399999999")
     started = time.monotonic()
-    add_chat_flood(database, live_id, 1_000_000)
+    add_chat_flood(served_database, live_id, 1_000_000)
     generated = time.monotonic() - started
 
     server = psutil.Process(records_server.process.pid)
@@ -244,19 +262,19 @@ def test_export_of_a_million_events_streams_in_constant_memory(records_server, d
     "/streams/{id}/export.csv?types=nope",
     "/streams/{id}/export.jsonl?types=chat,,bogus",
 ])
-def test_bad_query_values_are_400_json(records_server, mixed_live, path):
-    response = _get(records_server, path.format(id=mixed_live["id"]))
+def test_bad_query_values_are_400_json(client, mixed_live, path):
+    response = client.get(path.format(id=mixed_live["id"]))
     assert response.status_code == 400, response.text
-    body = response.json()
+    body = response.json
     assert body["error"] == "bad_request" and body["message"]
 
 
 @pytest.mark.parametrize("path", ["/api/streams/999999999", "/api/streams/abc", "/api/streams/999999999/events",
                                   "/streams/999999999/export.csv", "/streams/12x/export.jsonl",
                                   "/api/streams/99999999999999999999999"])
-def test_unknown_lives_are_404_json(records_server, path):
-    response = _get(records_server, path)
-    assert response.status_code == 404 and response.json()["error"] == "not_found"
+def test_unknown_lives_are_404_json(client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and response.json["error"] == "not_found"
 
 
 @pytest.mark.parametrize(("path", "status"), [
@@ -264,8 +282,8 @@ def test_unknown_lives_are_404_json(records_server, path):
     ("/streams/latest", 400), ("/streams/latest?username=@@", 400), ("/streams?before=x", 400),
     ("/streams?username=a%20b", 400), ("/streams/{id}?after=zz", 400), ("/streams/{id}?q=%00", 400),
 ])
-def test_bad_pages_are_html(records_server, mixed_live, path, status):
-    response = _get(records_server, path.format(id=mixed_live["id"]), headers=HTML)
+def test_bad_pages_are_html(client, mixed_live, path, status):
+    response = client.get(path.format(id=mixed_live["id"]), headers=HTML)
     assert response.status_code == status
     assert response.headers["Content-Type"].startswith("text/html") and 'id="page-error"' in response.text
 
@@ -273,18 +291,18 @@ def test_bad_pages_are_html(records_server, mixed_live, path, status):
 # --- pages ---------------------------------------------------------------------------------------------
 
 
-def test_streams_page_lists_the_live_and_filters_by_creator(records_server, mixed_live, database):
+def test_streams_page_lists_the_live_and_filters_by_creator(client, mixed_live, database):
     other = _name("other")
     add_live(database, other, "1")
-    page = _get(records_server, "/streams", headers=HTML)
+    page = client.get("/streams", headers=HTML)
     assert page.status_code == 200
     assert f'data-live-id="{mixed_live["id"]}"' in page.text and f"@{mixed_live['username']}" in page.text
-    mine = _get(records_server, f"/streams?username=@{mixed_live['username'].upper()}", headers=HTML).text
+    mine = client.get(f"/streams?username=@{mixed_live['username'].upper()}", headers=HTML).text
     assert f'data-username="{mixed_live["username"]}"' in mine and other not in mine.split('id="lives"')[1]
 
 
-def test_report_page_reads_without_javascript(records_server, mixed_live):
-    page = _get(records_server, f"/streams/{mixed_live['id']}", headers=HTML)
+def test_report_page_reads_without_javascript(client, mixed_live):
+    page = client.get(f"/streams/{mixed_live['id']}", headers=HTML)
     assert page.status_code == 200
     text = page.text
     assert f'data-value="{mixed_live["metrics"]["totalComments"]}"' in text
@@ -292,56 +310,47 @@ def test_report_page_reads_without_javascript(records_server, mixed_live):
     assert "emoji 🎉🔥" in text and 'class="gift-name">Rose' in text
     assert text.count('class="row chat-row') == len(NASTY_LINES)
     assert text.count('class="row gift-row"') == 1, "a streak is one row, at its end"
-    searched = _get(records_server, f"/streams/{mixed_live['id']}?q=comma", headers=HTML).text
+    searched = client.get(f"/streams/{mixed_live['id']}?q=comma", headers=HTML).text
     assert searched.count('class="row chat-row') == 1
 
 
-def test_latest_redirects_to_the_creators_newest_live(records_server, database):
+def test_latest_redirects_to_the_creators_newest_live(client, database):
     username = _name("latest")
     add_live(database, username, "1", started_at=time.time() - 7200)
     newest = add_live(database, username, "2", started_at=time.time() - 60, status="live")
-    response = _get(records_server, f"/streams/latest?username={username}")
+    response = client.get(f"/streams/latest?username={username}")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/streams/{newest}")
 
 
 # --- access and recording off ---------------------------------------------------------------------------
 
 
-def test_with_a_password_every_page_api_and_export_needs_the_login(simulator, database, mixed_live, tmp_path):
-    copy = tmp_path / "records.sqlite3"  # a SQLite file belongs to one server (records_server has this one)
-    with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(copy)) as target:
-        source.backup(target)
-    server = RunningServer({"TIKTOK_SIMULATOR_URL": simulator.url, "DATABASE_URL": sqlite_url(copy),
-                            "ACCESS_PASSWORD": "open sesame", "SECRET_KEY": "k" * 32})
-    try:
+def test_with_a_password_every_page_api_and_export_needs_the_login(database, mixed_live):
+    with running_app(database.parent, ACCESS_PASSWORD="open sesame", SECRET_KEY="k" * 32) as locked:
         live = mixed_live["id"]
         pages = ["/streams", f"/streams/{live}", f"/streams/latest?username={mixed_live['username']}"]
         data = ["/api/streams", f"/api/streams/{live}", f"/api/streams/{live}/events",
                 f"/streams/{live}/export.csv", f"/streams/{live}/export.jsonl"]
+        client = locked.test_client()
         for path in pages:
-            response = _get(server, path, headers=HTML)
+            response = client.get(path, headers=HTML)
             assert response.status_code == 302 and "/login?next=" in response.headers["Location"], path
         for path in pages + data:
-            assert _get(server, path).status_code == 401, path
-        with requests.Session() as session:
-            session.post(server.url + "/login", data={"password": "open sesame"}, timeout=10)
-            for path in pages + data:
-                assert session.get(server.url + path, timeout=30).status_code == 200, path
-    finally:
-        server.stop()
+            assert client.get(path).status_code == 401, path
+        client.post("/login", data={"password": "open sesame"})
+        for path in pages + data:
+            assert client.get(path, follow_redirects=True).status_code == 200, path
 
 
-def test_with_recording_off_the_pages_say_so(simulator):
-    server = RunningServer({"TIKTOK_SIMULATOR_URL": simulator.url, "RECORD_STREAMS": "0"})
-    try:
-        page = _get(server, "/streams", headers=HTML)
+def test_with_recording_off_the_pages_say_so(tmp_path):
+    with running_app(tmp_path, RECORD_STREAMS=False) as unrecorded:
+        client = unrecorded.test_client()
+        page = client.get("/streams", headers=HTML)
         assert page.status_code == 404 and "Recording is off" in page.text
         for path in ("/api/streams", "/api/streams/1", "/streams/1/export.csv"):
-            response = _get(server, path)
-            assert response.status_code == 404 and response.json()["error"] == "records_off", path
-        assert 'id="report-link"' not in _get(server, "/", headers=HTML).text
-    finally:
-        server.stop()
+            response = client.get(path)
+            assert response.status_code == 404 and response.json["error"] == "records_off", path
+        assert 'id="report-link"' not in client.get("/", headers=HTML).text
 
 
 # --- a live the runner recorded ----------------------------------------------------------------------
@@ -359,10 +368,10 @@ def test_the_report_page_and_the_api_agree_on_a_recorded_live(records_server, si
     wait_until(lambda: (client.latest_metrics() or {}).get("totalGifts") == 3, message="the streak counted")
 
     def recorded(status):
-        streams = _get(records_server, f"/api/streams?username={name}").json()["streams"]
+        streams = _fetch(records_server, f"/api/streams?username={name}").json()["streams"]
         if not streams or streams[0]["status"] != status:
             return None
-        record = _get(records_server, f"/api/streams/{streams[0]['id']}").json()
+        record = _fetch(records_server, f"/api/streams/{streams[0]['id']}").json()
         return record if (record["leaderboards"] or {}).get("gifters") else None
 
     # the leaderboards are saved at most once a second: the live ends once they are
@@ -370,7 +379,7 @@ def test_the_report_page_and_the_api_agree_on_a_recorded_live(records_server, si
     simulator.end(name)
     client.wait_for_event(lambda e: e["type"] == "end", message="the end")
     record = wait_until(lambda: recorded("ended"), timeout=10, message="the live recorded and ended")
-    page = _get(records_server, f"/streams/{record['id']}", headers=HTML).text
+    page = _fetch(records_server, f"/streams/{record['id']}", headers=HTML).text
     for key, field in [("comments", "totalComments"), ("gifts", "totalGifts"), ("diamonds", "totalDiamonds"),
                        ("peak-viewers", "peakViewerCount")]:
         value = record["metrics"][field]

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 import requests
-from appserver import RunningServer
-from browserpage import DESKTOP, PHONE, WAIT_MS, needs_chromium
-from dashboardclient import wait_until
 from playwright.sync_api import expect
-from recordrows import add_live, sqlite_url
-from recordsample import counted, sample_events
-from simclient import chat, unique_name
+from support.appserver import RunningServer
+from support.browserpage import DESKTOP, PHONE, WAIT_MS, needs_chromium
+from support.dashboardclient import wait_until
+from support.recordrows import add_live, sqlite_url
+from support.recordsample import counted, sample_events
+from support.simclient import chat, unique_name
 
-pytest_plugins = ["browserfixtures"]
+pytest_plugins = ["support.browserfixtures"]
 pytestmark = needs_chromium
 
 

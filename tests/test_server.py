@@ -4,8 +4,8 @@ import json
 import re
 
 import requests
-from dashboardclient import wait_until
-from simclient import chat, unique_name
+from support.dashboardclient import wait_until
+from support.simclient import chat, unique_name
 
 DEBUG_SESSION_KEYS = {
     "sessionId", "kind", "username", "connectedClients", "isConnecting", "hasConnection", "createdAt",
@@ -82,13 +82,6 @@ def test_session_survives_the_grace_and_is_removed_after_it(server, connect, sim
     log = server.log_text()
     assert f"Session {session_id} removed" in log
     assert f"Runner for @{name} stopped" in log
-
-
-def test_unknown_resume_token_makes_a_new_session(server, connect):
-    client = connect(auth={"resumeToken": "not-a-token", "lastSeq": 5})
-    wait_until(lambda: client.session, message="session")
-    assert client.session["resumed"] is False
-    assert client.session["resumeToken"] != "not-a-token"
 
 
 def test_session_event_reports_status_username_and_totals(server_factory, connect, quiet_creator):
@@ -270,7 +263,7 @@ def test_demo_mode_serves_the_dashboard(server_factory):
     assert "Eventlet is deprecated" not in log, "eventlet's notice is filtered at start"
     page = requests.get(server.url + "/", timeout=5)
     assert page.status_code == 200 and "<html" in page.text.lower()
-    from dashboardclient import DashboardClient
+    from support.dashboardclient import DashboardClient
 
     client = DashboardClient(server.url)
     try:

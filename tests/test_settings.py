@@ -1,11 +1,12 @@
-"""Settings: what they parse to, and a bad one stops `python wsgi.py` at once with one clear line."""
+"""Settings: what each parses to and how a bad one is refused, in process; and a bad one stops `python wsgi.py`
+at once with one clear line (slow: a process per bad setting)."""
 
 import os
 import subprocess
 import sys
 
 import pytest
-from appserver import REPO, free_port
+from support.appserver import REPO, free_port
 
 from assistant.config import Config, SettingsError
 
@@ -44,6 +45,7 @@ def bad_starts():
     return outcomes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(BAD_STARTS)), ids=[variable for _, variable in BAD_STARTS])
 def test_a_bad_setting_stops_the_start_with_one_line(bad_starts, index):
     status, output = bad_starts[index]
@@ -78,6 +80,13 @@ def test_a_bad_setting_stops_the_start_with_one_line(bad_starts, index):
     ({"RECORD_RETENTION_DAYS": "0"}, "RECORD_RETENTION_DAYS must be a whole number of 1 or more, got '0'"),
     ({"RECORD_QUEUE_EVENTS": "lots"}, "RECORD_QUEUE_EVENTS must be a whole number of 100 or more"),
     ({"MAX_STREAMS": "many\nlines"}, r"MAX_STREAMS must be a whole number of 1 or more, got 'many\nlines'"),
+    ({"MAX_SESSIONS_PER_IP": "0"}, "MAX_SESSIONS_PER_IP must be a whole number of 1 or more, got '0'"),
+    ({"RECENT_EVENTS": "-1"}, "RECENT_EVENTS must be a whole number of 0 or more, got '-1'"),
+    ({"MAX_CONNECTIONS": "lots"}, "MAX_CONNECTIONS must be a whole number of 1 or more, got 'lots'"),
+    ({"WATCH_CALLS_PER_MINUTE": "0"}, "WATCH_CALLS_PER_MINUTE must be a whole number of 1 or more, got '0'"),
+    ({"MAX_MESSAGE_BYTES": "1e6"}, "MAX_MESSAGE_BYTES must be a whole number of 1 or more, got '1e6'"),
+    ({"VIEWER_CARDS": "9"}, "VIEWER_CARDS must be a whole number of 10 or more, got '9'"),
+    ({"SOURCE_URL": "git.example.com/fork"}, "SOURCE_URL must be a URL like https://"),
     ({"DEMO": "1", "REDIS_URL": "redis://localhost:6379/0"}, "DEMO cannot be used with REDIS_URL (it would start a "
      "simulator in every process): start one simulator (python -m assistant.simulator --port 8100) and set "
      "TIKTOK_SIMULATOR_URL=http://127.0.0.1:8100 on every process instead of DEMO"),
@@ -112,6 +121,52 @@ def test_a_bad_url_is_not_quoted_back():
     with pytest.raises(SettingsError) as raised:
         Config({"REDIS_URL": "http://:s3cret-pw@redis.example:6379"})
     assert "s3cret-pw" not in str(raised.value)
+
+
+# (environment, the setting, what it becomes): every setting of Config, read from a value it takes
+VALUES = [
+    ({"PORT": " 8080 "}, "PORT", 8080),
+    ({"HOST": "0.0.0.0"}, "HOST", "0.0.0.0"),
+    ({"SIGN_API_KEY": "euler-key"}, "SIGN_API_KEY", "euler-key"),
+    ({"CLEANUP_GRACE_SECONDS": "0"}, "CLEANUP_GRACE_SECONDS", 0.0),
+    ({"DEBUG_TOKEN": "token"}, "DEBUG_TOKEN", "token"),
+    ({"SOURCE_URL": "https://git.example.com/fork"}, "SOURCE_URL", "https://git.example.com/fork"),
+    ({"ALLOWED_ORIGINS": " https://a.example, ,https://b.example "}, "ALLOWED_ORIGINS",
+     ["https://a.example", "https://b.example"]),
+    ({"MAX_SESSIONS": "5"}, "MAX_SESSIONS", 5),
+    ({"MAX_SESSIONS_PER_IP": "3"}, "MAX_SESSIONS_PER_IP", 3),
+    ({"MAX_STREAMS": "7"}, "MAX_STREAMS", 7),
+    ({"DEMO": " Yes "}, "DEMO", True),
+    ({"TIKTOK_SIMULATOR_URL": "http://127.0.0.1:8100"}, "TIKTOK_SIMULATOR_URL", "http://127.0.0.1:8100"),
+    ({"REDIS_URL": "rediss://:pw@redis.example:6380/1"}, "REDIS_URL", "rediss://:pw@redis.example:6380/1"),
+    ({"REDIS_CHANNEL": "team-a"}, "REDIS_CHANNEL", "team-a"),
+    ({"RUNNER_LEASE_SECONDS": "2.5"}, "RUNNER_LEASE_SECONDS", 2.5),
+    ({"SIGN_BUDGET": "3/h"}, "SIGN_BUDGET", ((3, 3600),)),
+    ({"STALL_SECONDS": "90"}, "STALL_SECONDS", 90.0),
+    ({"DATABASE_URL": "postgresql+psycopg://u:p@db/records"}, "DATABASE_URL", "postgresql+psycopg://u:p@db/records"),
+    ({"RECORD_STREAMS": "off"}, "RECORD_STREAMS", False),
+    ({"RECORD_RETENTION_DAYS": "7"}, "RECORD_RETENTION_DAYS", 7),
+    ({"RECORD_QUEUE_EVENTS": "100"}, "RECORD_QUEUE_EVENTS", 100),
+    ({"ACCESS_PASSWORD": " pw ", "SECRET_KEY": "fixed"}, "ACCESS_PASSWORD", " pw "),
+    ({"SECRET_KEY": "fixed"}, "SECRET_KEY", "fixed"),
+    ({"ACCESS_SESSION_HOURS": "0.5"}, "ACCESS_SESSION_HOURS", 0.5),
+    ({"RECENT_EVENTS": "0"}, "RECENT_EVENTS", 0),
+    ({"MAX_CONNECTIONS": "64"}, "MAX_CONNECTIONS", 64),
+    ({"TRUSTED_PROXIES": "2"}, "TRUSTED_PROXIES", 2),
+    ({"WATCH_CALLS_PER_MINUTE": "5"}, "WATCH_CALLS_PER_MINUTE", 5),
+    ({"MAX_MESSAGE_BYTES": "1024"}, "MAX_MESSAGE_BYTES", 1024),
+    ({"GIFT_STREAK_TIMEOUT_SECONDS": "0.25"}, "GIFT_STREAK_TIMEOUT_SECONDS", 0.25),
+    ({"VIEWER_CARDS": "10"}, "VIEWER_CARDS", 10),
+]
+
+
+@pytest.mark.parametrize(("env", "name", "value"), VALUES, ids=[name for _, name, _ in VALUES])
+def test_each_setting_reads_its_variable(env, name, value):
+    assert getattr(Config(env), name) == value
+
+
+def test_the_table_names_every_setting():
+    assert sorted(name for _, name, _ in VALUES) == sorted(vars(Config({})))
 
 
 def test_defaults_and_an_empty_value_counting_as_unset():

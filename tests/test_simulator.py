@@ -5,7 +5,7 @@ import time
 
 import pytest
 import requests
-from simclient import SimulatorControl, chat, unique_name
+from support.simclient import SimulatorControl, chat, unique_name
 from TikTokLive import TikTokLiveClient
 from TikTokLive.client.errors import (
     SignAPIError,
@@ -415,6 +415,7 @@ def test_reset_forgets_everything_and_closes_sockets(tiktok, fresh_simulator):
     assert fresh_simulator.stream(name)["rate"] == 20.0  # the default again
 
 
+@pytest.mark.slow
 def test_start_simulator_runs_a_child_process_and_stops_it():
     with start_simulator(rate=0) as running:
         assert running.running and running.url == f"http://127.0.0.1:{running.port}"

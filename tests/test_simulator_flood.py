@@ -13,7 +13,7 @@ import time
 import aiohttp
 import pytest
 import requests
-from simclient import unique_name
+from support.simclient import unique_name
 from test_simulator import control, until
 from TikTokLive import TikTokLiveClient
 from TikTokLive.client.web.web_settings import WebDefaults

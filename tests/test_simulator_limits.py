@@ -8,7 +8,7 @@ import time
 import aiohttp
 import pytest
 import requests
-from simclient import SimulatorControl, chat, unique_name
+from support.simclient import SimulatorControl, chat, unique_name
 from test_simulator import Watcher, control, until, watching
 from test_simulator_flood import RawPush, chat_text, read_frame
 from TikTokLive.client.errors import SignatureRateLimitError
@@ -230,6 +230,7 @@ def test_the_keepalive_interval_is_tiktoks_ten_seconds_by_default():
     assert KEEPALIVE_SECONDS == 10
 
 
+@pytest.mark.slow
 def test_a_silent_room_sends_an_empty_frame_every_keepalive_interval(quick, monkeypatch):
     point_tiktoklive_at(monkeypatch, quick.url)
     name = unique_name("quiet")
@@ -256,6 +257,7 @@ def test_a_silent_room_sends_an_empty_frame_every_keepalive_interval(quick, monk
     assert {type(event) for event in watcher.events} <= {ConnectEvent, DisconnectEvent}
 
 
+@pytest.mark.slow
 def test_no_keepalive_while_traffic_flows_or_while_stalled(quick):
     busy, still = unique_name("busy"), unique_name("still")
     quick.configure(busy, rate=20)  # a frame every 0.25 s

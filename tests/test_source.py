@@ -18,19 +18,21 @@ import tarfile
 import time
 import tomllib
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import requests
-from appserver import REPO, RunningServer
-from browserpage import DESKTOP, PHONE, needs_chromium
 from playwright.sync_api import expect
-from recordrows import add_live
+from support.appserver import REPO, RunningServer
+from support.browserpage import DESKTOP, PHONE, needs_chromium
+from support.inprocess import running_app
+from support.recordrows import add_live
 
-from assistant import create_app, source
+from assistant import source
 from assistant.config import Config, SettingsError
 
-pytest_plugins = ["browserfixtures"]
+pytest_plugins = ["support.browserfixtures"]
 
 SECRET = f"sekrit-{uuid.uuid4().hex}"
 PASSWORD = "team password"
@@ -84,6 +86,7 @@ def _check_archive(response, root, expected, top):
     assert not [name for name in members if "/.env" in name or "/instance/" in name or "captures" in name]
 
 
+@pytest.mark.slow
 def test_source_from_a_git_clone_holds_its_tracked_files_and_no_secret(clone):
     root, tracked = clone["root"], clone["tracked"]
     assert {"LICENSE", "wsgi.py", "assistant/source.py", "templates/base.html"} <= set(tracked)
@@ -98,6 +101,7 @@ def test_source_from_a_git_clone_holds_its_tracked_files_and_no_secret(clone):
         server.stop()
 
 
+@pytest.mark.slow
 def test_source_without_git_holds_the_projects_own_files(clone, tmp_path):
     copy = tmp_path / "build"
     shutil.copytree(clone["root"], copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
@@ -149,17 +153,19 @@ def records_file(tmp_path_factory):
     return tmp_path_factory.mktemp("source-records") / "records.sqlite3"
 
 
-def _app(records_file, **config):
-    settings = {"DATABASE_URL": f"sqlite:///{records_file}", **config}
-    return create_app(settings)
+@pytest.fixture
+def make_app(records_file):
+    """`make_app(**config)`: an app in process on the module's records file, shut down after the test."""
+    with ExitStack() as apps:
+        yield lambda **config: apps.enter_context(running_app(records_file.parent, **config))
 
 
 def _footer_links(html):
     return re.findall(r'<a id="source-link"[^>]*href="([^"]+)"', html)
 
 
-def test_every_page_with_a_ui_has_the_footer_link_and_source_url_replaces_it(records_file):
-    app = _app(records_file)
+def test_every_page_with_a_ui_has_the_footer_link_and_source_url_replaces_it(make_app, records_file):
+    app = make_app()
     live_id = add_live(records_file, "maya", "7300")
     client = app.test_client()
     pages = ["/", "/@maya", "/streams", f"/streams/{live_id}", "/streams/123456", "/streams/latest?username=nobody"]
@@ -169,7 +175,7 @@ def test_every_page_with_a_ui_has_the_footer_link_and_source_url_replaces_it(rec
         assert _footer_links(response.text) == ["/source"], path
     assert _footer_links(client.get("/overlay/maya?widgets=chat").text) == []  # OBS shows no footer
 
-    forked = _app(records_file, SOURCE_URL=SOURCE_URL, ACCESS_PASSWORD=PASSWORD, SECRET_KEY="k" * 40).test_client()
+    forked = make_app(SOURCE_URL=SOURCE_URL, ACCESS_PASSWORD=PASSWORD, SECRET_KEY="k" * 40).test_client()
     login = forked.get("/login")
     assert _footer_links(login.text) == [SOURCE_URL]
     forked.post("/login", data={"password": PASSWORD})
@@ -177,8 +183,8 @@ def test_every_page_with_a_ui_has_the_footer_link_and_source_url_replaces_it(rec
         assert _footer_links(forked.get(path).text) == [SOURCE_URL], path
 
 
-def test_source_needs_no_login_with_access_password_set(records_file):
-    client = _app(records_file, ACCESS_PASSWORD=PASSWORD, SECRET_KEY="k" * 40).test_client()
+def test_source_needs_no_login_with_access_password_set(make_app):
+    client = make_app(ACCESS_PASSWORD=PASSWORD, SECRET_KEY="k" * 40, RECORD_STREAMS=False).test_client()
     assert client.get("/api/streams").status_code == 401
     response = client.get("/source")
     assert response.status_code == 200

@@ -11,9 +11,11 @@ import sys
 import psutil
 import pytest
 import requests
-from appserver import REPO, RunningServer, free_port
-from dashboardclient import DashboardClient, wait_until
-from simclient import unique_name
+from support.appserver import REPO, RunningServer, free_port
+from support.dashboardclient import DashboardClient, wait_until
+from support.simclient import unique_name
+
+pytestmark = pytest.mark.slow  # every test starts `python wsgi.py`
 
 NO_SIMULATOR = {"TIKTOK_SIMULATOR_URL": "http://127.0.0.1:9"}  # a server that is only started and stopped
 

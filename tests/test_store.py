@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
-from redisserver import REDIS_SERVER, RedisServer
+from support.redisserver import REDIS_SERVER, RedisServer
 
 from assistant.store import SessionLimitError, StoreUnavailable, StreamLimitError, signbudget
 from assistant.store.memory import MemoryStore
@@ -45,7 +45,7 @@ def make_redis(redis_server):
     return make
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.slow)])
 def store(request):
     if request.param == "memory":
         return MemoryStore("solo", "host:solo", recent_events=RECENT)
@@ -733,6 +733,7 @@ def assert_unavailable_soon(call):
     assert time.monotonic() - started < 3
 
 
+@pytest.mark.slow
 def test_an_outage_raises_store_unavailable_and_the_store_recovers(private_redis):
     store = RedisStore(private_redis.url, "outage", "i", "host:i", recent_events=RECENT, lease_seconds=LEASE)
     record = new_session(store)

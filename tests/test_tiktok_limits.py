@@ -9,9 +9,9 @@ import time
 import uuid
 
 import pytest
-from appserver import free_port
-from dashboardclient import wait_until
-from simclient import SimulatorControl, chat, unique_name
+from support.appserver import free_port
+from support.dashboardclient import wait_until
+from support.simclient import SimulatorControl, chat, unique_name
 
 from assistant.simulator import start_simulator
 

@@ -1,6 +1,6 @@
 // What a person types into the creator field: `name`, `@name`, or a TikTok profile or LIVE link.
 // The browser's copy of assistant/usernames.py, kept identical (same patterns, same messages) and
-// tested against the same table (tests/username_cases.py), so the form can refuse at once; the
+// tested against the same table (tests/support/username_cases.py), so the form can refuse at once; the
 // server still has the last word. Pure functions, no DOM.
 
 // Python's whitespace (str.strip(), `\s`), which is not quite JavaScript's (trim(), `\s`): it has

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -31,7 +31,7 @@ PHONE = {"width": 390, "height": 844}
 FEED_CAP = 200  # static/js/feeds.js DEFAULT_CAP
 WAIT_MS = 15_000
 
-# Browser test modules: `pytestmark = needs_chromium` and `pytest_plugins = ["browserfixtures"]`.
+# Browser test modules: `pytestmark = needs_chromium` and `pytest_plugins = ["support.browserfixtures"]`.
 needs_chromium = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Chromium is not installed (make system-deps installs it)"
 )

@@ -1,9 +1,10 @@
-"""Fixtures of the browser test modules (`pytest_plugins = ["browserfixtures"]`): one Chromium per
+"""Fixtures of the browser test modules (`pytest_plugins = ["support.browserfixtures"]`): one Chromium per
 module, and dashboard windows closed (and checked for JavaScript errors) after each test."""
 
 import pytest
-from browserpage import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Dashboard
 from playwright.sync_api import sync_playwright
+
+from .browserpage import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Dashboard
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ import subprocess
 import time
 
 import redis
-from appserver import free_port
+
+from .appserver import free_port
 
 REDIS_SERVER = shutil.which("redis-server")
 

@@ -1,6 +1,7 @@
 """The records under eventlet as wsgi.py runs them (asyncio hub, monkey_patch(select=False)), for
 test_records: events written by the writer's own green thread, read back, and the hub's longest pause
-while that happened; printed as one JSON line. `python recordschild.py <database url> <instance folder>`."""
+while that happened; printed as one JSON line.
+`python tests/support/recordschild.py <database url> <instance folder>` (PYTHONPATH: the repository)."""
 
 import os
 import sys

@@ -15,7 +15,8 @@ import tempfile
 from itertools import count
 
 import psycopg
-from appserver import free_port
+
+from .appserver import free_port
 
 
 def _binaries():
