@@ -85,7 +85,7 @@ def test_without_a_login_pages_go_to_the_form_and_the_rest_answers_401(server):
     bearer = {"Authorization": f"Bearer {ACCESS['DEBUG_TOKEN']}"}
     assert http.get(server.url + "/debug", headers=bearer, timeout=5).json()["totalSessions"] >= 0
     assert http.get(server.url + "/healthz", timeout=5).json()["status"] == "ok"
-    for path in ("/static/css/dashboard.css", "/static/js/main.js"):
+    for path in ("/static/css/theme.css", "/static/css/base.css", "/static/js/main.js"):
         assert http.get(server.url + path, timeout=5).status_code == 200, path
     form = http.get(server.url + "/login", timeout=5)
     assert form.status_code == 200 and 'id="password-input"' in form.text
