@@ -91,7 +91,7 @@ def test_without_a_login_pages_go_to_the_form_and_the_rest_answers_401(app):
     bearer = {"Authorization": f"Bearer {ACCESS['DEBUG_TOKEN']}"}
     assert http.get("/debug", headers=bearer).json["totalSessions"] >= 0
     assert http.get("/healthz").json["status"] == "ok"
-    for path in ("/static/css/dashboard.css", "/static/js/main.js"):
+    for path in ("/static/css/theme.css", "/static/css/base.css", "/static/js/main.js"):
         assert http.get(path).status_code == 200, path
     form = http.get("/login")
     assert form.status_code == 200 and 'id="password-input"' in form.text

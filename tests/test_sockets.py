@@ -1,4 +1,4 @@
-"""The Socket.IO contract's handshake and answers (DESIGN.md, "Socket.IO contract"), in process: the app and
+"""The Socket.IO contract's handshake and answers (docs/protocol.md), in process: the app and
 Flask-SocketIO's test client. A connect gets `session`; a resume token joins its session; bad input gets an
 answer with its code, never a crash. With the simulator and real clients, end to end: test_server.py."""
 
