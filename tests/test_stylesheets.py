@@ -10,9 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from recordrows import add_live
-
-from assistant import create_app
+from support.inprocess import running_app
+from support.recordrows import add_live
 
 REPO = Path(__file__).resolve().parent.parent
 CSS = REPO / "static" / "css"
@@ -40,15 +39,15 @@ COLOUR = re.compile(r"^(#[0-9a-f]{3,8}|(rgb|rgba|hsl|hsla|color-mix)\(.*\))$", r
 
 
 @pytest.fixture(scope="module")
-def records_file(tmp_path_factory):
-    return tmp_path_factory.mktemp("stylesheets") / "records.sqlite3"
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("stylesheets")
 
 
 @pytest.fixture(scope="module")
-def site(records_file):
+def site(folder):
     """A test client of the app and the id of the one live its records hold."""
-    client = create_app({"DATABASE_URL": f"sqlite:///{records_file}"}).test_client()
-    return client, add_live(records_file, "maya", "7300")
+    with running_app(folder) as app:
+        yield app.test_client(), add_live(folder / "records.sqlite3", "maya", "7300")
 
 
 def _stylesheets(html):
@@ -74,14 +73,14 @@ def test_each_page_loads_its_stylesheets_in_order_from_this_server(page, site):
     assert "<style" not in html and " style=" not in html  # what style-src 'self' would refuse
 
 
-def test_the_login_page_loads_the_base_styles_without_a_login(records_file):
-    client = create_app({"DATABASE_URL": f"sqlite:///{records_file}", "ACCESS_PASSWORD": PASSWORD,
-                         "SECRET_KEY": "k" * 40}).test_client()
-    html = client.get("/login").text
+def test_the_login_page_loads_the_base_styles_without_a_login(tmp_path):
+    with running_app(tmp_path, ACCESS_PASSWORD=PASSWORD, SECRET_KEY="k" * 40) as app:
+        client = app.test_client()
+        html = client.get("/login").text
+        for name in BASE:
+            assert client.get(f"/static/css/{name}.css").status_code == 200, name
     assert _stylesheets(html) == BASE
     assert _style_sources(html) == [["'self'"]]
-    for name in BASE:
-        assert client.get(f"/static/css/{name}.css").status_code == 200, name
 
 
 def _definitions():

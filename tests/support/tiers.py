@@ -10,7 +10,7 @@ So that the tiers cannot drift apart unseen, a fast test that starts a process f
 fixtures) or its call, naming the command. Let through are the helpers the app itself starts in process: the
 records' writer process (assistant/records/process.py, started with every app that records), git (/source lists
 the files it sends with it: assistant/source.py) and ldconfig (ctypes' find_library runs it when
-assistant/memory.py is first imported).
+assistant/heap.py is first imported).
 """
 
 import os
