@@ -1,8 +1,11 @@
-"""How the records' pages write times, durations, numbers and end reasons (Jinja filters, registered by
+"""How the records' pages write times, durations, numbers, end reasons and initials (Jinja filters, registered by
 assistant/reports/pages.py). The pages read without JavaScript: times in UTC; static/js/localtime.js then
 shows them in the reader's own time."""
 
+import re
 from datetime import UTC, datetime
+
+_WORD_BREAKS = re.compile(r"[\s._-]+")  # static/js/format.js `initials`: /[\s._-]+/u
 
 END_REASONS = {
     "ended": "The LIVE ended",
@@ -63,9 +66,21 @@ def exact(value):
         return "0"
 
 
+def initials(name):
+    """Up to two initials (letters or digits) of a nickname or username, upper case: `maya.sunny` -> `MS`,
+    `Léo 🎧` -> `LÉ`, `Viewer 1` -> `V1`. The rule of static/js/format.js `initials`, so that a picture's
+    circle reads the same on a page read without JavaScript as the page's scripts write it."""
+    words = [[ch for ch in word if ch.isalnum()] for word in _WORD_BREAKS.split(str(name or ""))]
+    words = [letters for letters in words if letters]
+    if not words:
+        return "?"
+    letters = words[0][:2] if len(words) == 1 else [words[0][0], words[1][0]]
+    return "".join(letters).upper()
+
+
 def end_reason(reason):
     return END_REASONS.get(reason, "") if reason else ""
 
 
 FILTERS = {"when": when, "clock": clock, "ts_iso": ts_iso, "duration": duration, "exact": exact,
-           "end_reason": end_reason}
+           "end_reason": end_reason, "initials": initials}

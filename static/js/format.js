@@ -20,10 +20,11 @@ export function formatExact(value) {
   return exact.format(toCount(value));
 }
 
-/** `{text, title}`: text for reading, title with the exact value when text is compact (else ''). */
-export function formatCount(value) {
+/** `{text, title}`: text for reading, title with the exact value when text is compact (else '').
+ * `compact: false`: always exact (a live's report, whose numbers read as the server writes them). */
+export function formatCount(value, { compact: shorten = true } = {}) {
   const n = toCount(value);
-  if (n >= COMPACT_FROM) return { text: compact.format(n), title: exact.format(n) };
+  if (shorten && n >= COMPACT_FROM) return { text: compact.format(n), title: exact.format(n) };
   return { text: exact.format(n), title: '' };
 }
 

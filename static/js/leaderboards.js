@@ -21,12 +21,13 @@ function nameOf(user) {
 }
 
 /** One entry: rank, picture, nickname and @uniqueId, the number (gifters: and how many gifts). `links`: the
- * name is a button that opens the viewer card; else plain text (a live's report has no viewer card). */
-function entryRow(board, entry, rank, links) {
+ * name is a button that opens the viewer card; else plain text (a live's report has no viewer card).
+ * `compact`: big numbers as "12.3K"; else exact. */
+function entryRow(board, entry, rank, { links, compact }) {
   const { field, unit } = BOARDS[board];
   const user = (entry && entry.user) || {};
   const n = toCount(entry && entry[field]);
-  const { text, title } = formatCount(n);
+  const { text, title } = formatCount(n, { compact });
   const handle = user.uniqueId ? `@${user.uniqueId}` : null;
   const who = links
     ? linkUser(h('button', { className: 'board-who', attrs: { type: 'button', title: handle } }), user)
@@ -51,12 +52,13 @@ function entryRow(board, entry, rank, links) {
 }
 
 /**
- * lists: {gifters, chatters, likers}: the boards' <ol> elements; `links: false` for names that open nothing.
+ * lists: {gifters, chatters, likers}: the boards' <ol> elements; `links: false` for names that open nothing,
+ * `compact: false` for exact numbers (a live's report, as the server writes its boards).
  * Returns {update(boards), clear()}:
  * `update` takes a `leaderboards` payload (or a snapshot's `leaderboards`); boards it lacks are
  * left as they are.
  */
-export function createLeaderboards(lists, { links = true } = {}) {
+export function createLeaderboards(lists, { links = true, compact = true } = {}) {
   const shown = { gifters: '', chatters: '', likers: '' }; // what each list shows (its entries as JSON)
   const next = { ...shown };
   const data = { gifters: [], chatters: [], likers: [] };
@@ -69,7 +71,7 @@ export function createLeaderboards(lists, { links = true } = {}) {
       if (!list) continue;
       // A viewer's button that has the focus keeps it across the rebuild (keyboard users).
       const focused = list.contains(document.activeElement) ? document.activeElement.dataset.userId : null;
-      list.replaceChildren(...data[board].map((entry, i) => entryRow(board, entry, i + 1, links)));
+      list.replaceChildren(...data[board].map((entry, i) => entryRow(board, entry, i + 1, { links, compact })));
       list.dataset.count = String(data[board].length);
       if (focused) {
         const again = Array.from(list.querySelectorAll('.board-who')).find((el) => el.dataset.userId === focused);

@@ -3,7 +3,7 @@
 // them exact ("10,653"), as the server writes its page, refreshed or not.
 
 import { setText } from './dom.js';
-import { formatCount, formatExact, toCount } from './format.js';
+import { formatCount, toCount } from './format.js';
 import { requestFlush } from './frame.js';
 
 // element id -> field of the contract's metrics object
@@ -22,14 +22,13 @@ const FIELDS = {
 /** compact: false for exact numbers (a live's report), in place of the dashboard's compact ones. */
 export function createMetrics(root = document, { compact = true } = {}) {
   const els = Object.entries(FIELDS).map(([id, field]) => ({ el: root.getElementById(id), field }));
-  const format = compact ? formatCount : (n) => ({ text: formatExact(n), title: '' });
   let latest = {};
 
   function render() {
     for (const { el, field } of els) {
       const n = toCount(latest[field]);
       if (el.dataset.value === String(n)) continue;
-      const { text, title } = format(n);
+      const { text, title } = formatCount(n, { compact });
       el.dataset.value = String(n);
       setText(el, text);
       if (title) el.title = title;

@@ -49,9 +49,9 @@ async function getJson(url) {
   return (await fetchOk(url, 'application/json')).json();
 }
 
-/** The report has no viewer card: names are plain text. */
-function giftRowWithoutLinks(event) {
-  return giftRow(event, giftKey(event), { links: false });
+/** The report has no viewer card: names are plain text; its numbers are exact, as the server writes them. */
+function reportGiftRow(event) {
+  return giftRow(event, giftKey(event), { links: false, compact: false });
 }
 
 /**
@@ -64,7 +64,7 @@ export function refreshReport(report, { charts, series, chat }) {
   const metrics = createMetrics(document, { compact: false }); // exact, as the server wrote the page
   const boards = createLeaderboards(
     { gifters: byId('board-gifters'), chatters: byId('board-chatters'), likers: byId('board-likers') },
-    { links: false });
+    { links: false, compact: false });
   const giftList = byId('gift-feed');
 
   // What the page shows (as JSON), so that only what changed is drawn again.
@@ -138,7 +138,7 @@ export function refreshReport(report, { charts, series, chat }) {
     const page = await getJson(eventsUrl('gift', giftsAfter));
     if (page.events.length) giftsAfter = String(page.events[page.events.length - 1].seq);
     const whole = page.events.filter((event) => !event.streaking); // a streak: one row, at its end
-    appendRows(giftList, whole.map(giftRowWithoutLinks));
+    appendRows(giftList, whole.map(reportGiftRow));
   }
 
   /** The badge and the "when" line as the server writes them for an ended live (formatting.py's words). */

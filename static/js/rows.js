@@ -13,7 +13,7 @@ function nameOf(user) {
 }
 
 function userTitle(user) {
-  return user && user.uniqueId ? `@${user.uniqueId}` : '';
+  return user && user.uniqueId ? `@${user.uniqueId}` : undefined; // none: no title attribute at all
 }
 
 /** The viewer's name: a button that opens their card, or plain text when they have no userId (or
@@ -74,8 +74,9 @@ export function giftKey(event) {
   return `${user.userId || user.uniqueId || '?'}:${event.giftId ?? event.giftName ?? '?'}`;
 }
 
-/** A gift row; `links: false` for a page without viewer cards (a live's report). */
-export function giftRow(event, key, { links = true } = {}) {
+/** A gift row; `links: false` for a page without viewer cards, `compact: false` for exact diamonds (a live's
+ * report, as the server writes its rows). */
+export function giftRow(event, key, { links = true, compact = true } = {}) {
   const user = event.user || {};
   const row = h('li', { className: 'row gift-row', dataset: { key, type: 'gift', userId: userId(user) } },
     avatar(user, 'avatar', { link: links }),
@@ -94,11 +95,11 @@ export function giftRow(event, key, { links = true } = {}) {
         h('span', { className: 'gift-diamond-value num' }),
         h('span', { className: 'diamond-icon', attrs: { 'aria-label': 'diamonds', role: 'img' } })),
       timeEl(event.ts)));
-  updateGiftRow(row, event);
+  updateGiftRow(row, event, { compact });
   return row;
 }
 
-export function updateGiftRow(row, event) {
+export function updateGiftRow(row, event, { compact = true } = {}) {
   const repeat = Math.max(1, toCount(event.repeatCount));
   const diamonds = toCount(event.diamondCount) * repeat;
   const streaking = event.streaking === true;
@@ -112,7 +113,7 @@ export function updateGiftRow(row, event) {
   setText(row.querySelector('.gift-repeat'), `×${formatExact(repeat)}`);
   setText(row.querySelector('.gift-state'), streaking ? 'streak' : row.dataset.wasStreak === 'true' ? 'streak ended' : '');
   const value = row.querySelector('.gift-diamond-value');
-  const { text, title } = formatCount(diamonds);
+  const { text, title } = formatCount(diamonds, { compact });
   setText(value, text);
-  value.title = title || `${formatExact(diamonds)} diamonds`;
+  value.title = title || `${formatExact(diamonds)} ${diamonds === 1 ? 'diamond' : 'diamonds'}`;
 }

@@ -65,3 +65,20 @@ def add_chat_flood(path, live_id, count, start_ts=1_700_000_000_000, batch=100_0
                 "INSERT INTO events (live_id, seq, ts, type, user_id, data) VALUES (?, ?, ?, ?, ?, ?)",
                 rows(first, min(first + batch, count + 1)))
         connection.execute("UPDATE lives SET seq = ? WHERE id = ?", (count, live_id))
+
+
+def add_events(path, live_id, events, metrics=None, leaderboards=None):
+    """More events of a live already written (a live still running, as the writer adds them), and, when
+    given, its totals and leaderboards as they now are."""
+    with closing(_connect(path)) as connection, connection:
+        connection.executemany(
+            "INSERT INTO events (live_id, seq, ts, type, user_id, data) VALUES (?, ?, ?, ?, ?, ?)",
+            ((live_id, e["seq"], e["ts"], e["type"], (e.get("user") or {}).get("userId"),
+              json.dumps(e, ensure_ascii=False)) for e in events))
+        connection.execute("UPDATE lives SET seq = max(seq, ?), updated_at = ? WHERE id = ?",
+                           (max((e["seq"] for e in events), default=0), time.time(), live_id))
+        if metrics is not None:
+            connection.execute("UPDATE lives SET metrics = ? WHERE id = ?",
+                               (json.dumps({key: 0 for key in METRIC_KEYS} | metrics), live_id))
+        if leaderboards is not None:
+            connection.execute("UPDATE lives SET leaderboards = ? WHERE id = ?", (json.dumps(leaderboards), live_id))
