@@ -1,10 +1,11 @@
 """The one list of event types (assistant/events.py) against everything that must agree with it.
 
-Like Datasette's documentation tests: each type is documented (docs/protocol.md, docs/http.md), comes out
-of the normaliser from the message the simulator sends for it, with the fields the list gives it; and each
-consumer of the list (the counting, the records' filter, the CSV, the dashboard's page) does with every type
-what the list says. All fast: plain imports and Flask's test client. That rows.js draws each type's row in
-its feed is checked in Chromium (tests/test_dashboard_ux.py).
+Like Datasette's documentation tests: each type is documented (docs/protocol.md, docs/http.md, and the list
+itself in docs/events.md), comes out of the normaliser from the message the simulator sends for it, with the
+fields the list gives it; and each consumer of the list (the counting, a runner's backlog under overload, the
+records' filter, the CSV, the dashboard's page) does with every type what the list says. All fast: plain
+imports and Flask's test client. That rows.js draws each type's row in its feed is checked in Chromium
+(tests/test_dashboard_ux.py).
 """
 
 import csv

@@ -31,8 +31,8 @@ SHEDDABLE = frozenset(kind.name for kind in EVENT_TYPES if kind.sheddable)
 class Backlog:
     """`put` (either side) and `put_event` (the upstream reader's `on_event`) add; the drain loop `take`s a
     batch, then `take_folded` the counts of what was folded meanwhile. `shed` counts the folded events in
-    all, from the stored count of a runner that takes over. Once `close`d, events are no longer taken and
-    the reader is no longer held."""
+    all, from the stored count of a runner that takes over. Once `close`d (the runner stopped), events are
+    dropped and the reader is no longer held."""
 
     def __init__(self, username, shed=0):
         self.username = username
