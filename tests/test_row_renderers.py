@@ -20,10 +20,10 @@ import time
 import uuid
 
 import pytest
-from appserver import RunningServer
-from browserpage import DESKTOP, needs_chromium
 from playwright.sync_api import expect
-from recordrows import add_events, add_live, sqlite_url
+from support.appserver import RunningServer
+from support.browserpage import DESKTOP, needs_chromium
+from support.recordrows import add_events, add_live, sqlite_url
 
 from assistant.simulator.protocol import avatar_url, gift_image_url
 
