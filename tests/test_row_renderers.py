@@ -27,7 +27,7 @@ from support.recordrows import add_events, add_live, sqlite_url
 
 from assistant.simulator.protocol import avatar_url, gift_image_url
 
-pytest_plugins = ["browserfixtures"]
+pytest_plugins = ["support.browserfixtures"]
 pytestmark = needs_chromium
 
 ZONE = "America/Sao_Paulo"  # not UTC: the server writes rows' times in UTC, the page shows them in local time
