@@ -1,4 +1,4 @@
-"""Access with ACCESS_PASSWORD set (DESIGN.md, "Access"): the login form, the login cookie, and the guard
+"""Access with ACCESS_PASSWORD set (docs/architecture.md, "Access"): the login form, the login cookie, and the guard
 in front of every page, API and export.
 
 A login is Flask's session cookie, signed with SECRET_KEY, HttpOnly, SameSite=Lax, and Secure when
