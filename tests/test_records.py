@@ -70,7 +70,6 @@ def count_events(url):
         engine.dispose()
 
 
-@pytest.mark.slow  # runs `python -m assistant.records`
 def test_migrations_build_exactly_the_schema(database_url, open_records):
     open_records(database_url)
     open_records(database_url)  # a second start: nothing left to migrate
@@ -341,7 +340,6 @@ def test_the_writer_process_dying_loses_nothing(records):
     assert [e["seq"] for e in records.events(records.latest("pia").id)[0]] == [1, 2]
 
 
-@pytest.mark.slow
 def test_postgres_going_away_is_reported_and_recovered(open_records):
     from support.pgserver import POSTGRES_BIN, PostgresServer
 

@@ -1,15 +1,16 @@
 """The two tiers of the suite (a pytest plugin: tests/conftest.py loads it).
 
 `slow`: a test that starts a real part, a process of its own: the server (`python wsgi.py`), the simulator,
-redis-server, PostgreSQL or Chromium. A test that uses a fixture of REAL_PARTS, itself or through another
-fixture, is marked here; a test that starts such a process itself carries `@pytest.mark.slow` (or its module
-`pytestmark`). Everything else is the fast tier (`pytest -m "not slow"`, `make check`): plain calls, and the
-app in the test's process through Flask's and Flask-SocketIO's test clients.
+redis-server, PostgreSQL, Chromium, or the records' writer process for records of its own. A test that uses a
+fixture of REAL_PARTS, itself or through another fixture, is marked here; a test that starts such a process
+itself carries `@pytest.mark.slow` (or its module `pytestmark`). Everything else is the fast tier
+(`pytest -m "not slow"`, `make check`): plain calls, and the app in the test's process through Flask's and
+Flask-SocketIO's test clients.
 
 So that the tiers cannot drift apart unseen, a fast test that starts a process fails, in its setup (its
 fixtures) or its call, naming the command. Let through are the helpers the app itself starts in process: the
-records' writer process (assistant/records/process.py, started with every app that records), git (/source lists
-the files it sends with it: assistant/source.py) and ldconfig (ctypes' find_library runs it when
+records' writer process (assistant/records/process.py, started with every app in process that records), git
+(/source lists the files it sends with it: assistant/source.py) and ldconfig (ctypes' find_library runs it when
 assistant/heap.py is first imported).
 """
 
@@ -22,7 +23,9 @@ import pytest
 
 # Fixtures that start a real part; pytest's `item.fixturenames` holds every fixture a test needs, through
 # others too (`connect` needs `server`, `open_dashboard` needs `browser`, `server` needs `simulator`...).
-REAL_PARTS = frozenset({"simulator", "server", "server_factory", "redis_server", "postgres_server", "browser"})
+# open_records (test_records.py): Records of the test's own, each with its writer process (about 2 s of CPU).
+REAL_PARTS = frozenset({"simulator", "server", "server_factory", "redis_server", "postgres_server", "browser",
+                        "open_records"})
 
 WRITER_MODULE = "assistant.records.process"
 
