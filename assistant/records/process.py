@@ -37,6 +37,7 @@ from .database import make_engine, one_line
 _LENGTH = struct.Struct("!I")
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # holds assistant/
 _ENTRY = "import sys; from assistant.records.process import main; main(int(sys.argv[1]))"
+WRITER_NICENESS = 10
 FRAME_EVENTS = 500  # events pickled into one frame, between which the hub runs other green threads
 
 
@@ -151,6 +152,9 @@ def main(fd):
     # closing the socket once it has flushed what is queued.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Background work: where the CPU is short (2 cores, a flood), the server's hub goes first. The writer
+    # catches up when the flood ends; its queue in the server is bounded (RECORD_QUEUE_EVENTS).
+    os.nice(WRITER_NICENESS)
     sock = socket.socket(fileno=fd)
     sock.setblocking(True)
     engine, ids, pending = None, {}, []
