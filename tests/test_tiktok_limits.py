@@ -183,7 +183,8 @@ def test_a_429_is_waited_out_as_its_reset_says_not_as_tiktoklive_reads_it(limite
     [error] = tab.payloads("error")
     assert error["code"] == "rate_limited" and 43 <= error["retryAfter"] <= 45, error
     assert f"retrying in {error['retryAfter']} s" in error["message"]
-    assert tab.session["retryAfter"] == error["retryAfter"]
+    tab.wait_for_status("error")
+    assert tab.session["error"] == error
     while time.monotonic() - refused_at < 40:
         assert simulator.stats()["signRequestsByName"][name] == 1, "a sign request again within 40 s"
         time.sleep(1)
