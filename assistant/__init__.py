@@ -11,7 +11,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import Config
+from .config import Config, SettingsError
 
 # The stack is fixed; eventlet's nine-line notice on import says nothing new (wsgi.py, which imports
 # eventlet first, says the same; this covers `python -m assistant.records`).
@@ -57,6 +57,10 @@ def create_app(config=None, settings=None):
         simulator_url = app.config["TIKTOK_SIMULATOR_URL"] = simulator.url
     if simulator_url:
         tiktok.point_at(simulator_url)
+    try:
+        tiktok.use_session(app.config["TIKTOK_SESSION_ID"], app.config["TIKTOK_TARGET_IDC"])
+    except ValueError as ex:
+        raise SettingsError(str(ex)) from ex
 
     # Cluster mode: the processes' emits to each other's sockets go through Redis (messagequeue.py).
     queue = ResubscribingRedisManager(app.config["REDIS_URL"], app.config["REDIS_CHANNEL"]) \

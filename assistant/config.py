@@ -109,6 +109,24 @@ class _Environment:
         return value
 
 
+# A TikTok session id and data-centre name go into Cookie headers: letters, digits and "._-" only.
+_COOKIE_VALUE = re.compile(r"[A-Za-z0-9._-]{1,256}")
+
+
+def _tiktok_session(env):
+    """(TIKTOK_SESSION_ID, TIKTOK_TARGET_IDC), a TikTok login's `sessionid` and `tt-target-idc` cookies, for
+    age-restricted LIVEs (TikTokLive's `set_session`): both or neither. Secrets: no error quotes them."""
+    session_id, target_idc = env.text("TIKTOK_SESSION_ID"), env.text("TIKTOK_TARGET_IDC")
+    if (session_id is None) != (target_idc is None):
+        raise SettingsError("TIKTOK_SESSION_ID and TIKTOK_TARGET_IDC go together (the sessionid and tt-target-idc "
+                            "cookies of the same TikTok login): set both, or neither")
+    for name, value in (("TIKTOK_SESSION_ID", session_id), ("TIKTOK_TARGET_IDC", target_idc)):
+        if value is not None and not _COOKIE_VALUE.fullmatch(value):
+            raise SettingsError(f"{name} must be the cookie's value as the browser shows it: letters, digits, "
+                                "'.', '_' and '-' only, at most 256 (the value is not repeated here: it is a secret)")
+    return session_id, target_idc
+
+
 class Config:
     """Every setting, as an upper-case attribute (what `app.config.from_object` reads).
 
@@ -120,6 +138,7 @@ class Config:
         self.PORT = env.whole("PORT", 5000, low=1, high=65535)
         self.HOST = env.text("HOST", "127.0.0.1")
         self.SIGN_API_KEY = env.text("SIGN_API_KEY")  # read by TikTokLive itself
+        self.TIKTOK_SESSION_ID, self.TIKTOK_TARGET_IDC = _tiktok_session(env)
         self.CLEANUP_GRACE_SECONDS = env.number("CLEANUP_GRACE_SECONDS", 30, zero_allowed=True)
         self.DEBUG_TOKEN = env.text("DEBUG_TOKEN")
         # Where the footer's "Source" link goes: a fork that publishes its changes elsewhere; unset: /source.

@@ -30,7 +30,7 @@ from .logs import configure_logging
 log = logging.getLogger(__name__)
 
 # Settings whose values must never reach the log.
-SECRET_SETTINGS = ("SECRET_KEY", "SIGN_API_KEY", "DEBUG_TOKEN", "ACCESS_PASSWORD")
+SECRET_SETTINGS = ("SECRET_KEY", "SIGN_API_KEY", "DEBUG_TOKEN", "ACCESS_PASSWORD", "TIKTOK_SESSION_ID")
 BACKLOG = 50  # connections the kernel queues before they are accepted: eventlet.listen's default, as before
 
 

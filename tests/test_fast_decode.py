@@ -430,7 +430,7 @@ def test_the_client_yields_to_the_loop_after_each_fetch_result(loop):
         order.append("between")
 
     client = connection.make_client("busy", Decoder("busy"), lambda event, message_id: order.append("event"),
-                                    between_frames)
+                                    lambda: None, between_frames)
     chat = bytes(WebcastChatMessage(content="hi"))
     results = [schema.FetchResult.FromString(fetch_result([("WebcastChatMessage", chat)], False))] * 3
 

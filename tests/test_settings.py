@@ -21,6 +21,9 @@ BAD_STARTS = [
     ({"HOST": "999.1.1.1"}, "HOST"),
     ({"HOST": "192.0.2.1"}, "HOST"),  # TEST-NET-1: an address, but never one of this machine's
     ({"DEMO": "1", "REDIS_URL": "redis://127.0.0.1:9/0", "TIKTOK_SIMULATOR_URL": ""}, "TIKTOK_SIMULATOR_URL"),
+    # A login, but TikTokLive would refuse to send it to the sign server: said at the start, not at each connect.
+    ({"TIKTOK_SESSION_ID": "s3cret", "TIKTOK_TARGET_IDC": "useast2a", "WHITELIST_AUTHENTICATED_SESSION_ID_HOST": "",
+      "RECORD_STREAMS": "0"}, "WHITELIST_AUTHENTICATED_SESSION_ID_HOST"),
 ]  # every other rule is checked in process below: the same SettingsError, the same way out
 
 
@@ -87,6 +90,10 @@ def test_a_bad_setting_stops_the_start_with_one_line(bad_starts, index):
     ({"MAX_MESSAGE_BYTES": "1e6"}, "MAX_MESSAGE_BYTES must be a whole number of 1 or more, got '1e6'"),
     ({"VIEWER_CARDS": "9"}, "VIEWER_CARDS must be a whole number of 10 or more, got '9'"),
     ({"SOURCE_URL": "git.example.com/fork"}, "SOURCE_URL must be a URL like https://"),
+    ({"TIKTOK_SESSION_ID": "abc"}, "TIKTOK_SESSION_ID and TIKTOK_TARGET_IDC go together"),
+    ({"TIKTOK_TARGET_IDC": "useast2a"}, "TIKTOK_SESSION_ID and TIKTOK_TARGET_IDC go together"),
+    ({"TIKTOK_SESSION_ID": "abc; evil=1", "TIKTOK_TARGET_IDC": "useast2a"}, "TIKTOK_SESSION_ID must be the cookie's"),
+    ({"TIKTOK_SESSION_ID": "abc", "TIKTOK_TARGET_IDC": "us\neast"}, "TIKTOK_TARGET_IDC must be the cookie's"),
     ({"DEMO": "1", "REDIS_URL": "redis://localhost:6379/0"}, "DEMO cannot be used with REDIS_URL (it would start a "
      "simulator in every process): start one simulator (python -m assistant.simulator --port 8100) and set "
      "TIKTOK_SIMULATOR_URL=http://127.0.0.1:8100 on every process instead of DEMO"),
@@ -157,12 +164,20 @@ VALUES = [
     ({"MAX_MESSAGE_BYTES": "1024"}, "MAX_MESSAGE_BYTES", 1024),
     ({"GIFT_STREAK_TIMEOUT_SECONDS": "0.25"}, "GIFT_STREAK_TIMEOUT_SECONDS", 0.25),
     ({"VIEWER_CARDS": "10"}, "VIEWER_CARDS", 10),
+    ({"TIKTOK_SESSION_ID": "0a1b2c", "TIKTOK_TARGET_IDC": "eu-ttp2"}, "TIKTOK_SESSION_ID", "0a1b2c"),
+    ({"TIKTOK_SESSION_ID": "0a1b2c", "TIKTOK_TARGET_IDC": "eu-ttp2"}, "TIKTOK_TARGET_IDC", "eu-ttp2"),
 ]
 
 
 @pytest.mark.parametrize(("env", "name", "value"), VALUES, ids=[name for _, name, _ in VALUES])
 def test_each_setting_reads_its_variable(env, name, value):
     assert getattr(Config(env), name) == value
+
+
+def test_a_bad_tiktok_session_is_not_quoted_back():
+    with pytest.raises(SettingsError) as raised:
+        Config({"TIKTOK_SESSION_ID": "s3cret;x", "TIKTOK_TARGET_IDC": "useast2a"})
+    assert "s3cret" not in str(raised.value)
 
 
 def test_the_table_names_every_setting():

@@ -8,10 +8,12 @@ import requests
 from support.simclient import SimulatorControl, chat, unique_name
 from TikTokLive import TikTokLiveClient
 from TikTokLive.client.errors import (
+    AgeRestrictedError,
     SignAPIError,
     SignatureRateLimitError,
     UserNotFoundError,
     UserOfflineError,
+    WebcastBlockedError,
 )
 from TikTokLive.client.web.web_settings import WebDefaults
 from TikTokLive.events import (
@@ -175,15 +177,19 @@ def test_creators_not_live_raise_tiktoklive_errors(tiktok, prefix, settings, err
     assert name not in tiktok.stats()["signRequestsByName"]  # it never got as far as the sign server
 
 
-def test_sign_server_rate_limit_raises_with_retry_after(tiktok):
+def test_a_planned_429_gives_the_wait_in_its_reset_time_not_in_remaining(tiktok):
+    """As a RateLimit-headers server answers (tiktok_routes._rate_limited): `RateLimit-Remaining` 0, the reset
+    a Unix time. TikTokLive 7.0.1 takes `Remaining` for the wait, so it reads 0 here: the app must not."""
     name = unique_name()
     planned = tiktok.sign_fail(429, times=1, retry_after=4, name=name)
-    assert planned == {"status": 429, "times": 1, "retryAfter": 4, "name": name}
+    assert planned == {"status": 429, "times": 1, "retryAfter": 4, "retryAfterHeader": False, "name": name}
 
     async def scenario():
         with pytest.raises(SignatureRateLimitError) as caught:
             await watching(name)
-        assert caught.value.retry_after == 4
+        headers = caught.value.response.headers
+        assert (headers["RateLimit-Remaining"], "Retry-After" in headers) == ("0", False)
+        assert caught.value.retry_after == 0  # TikTokLive's reading
         assert abs(caught.value.reset_time - (time.time() + 4)) < 5
         watcher = await watching(name)  # only the next request was to fail
         await watcher.stop()
@@ -191,6 +197,7 @@ def test_sign_server_rate_limit_raises_with_retry_after(tiktok):
     asyncio.run(scenario())
     stats = tiktok.stats()
     assert (stats["signRequestsByName"][name], stats["pushConnectionsOpened"][name]) == (2, 1)
+
 
 
 def test_sign_server_other_failure_raises_sign_api_error(tiktok):
@@ -355,6 +362,64 @@ def test_room_info_and_gift_list_are_served(tiktok):
     asyncio.run(scenario())
 
 
+async def refused_socket(name: str) -> WebcastBlockedError:
+    """Connect an anonymous TikTokLive client to `name`: the sign request passes, the push socket is refused."""
+    client = TikTokLiveClient(unique_id=name)
+    try:
+        task = await client.start()
+        with pytest.raises(WebcastBlockedError) as caught:
+            await task
+        return caught.value
+    finally:
+        await client.web.close()
+
+
+def test_an_age_restricted_live_is_shown_only_to_a_logged_in_viewer(tiktok, monkeypatch):
+    name = unique_name()
+    assert tiktok.configure(name, rate=0, ageRestricted=True)["ageRestricted"] is True
+
+    async def scenario():
+        refusal = await refused_socket(name)
+        assert "age restricted" in str(refusal)
+        client = TikTokLiveClient(unique_id=name)
+        client.web.params["room_id"] = tiktok.stream(name)["roomId"]
+        with pytest.raises(AgeRestrictedError):
+            await client.web.fetch_room_info()
+        await client.web.close()
+        # Logged in, TikTokLive sends the session id to the sign server (only to a host it is told to trust) and
+        # the session cookie with the push socket's upgrade.
+        monkeypatch.setenv("WHITELIST_AUTHENTICATED_SESSION_ID_HOST", tiktok.url.split("://", 1)[1])
+        watcher = Watcher(name)
+        watcher.client.web.set_session("0a1b2c3d4e5f60718293", "useast2a")
+        await watcher.start()
+        await control(tiktok.inject, name, [chat("for grown-ups")])
+        await watcher.wait_for(lambda: watcher.of(CommentEvent), "the chat")
+        await watcher.stop()
+
+    asyncio.run(scenario())
+    # The room info asks for the cookie as the socket does (httpx sends cookies set for .tiktok.com only there).
+    room_id = tiktok.stream(name)["roomId"]
+    answer = requests.get(f"{tiktok.url}/webcast/room/info/", params={"room_id": room_id}, timeout=5,
+                          cookies={"sessionid": "0a1b2c3d4e5f60718293"})
+    assert answer.json()["data"]["owner"]["display_id"] == name
+
+
+def test_a_blocked_push_socket_is_refused_as_tiktok_refuses_it(tiktok):
+    name = unique_name()
+    assert tiktok.configure(name, rate=0, pushBlocked="DEVICE_BLOCKED")["pushBlocked"] == "DEVICE_BLOCKED"
+
+    async def scenario():
+        refusal = await refused_socket(name)
+        assert refusal.__cause__.status_code == 200
+        assert refusal.__cause__.headers["Handshake-Msg"] == "DEVICE_BLOCKED"
+        await control(tiktok.configure, name, pushBlocked=None)
+        watcher = await watching(name)
+        await watcher.stop()
+
+    asyncio.run(scenario())
+    assert tiktok.stats()["pushConnectionsOpened"][name] == 1
+
+
 def test_avatars_and_gift_images_are_svg(simulator):
     avatar = requests.get(f"{simulator.url}/_sim/avatar/maya.sunny12.svg", timeout=5)
     assert avatar.status_code == 200 and avatar.headers["Content-Type"].startswith("image/svg+xml")
@@ -388,6 +453,11 @@ def test_avatars_and_gift_images_are_svg(simulator):
     ("/_sim/streams/x/events", b"[]", "invalid creator name"),
     ("/_sim/sign/fail", b'{"status": 200, "times": 1}', "'status' must be between 400 and 599"),
     ("/_sim/sign/fail", b'{"status": 429}', "'times' is required"),
+    ("/_sim/sign/fail", b'{"status": 429, "times": 1, "retryAfterHeader": 1}', "'retryAfterHeader' must be true"),
+    (STREAM, b'{"ageRestricted": "yes"}', "'ageRestricted' must be true or false"),
+    (STREAM, b'{"pushBlocked": ""}', "'pushBlocked' must be null or 1 to 200 printable ASCII"),
+    (STREAM, b'{"pushBlocked": "bad\\r\\nSet-Cookie: x=1"}', "'pushBlocked' must be null or 1 to 200"),
+    (STREAM, b'{"pushBlocked": 415}', "'pushBlocked' must be null or 1 to 200"),
 ])
 def test_malformed_control_requests_answer_400(simulator, path, body, message):
     response = requests.post(simulator.url + path.format(name=unique_name()), data=body, timeout=5,

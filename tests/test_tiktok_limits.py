@@ -168,6 +168,30 @@ def test_a_429_from_the_sign_server_holds_every_start(limited_simulator, start_s
     assert "sign server refused a start" in server.log_text()
 
 
+def test_a_429_is_waited_out_as_its_reset_says_not_as_tiktoklive_reads_it(limited_simulator, start_server, open_tab):
+    """A 429 as a RateLimit-headers server sends it: `RateLimit-Remaining: 0` (the requests left),
+    `RateLimit-Reset` a Unix time 45 s ahead, no `Retry-After`. TikTokLive 7.0.1 reads the wait from
+    `Remaining`, so 0 s; the server waits 45 s, and says so."""
+    simulator = limited_simulator
+    server = start_server(SIGN_BUDGET="none")  # the creator's own retry: nothing else holds it back
+    name = _creator(simulator, "reset")
+    simulator.sign_fail(429, times=1, retry_after=45, name=name)
+    tab = open_tab(server.url)
+    assert tab.watch(name)["ok"]
+    wait_until(lambda: tab.payloads("error"), timeout=15, message="the 429")
+    refused_at = time.monotonic()
+    [error] = tab.payloads("error")
+    assert error["code"] == "rate_limited" and 43 <= error["retryAfter"] <= 45, error
+    assert f"retrying in {error['retryAfter']} s" in error["message"]
+    tab.wait_for_status("error")
+    assert tab.session["error"] == error
+    while time.monotonic() - refused_at < 40:
+        assert simulator.stats()["signRequestsByName"][name] == 1, "a sign request again within 40 s"
+        time.sleep(1)
+    tab.wait_for_status("connected", timeout=20)
+    assert simulator.stats()["signRequestsByName"][name] == 2
+
+
 def _starts_used(server):
     return server.debug()["signBudget"]["windows"][0]["used"]
 

@@ -12,7 +12,7 @@ POST /_sim/streams/<name>/stall    {seconds}  -> {name, stalled, seconds}  (the 
 POST /_sim/streams/<name>/flood    {rate, seconds, mix?}  -> {count, counts: {type: n}, rate, seconds,
                                        expected: {comments, gifts, diamonds, likes, likesTotal, follows,
                                        shares, joins}}  at once; the flood runs on (flood.py)
-POST /_sim/sign/fail               {status, times, retryAfter?, name?}  -> the same, as planned
+POST /_sim/sign/fail               {status, times, retryAfter?, retryAfterHeader?, name?}  -> the same
 POST /_sim/sign/limits             {perMinute?, perHour?, perDay?}  (an int sets, null removes)
 GET  /_sim/sign/limits             -> {perMinute, perHour, perDay}  the limits in force, null when none
 GET  /_sim/connections             -> {name: open push sockets}, creators with none left out
@@ -89,6 +89,10 @@ async def configure_stream(request: web.Request) -> web.Response:
         creator.viewers = settings["viewers"]
     if "rate" in settings:
         creator.rate = settings["rate"]
+    if "ageRestricted" in settings:
+        creator.age_restricted = settings["ageRestricted"]
+    if "pushBlocked" in settings:
+        creator.push_blocked = settings["pushBlocked"]
     log.info("Configured @%s: %s", creator.name, settings)
     return web.json_response(creator.describe())
 
@@ -148,7 +152,8 @@ async def fail_sign_requests(request: web.Request) -> web.Response:
     log.info("The next %d sign request(s)%s will fail with %d", failure.times,
              f" for @{failure.name}" if failure.name else "", failure.status)
     return web.json_response({"status": failure.status, "times": failure.times,
-                              "retryAfter": failure.retry_after, "name": failure.name})
+                              "retryAfter": failure.retry_after, "retryAfterHeader": failure.retry_after_header,
+                              "name": failure.name})
 
 
 @routes.post("/_sim/sign/limits")

@@ -85,6 +85,10 @@ class Creator:
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # The pre-encoded messages of floods (flood.py), kept while the room stays the same.
     flood_templates: object | None = None
+    # Shown only to a logged-in viewer (tiktok_routes: room info and the push socket ask for the session cookie).
+    age_restricted: bool = False
+    # While set, the push socket is refused with this reason (tiktok_routes.push_socket).
+    push_blocked: str | None = None
 
     def __post_init__(self) -> None:
         self.traffic = TrafficGenerator(self.name)
@@ -118,7 +122,8 @@ class Creator:
         return {
             "name": self.name, "exists": self.exists, "live": self.live, "roomId": str(self.room_id),
             "viewers": self.viewers, "totalLikes": self.total_likes, "rate": self.rate,
-            "connections": len(self.sockets),
+            "connections": len(self.sockets), "ageRestricted": self.age_restricted,
+            "pushBlocked": self.push_blocked,
         }
 
 
@@ -126,13 +131,15 @@ class Creator:
 class SignFailure:
     """The next `times` sign requests (for creator `name` only, if given) fail with `status`.
 
-    429 means rate limited, with a retry after `retry_after` seconds.
+    429 means rate limited, with a retry after `retry_after` seconds (in `RateLimit-Reset`, and in
+    `Retry-After` too if `retry_after_header`).
     """
 
     status: int
     times: int
     retry_after: int
     name: str | None = None
+    retry_after_header: bool = False
 
 
 @dataclass(frozen=True)

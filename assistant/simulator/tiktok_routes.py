@@ -118,6 +118,11 @@ async def room_info(request: web.Request) -> web.Response:
     creator = sim.by_room(room_ids[0]) if room_ids else None
     if creator is None:
         return web.json_response({"data": {"message": "room not found"}, "status_code": 4003110})
+    if creator.age_restricted and not _logged_in(request):
+        # As TikTok answered for an age-restricted LIVE without a login (quoted by TikTokLive's author in
+        # TikTokLive issue 228); TikTokLive's fetch_room_info raises AgeRestrictedError on the "prompts" key.
+        return web.json_response({"data": {"message": "Request params error", "prompts": "Request params error"},
+                                  "extra": {"now": int(time.time() * 1000)}, "status_code": 10011})
     return web.json_response({"status_code": 0, "data": {
         "id": creator.room_id, "id_str": str(creator.room_id), "status": _LIVE if creator.live else _OFFLINE,
         "title": f"{creator.name} is LIVE", "user_count": creator.viewers,
@@ -126,6 +131,28 @@ async def room_info(request: web.Request) -> web.Response:
                   "avatar_thumb": {"url_list": [protocol.avatar_url(sim.base_url, creator.name)]}},
         "stats": {"total_user": creator.viewers, "like_count": creator.total_likes},
     }})
+
+
+def _logged_in(request: web.Request) -> bool:
+    """Whether the request carries a TikTok login: the `sessionid` cookie (TikTokLive's `set_session` sets it;
+    its WebSocket sends every cookie in the upgrade's Cookie header, ws_client.get_ws_cookie_string)."""
+    return bool(request.cookies.get("sessionid"))
+
+
+def _push_refusal(creator: Creator, request: web.Request) -> web.Response | None:
+    """TikTok's refusal of a push socket, or None. TikTok answers the upgrade with HTTP 200 (not 101) and the
+    reason in `Handshake-Msg` (TikTok-Live-Connector issue 187 shows one: `handshake-msg: DEVICE_BLOCKED`,
+    `handshake-status: 415`; TikTokLive's WebcastConnect raises WebcastBlockedError on it). A creator set
+    `pushBlocked` is refused with that reason; an age-restricted LIVE without the session cookie too
+    (TikTokLiveJava pull request 56: age-restricted LIVEs "cannot be connected to" anonymously; the reason's
+    text is ours, no capture of it being known)."""
+    if creator.push_blocked is not None:
+        reason = creator.push_blocked
+    elif creator.age_restricted and not _logged_in(request):
+        reason = "age restricted: login required"
+    else:
+        return None
+    return web.Response(status=200, headers={"Handshake-Msg": reason, "Handshake-Status": "415"})
 
 
 @routes.get("/webcast/gift/list/")
@@ -139,23 +166,32 @@ async def gift_list(request: web.Request) -> web.Response:
     return web.json_response({"data": {"gifts": gifts}, "status_code": 0})
 
 
-def _rate_limited(limit: int, retry_after: int, body: dict) -> web.Response:
-    """A 429 with the sign server's RateLimit headers; `retry_after` in whole seconds."""
+def _rate_limited(limit: int, retry_after: int, body: dict, retry_after_header: bool) -> web.Response:
+    """A 429 with the sign server's RateLimit headers; `retry_after` in whole seconds.
+
+    TikTokLive 7.0.1 reads `RateLimit-Remaining` and `RateLimit-Reset` off the sign server's 429
+    (TikTokLive/client/errors.py, `SignatureRateLimitError`): the server sends those. What they hold is the
+    RateLimit header fields' (draft-ietf-httpapi-ratelimit-headers): `Remaining` the requests left in the
+    window, so 0; `Reset` as TikTokLive's `reset_time` documents it, the Unix time when a request is taken
+    again. TikTokLive reads `Remaining` as the seconds to wait, which a real 429 never says: that is the
+    client's bug to see, not this server's to hide. `Retry-After` (RFC 9110) is not read by TikTokLive at
+    all and is sent only when asked for (`retryAfterHeader` of /_sim/sign/fail).
+    """
     headers = {
         "RateLimit-Limit": str(limit),
-        # TikTokLive reads RateLimit-Remaining as the seconds to wait (SignatureRateLimitError.retry_after)
-        # and RateLimit-Reset as the Unix time when a request is taken again (reset_time).
-        "RateLimit-Remaining": str(retry_after),
+        "RateLimit-Remaining": "0",
         "RateLimit-Reset": str(int(time.time()) + retry_after),
-        "Retry-After": str(retry_after),
     }
+    if retry_after_header:
+        headers["Retry-After"] = str(retry_after)
     return web.json_response({**body, "code": 429}, status=429, headers=headers)
 
 
 def _sign_failure_response(failure: SignFailure) -> web.Response:
     if failure.status == 429:
         return _rate_limited(10, failure.retry_after,
-                             {"message": "Too many connections started, slow down (simulated)."})
+                             {"message": "Too many connections started, slow down (simulated)."},
+                             failure.retry_after_header)
     return web.json_response({"message": f"Simulated sign server failure ({failure.status})",
                               "code": failure.status}, status=failure.status)
 
@@ -171,7 +207,7 @@ def _sign_refusal_response(refusal: SignRefusal) -> web.Response:
         # TikTokLive puts limit_label in front of its own message: "(3 per minute) Too many connections...".
         "message": f"Sign server rate limit reached ({label}). Try again in {retry_after} seconds.",
         "limit_label": label,
-    })
+    }, retry_after_header=False)
 
 
 @routes.get("/webcast/fetch")
@@ -210,6 +246,10 @@ async def push_socket(request: web.Request) -> web.StreamResponse:
     creator = sim.by_room(room_ids[0]) if room_ids else None
     if creator is None or not creator.live:
         raise web.HTTPNotFound(text="room not found or not live")
+    refusal = _push_refusal(creator, request)
+    if refusal is not None:
+        log.info("Refused a push socket of @%s: %s", creator.name, refusal.headers["Handshake-Msg"])
+        return refusal
     # timeout: how long our close() waits for the client's close frame.
     ws = web.WebSocketResponse(protocols=("echo-protocol",), compress=False, timeout=3.0)
     await ws.prepare(request)

@@ -92,14 +92,27 @@ def parse_name(raw: str, what: str = "creator name") -> str:
     return name
 
 
+def _handshake_message(value: Any) -> str | None:
+    """`pushBlocked`: null, or the reason the push socket's refusal gives (an HTTP header's value)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= 200 or not all(" " <= c <= "~" for c in value):
+        raise BadRequest("'pushBlocked' must be null or 1 to 200 printable ASCII characters (a header's value)")
+    return value
+
+
 def parse_config(body: Any) -> dict[str, Any]:
-    """`{live?, exists?, viewers?, rate?, newLive?}` → the settings given, validated."""
+    """`{live?, exists?, viewers?, rate?, newLive?, ageRestricted?, pushBlocked?}` → the settings given,
+    validated."""
     body = _object(body, "the stream settings")
-    _check_keys(body, {"live", "exists", "viewers", "rate", "newLive"}, "the stream settings")
+    _check_keys(body, {"live", "exists", "viewers", "rate", "newLive", "ageRestricted", "pushBlocked"},
+                "the stream settings")
     settings: dict[str, Any] = {}
-    for key in ("live", "exists", "newLive"):
+    for key in ("live", "exists", "newLive", "ageRestricted"):
         if key in body:
             settings[key] = _bool(body, key)
+    if "pushBlocked" in body:
+        settings["pushBlocked"] = _handshake_message(body["pushBlocked"])
     if "viewers" in body:
         settings["viewers"] = _int(body, "viewers")
     if "rate" in body:
@@ -143,13 +156,14 @@ def parse_flood(body: Any) -> tuple[float, float, dict[str, int]]:
 
 
 def parse_sign_failure(body: Any) -> SignFailure:
-    """`{status, times, retryAfter?, name?}` → the failure plan for the next sign requests."""
+    """`{status, times, retryAfter?, retryAfterHeader?, name?}` → the failure plan for the next sign requests."""
     body = _object(body, "the sign failure")
-    _check_keys(body, {"status", "times", "retryAfter", "name"}, "the sign failure")
+    _check_keys(body, {"status", "times", "retryAfter", "retryAfterHeader", "name"}, "the sign failure")
     return SignFailure(
         status=_int(body, "status", low=400, high=599), times=_int(body, "times", high=1000),
         retry_after=_int(body, "retryAfter", 3, high=3600),
         name=parse_name(_str(body, "name", max_len=64)) if "name" in body else None,
+        retry_after_header=_bool(body, "retryAfterHeader", False),
     )
 
 

@@ -33,6 +33,9 @@ SIGN_POLL_SECONDS = 1.0  # a queued runner asks for its start this often (its re
 SIGN_ASK_POLL_SECONDS = 0.05  # how often the supervisor looks whether its attempt reached the sign request
 STALL_CHECK_MAX_SECONDS = 5.0  # the stall watchdog looks at least this often
 ROOM_CHECK_TIMEOUT_SECONDS = 10
+# Failures that another attempt cannot mend: no such creator; an age-restricted LIVE and no TikTok login
+# (the settings are read at start).
+GIVE_UP_CODES = ("user_not_found", "age_restricted")
 
 
 async def _settled(awaitable):
@@ -264,7 +267,7 @@ class ConnectionSupervisor:
             log.error("Upstream connection to @%s failed unexpectedly", self.username, exc_info=err)
             err = UpstreamError("upstream_error", f"The connection to @{self.username} failed")
         error = {"code": err.code, "message": err.message}
-        if err.code == "user_not_found":
+        if err.code in GIVE_UP_CODES:
             self._backlog.put(StatusChanged("error", error))
             return None
         if err.code == "user_offline":

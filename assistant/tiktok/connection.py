@@ -14,23 +14,38 @@ on the per-frame path, replace that:
   `_ws_client_loop`): relays the events of the fetch result and yields to the asyncio loop, instead of
   building TikTokLive's event objects.
 
-One more hook, not per frame: `before_sign`, awaited right before the sign-server request (the only one
-in TikTokLive 7.0.1's connect, `TikTokLiveClient.start`: `self._web.fetch_signed_websocket(...)`, after
-the room-id lookup and the live check, which go to TikTok itself). The sign budget is spent there.
+Around the sign-server request (the only one in TikTokLive 7.0.1's connect, `TikTokLiveClient.start`:
+`self._web.fetch_signed_websocket(...)`, after the room-id lookup and the live check, which go to TikTok
+itself), not per frame: without a TikTok session, the room's info is asked first, since an age-restricted
+room is only told apart there (TikTokLive raises AgeRestrictedError from `fetch_room_info` alone); then
+`before_sign` is awaited, where the sign budget is spent. And `on_open` is called once the push socket is up.
 """
 
 import asyncio
 import functools
+import logging
+import os
 import socket
+import time
 
 import httpx
 from TikTokLive.client.client import TikTokLiveClient
-from TikTokLive.client.errors import SignAPIError, SignatureRateLimitError, UserNotFoundError, UserOfflineError
+from TikTokLive.client.errors import (
+    AgeRestrictedError,
+    SignAPIError,
+    SignatureRateLimitError,
+    UserNotFoundError,
+    UserOfflineError,
+    WebcastBlockedError,
+)
 from TikTokLive.client.web.web_settings import WebDefaults
 from TikTokLive.client.ws.ws_client import WebcastWSClient
 from TikTokLive.client.ws.ws_connect import WebcastConnect
 
 from .decode import ack_frame
+from .ratelimit import sign_wait
+
+log = logging.getLogger(__name__)
 
 # One TLS context for every TikTokLive client: httpx would otherwise load the CA bundle into a new
 # context for each one (about 1 MB apiece), and a server starts a client per connection attempt.
@@ -43,6 +58,28 @@ def point_at(base_url):
     WebDefaults.tiktok_app_url = base_url
     WebDefaults.tiktok_webcast_url = base_url + "/webcast"
     WebDefaults.tiktok_sign_url = base_url
+
+
+# The TikTok session (TIKTOK_SESSION_ID, TIKTOK_TARGET_IDC) every client logs in with, or None.
+_session = None
+
+
+def use_session(session_id, target_idc):
+    """Log every client made from now on in to TikTok with this session (both None: anonymous).
+
+    TikTokLive sends the session id to the sign server too, and only when the environment variable
+    WHITELIST_AUTHENTICATED_SESSION_ID_HOST names the sign server's host (TikTokLive's
+    `check_authenticated_session`); else each connect would fail. Raises ValueError (whose message names no
+    secret) when that is not so."""
+    global _session
+    if session_id is None:
+        _session = None
+        return
+    host = WebDefaults.tiktok_sign_url.split("://", 1)[-1]
+    if os.environ.get("WHITELIST_AUTHENTICATED_SESSION_ID_HOST") != host:
+        raise ValueError(f"TIKTOK_SESSION_ID is sent to the sign server ({host}), which TikTokLive allows only "
+                         f"when WHITELIST_AUTHENTICATED_SESSION_ID_HOST={host} is set too")
+    _session = (session_id, target_idc)
 
 
 class UpstreamError(Exception):
@@ -81,20 +118,13 @@ def _unreachable(error):
     return (deepest.strerror if isinstance(deepest, OSError) and deepest.strerror else None) or _reason(deepest)
 
 
-def _retry_after(error):
-    """Seconds until the sign server takes a new connection (at least 1; 60 when it does not say)."""
-    try:
-        return max(int(error.retry_after), 1)
-    except (TypeError, ValueError):
-        return 60
-
-
 class _FastConnect(WebcastConnect):
     """TikTokLive's push-socket iterator, with the frames decoded by `decoder` instead of betterproto2."""
 
-    def __init__(self, *, decoder, **kwargs):
+    def __init__(self, *, decoder, on_open, **kwargs):
         super().__init__(**kwargs)
         self._decoder = decoder
+        self._on_open = on_open
 
     async def __aiter__(self):
         # TikTokLive's iterator opens the socket inside `async with` (turning a refusal into its
@@ -102,7 +132,9 @@ class _FastConnect(WebcastConnect):
         # It is driven that far and kept suspended there; closing it closes the socket as it would.
         connection = super().__aiter__()
         try:
-            yield await anext(connection)
+            first = await anext(connection)
+            self._on_open()
+            yield first
             async for data in self.ws:
                 if isinstance(data, str):  # websockets hands text frames over as str
                     data = data.encode()
@@ -116,9 +148,9 @@ class _FastConnect(WebcastConnect):
 class _FastWSClient(WebcastWSClient):
     """TikTokLive's WebSocket client (room switch, acks, heartbeats), reading frames with `decoder`."""
 
-    def __init__(self, decoder):
+    def __init__(self, decoder, on_open):
         super().__init__()
-        self._connect_generator_class = functools.partial(_FastConnect, decoder=decoder)
+        self._connect_generator_class = functools.partial(_FastConnect, decoder=decoder, on_open=on_open)
 
     async def send_ack(self, webcast_response, webcast_push_frame):
         if self.connected:
@@ -127,24 +159,40 @@ class _FastWSClient(WebcastWSClient):
 
 class _FastClient(TikTokLiveClient):
     """A TikTokLiveClient that passes each fetch result to `decoder` and events to `on_event`, then awaits
-    `between_frames()` (if given) before it reads the next frame; and awaits `before_sign()` (if given) right
-    before its sign-server request."""
+    `between_frames()` (if given) before it reads the next frame; calls `on_open()` once the push socket is
+    up; and, right before its sign-server request, checks an anonymous client's room for an age restriction,
+    then awaits `before_sign()` (if given)."""
 
-    def __init__(self, unique_id, decoder, on_event, between_frames=None, before_sign=None, web_kwargs=None):
+    def __init__(self, unique_id, decoder, on_event, on_open, between_frames=None, before_sign=None,
+                 web_kwargs=None):
         super().__init__(unique_id, web_kwargs=web_kwargs)
-        self._ws = _FastWSClient(decoder)  # as TikTokLive builds it when given no ws_kwargs and no proxy
+        self._ws = _FastWSClient(decoder, on_open)  # as TikTokLive builds it when given no ws_kwargs and no proxy
         self._decoder = decoder
         self._on_event = on_event
         self._between_frames = between_frames
         self._end_task = None
-        if before_sign is not None:
-            sign = self._web.fetch_signed_websocket  # the route object, called by start() once per connect
+        if _session is not None:
+            self._web.set_session(*_session)
+        sign = self._web.fetch_signed_websocket  # the route object, called by start() once per connect
 
-            async def sign_when_allowed(*args, **kwargs):
+        async def sign_when_allowed(*args, **kwargs):
+            if _session is None:
+                await self._refuse_if_age_restricted()
+            if before_sign is not None:
                 await before_sign()
-                return await sign(*args, **kwargs)
+            return await sign(*args, **kwargs)
 
-            self._web.fetch_signed_websocket = sign_when_allowed
+        self._web.fetch_signed_websocket = sign_when_allowed
+
+    async def _refuse_if_age_restricted(self):
+        try:
+            await self._web.fetch_room_info()
+        except AgeRestrictedError as ex:
+            raise UpstreamError("age_restricted", f"@{self.unique_id}'s LIVE is age-restricted: TikTok shows it "
+                                "only to a logged-in viewer. Set TIKTOK_SESSION_ID and TIKTOK_TARGET_IDC "
+                                "(docs/configuration.md, \"Age-restricted rooms\")") from ex
+        except Exception as ex:  # the connect itself tells what is wrong, if anything is
+            log.debug("Room info of @%s could not be read: %s", self.unique_id, _reason(ex))
 
     async def _parse_webcast_response(self, webcast_response):
         if self._decoder.relay(webcast_response, self._on_event) and self._end_task is None:
@@ -160,8 +208,8 @@ class _FastClient(TikTokLiveClient):
         yield  # an async generator, as TikTokLive iterates it; it yields none of TikTokLive's events
 
 
-def make_client(username, decoder, on_event, between_frames=None, before_sign=None):
-    return _FastClient(username, decoder, on_event, between_frames, before_sign,
+def make_client(username, decoder, on_event, on_open, between_frames=None, before_sign=None):
+    return _FastClient(username, decoder, on_event, on_open, between_frames, before_sign,
                        web_kwargs={"httpx_kwargs": {"verify": _TLS_CONTEXT}})
 
 
@@ -169,12 +217,14 @@ async def start(client, username):
     """Connect `client`: the task reading the push socket, or UpstreamError with the contract's code."""
     try:
         return await client.start(fetch_live_check=True)
+    except UpstreamError:
+        raise
     except UserOfflineError as ex:
         raise UpstreamError("user_offline", f"@{username} is not live right now") from ex
     except UserNotFoundError as ex:
         raise UpstreamError("user_not_found", f"@{username} does not exist on TikTok") from ex
     except SignatureRateLimitError as ex:
-        retry_after = _retry_after(ex)
+        retry_after = sign_wait(ex.response.headers, time.time())
         message = f"TikTok's sign server is rate-limiting new connections; retrying in {retry_after} s"
         raise UpstreamError("rate_limited", message, retry_after) from ex
     except Exception as ex:
@@ -184,6 +234,21 @@ async def start(client, username):
         what = "TikTok's sign server" if isinstance(ex, SignAPIError) else "TikTok"
         message = f"Cannot reach {what}: {cause}. Check the internet connection of the computer running Live Assistant"
         raise UpstreamError("upstream_error", message) from ex
+
+
+def refused_socket(error, username):
+    """The UpstreamError for TikTok refusing the push socket (`error` raised by the connection's task), or
+    None if `error` is something else. TikTok answers the socket's upgrade with HTTP 200 or 400 and a
+    `Handshake-Msg` header (TikTokLive's WebcastConnect raises WebcastBlockedError from websockets'
+    InvalidStatusCode; users report "DEVICE_BLOCKED", TikTok-Live-Connector issue 187, and "illegal app_id").
+    The header is TikTok's text: shown cut short, on one line."""
+    if not isinstance(error, WebcastBlockedError):
+        return None
+    headers = getattr(error.__cause__, "headers", None)
+    said = headers.get("Handshake-Msg") if headers is not None else None
+    reason = f"it said \"{_reason(said, 80)}\"" if said else "it gave no reason"
+    return UpstreamError("upstream_blocked", f"TikTok refused the connection to @{username}'s LIVE ({reason}). "
+                         "TikTok does this when it takes a connection for an automated viewer")
 
 
 async def room_alive(client):

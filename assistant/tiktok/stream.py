@@ -17,7 +17,7 @@ class TikTokStream:
     """One upstream connection to a creator: connect, relay events until the socket closes.
 
     `on_event(event, message_id)` gets each normalised event (message_id lets the runner drop the
-    chat TikTok replays again on a reconnect); `on_connected(room_id)` is called once the push socket is up,
+    chat TikTok replays again on a reconnect); `on_connected(room_id)` is called once the push socket is open,
     with the id (a string) of the room it joined: every LIVE of a creator is a new room;
     `between_frames()`, a coroutine function, is awaited after each frame's events (a runner far behind
     can hold its reader there: the backlog then waits in the upstream socket, not in memory);
@@ -42,17 +42,23 @@ class TikTokStream:
         return self._decoder.garbled
 
     async def run(self):
-        """Connect and relay events until the socket closes: "ended" if the stream ended, else "dropped"."""
-        self._client = client = connection.make_client(self.username, self._decoder, self._relay, self._between_frames,
-                                                       self._before_sign)
-        task = await connection.start(client, self.username)
-        self._connected_at = time.monotonic()
-        self._on_connected(str(client.room_id))
+        """Connect and relay events until the socket closes: "ended" if the stream ended, else "dropped";
+        UpstreamError (the contract's code) when the attempt fails before the push socket is open."""
+        self._client = connection.make_client(self.username, self._decoder, self._relay, self._opened,
+                                              self._between_frames, self._before_sign)
+        task = await connection.start(self._client, self.username)
         try:
             await task
-        except Exception:
+        except Exception as ex:
+            refusal = connection.refused_socket(ex, self.username)
+            if refusal is not None:
+                raise refusal from ex
             log.warning("Upstream connection to @%s failed", self.username, exc_info=True)
         return "ended" if self.ended else "dropped"
+
+    def _opened(self):
+        self._connected_at = time.monotonic()
+        self._on_connected(str(self._client.room_id))
 
     def silent_for(self):
         """Seconds since anything (a frame of any kind) arrived on the push socket; None until connected."""

@@ -51,6 +51,12 @@ export function errorMessage(error, { username = null, secondsLeft, context = 'r
       return `You switched creators too often.${retry || ' Wait a moment and try again.'}`;
     case 'user_not_found':
       return `${who(username)} does not exist on TikTok. Check the spelling.`;
+    case 'age_restricted':
+      return `${who(username)}'s LIVE is age-restricted: TikTok shows it only to a logged-in viewer. The server's administrator can set a TikTok login (TIKTOK_SESSION_ID and TIKTOK_TARGET_IDC).`;
+    case 'upstream_blocked': {
+      const said = serverSentence(error);
+      return `${said || `TikTok refused the connection${username ? ` to @${username}'s LIVE` : ''}.`} Retrying by itself.`;
+    }
     case 'user_offline':
       return context === 'stream'
         ? `${who(username)} is not live right now. This page follows them as soon as their LIVE starts.`

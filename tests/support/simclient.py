@@ -38,7 +38,8 @@ class SimulatorControl:
         return response.json()
 
     def configure(self, name: str, **fields: Any) -> dict:
-        """Set any of live, exists, viewers, rate, newLive (a new room at once); returns the creator's description."""
+        """Set any of live, exists, viewers, rate, newLive (a new room at once), ageRestricted, pushBlocked; returns
+        the creator's description."""
         return self._call("POST", f"/_sim/streams/{name}", fields)
 
     def stream(self, name: str) -> dict:
@@ -67,14 +68,17 @@ class SimulatorControl:
         return self._call("POST", f"/_sim/streams/{name}/drop", {"abort": abort})
 
     def sign_fail(self, status: int, times: int = 1, retry_after: int | None = None,
-                  name: str | None = None) -> dict:
+                  name: str | None = None, retry_after_header: bool | None = None) -> dict:
         """The next `times` sign requests (for `name` only, if given) fail with `status`.
 
-        A 429 carries a retry of `retry_after` seconds (3 by default). `times=0` cancels the plan.
+        A 429 carries a retry of `retry_after` seconds (3 by default), in `RateLimit-Reset` (and `Retry-After`
+        too, with `retry_after_header`). `times=0` cancels the plan.
         """
-        body: dict[str, int | str] = {"status": status, "times": times}
+        body: dict[str, int | str | bool] = {"status": status, "times": times}
         if retry_after is not None:
             body["retryAfter"] = retry_after
+        if retry_after_header is not None:
+            body["retryAfterHeader"] = retry_after_header
         if name is not None:
             body["name"] = name
         return self._call("POST", "/_sim/sign/fail", body)
