@@ -21,7 +21,8 @@ GET  /_sim/connections             -> {name: open push sockets}, creators with n
 GET  /_sim/stats                   -> {signRequests, signRequestsByName: {name: count}, signRefused,
                                        pushConnectionsOpened: {name: count}, floodEventsSent, floodsRunning}
                                        (since the last reset)
-POST /_sim/reset                   -> {reset: true}  (floods stopped, sockets closed, stalls and limits gone)
+POST /_sim/reset                   -> {reset: true}  (floods and replays stopped, sockets closed, stalls and
+                                       limits gone)
 """
 
 from __future__ import annotations
@@ -202,8 +203,8 @@ async def stats(request: web.Request) -> web.Response:
 
 @routes.post("/_sim/reset")
 async def reset(request: web.Request) -> web.Response:
-    """Stop the floods, close every push socket, forget all creators (and their stalls), counters, planned sign
-    failures and sign limits."""
+    """Stop the floods and replays, close every push socket, forget all creators (and their stalls), counters,
+    planned sign failures and sign limits."""
     sim = request.app[SIMULATOR]
     sim.cancel_floods()
     for creator in list(sim.creators.values()):
