@@ -19,6 +19,7 @@ from assistant.captures import CaptureError, CaptureFull, CaptureWriter, Item, c
 from assistant.config import SettingsError
 from assistant.simulator import protocol, replay
 from assistant.simulator.model import Chat, SimUser
+from assistant.simulator.state import Creator
 from assistant.simulator.validation import BadRequest, parse_replay
 from assistant.streams import capture as live_capture
 from assistant.tiktok import connection
@@ -273,3 +274,23 @@ def test_a_replay_takes_the_first_fetch_result_and_every_frame(tmp_path):
     write(tmp_path / "empty.tlcap.jsonl.gz", [])
     with pytest.raises(CaptureError, match="holds nothing to replay"):
         replay.load(str(tmp_path / "empty.tlcap.jsonl.gz"), 1)
+
+
+def test_the_captured_fetch_result_answers_one_sign_request(tmp_path):
+    captured = protocol.initial_fetch([], 7300000000000000001, "cursor-1", "wss://webcast.tiktok.example/ws")
+    write(tmp_path / "live.tlcap.jsonl.gz", [Item(1, "fetch", captured), Item(2, "frame", b"a")])
+    creator = Creator.by_convention("someone", rate=0)
+    assert replay.take_fetch(creator, "ws://127.0.0.1:8100/ws") is None  # no replay: the sign server's own
+    creator.replay = replay.load(str(tmp_path / "live.tlcap.jsonl.gz"), 1)
+    served = replay.take_fetch(creator, "ws://127.0.0.1:8100/ws")
+    assert ProtoMessageFetchResult().parse(served).push_server == "ws://127.0.0.1:8100/ws"
+    assert replay.take_fetch(creator, "ws://127.0.0.1:8100/ws") is None  # the next connect: the sign server's own
+    assert (creator.replay.sent, creator.replay.total) == (1, 2)
+
+
+def test_a_capture_of_frames_only_replays_its_frames(tmp_path):
+    write(tmp_path / "frames.tlcap.jsonl.gz", [Item(1, "frame", b"a"), Item(2, "frame", b"b")])
+    creator = Creator.by_convention("someone", rate=0)
+    creator.replay = replay.load(str(tmp_path / "frames.tlcap.jsonl.gz"), 1)
+    assert replay.take_fetch(creator, "ws://127.0.0.1:8100/ws") is None
+    assert (creator.replay.total, [item.data for item in creator.replay.frames]) == (2, [b"a", b"b"])
