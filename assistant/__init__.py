@@ -39,11 +39,18 @@ def create_app(config=None, settings=None):
     from .reports import pages as report_pages
     from .service import LiveService
     from .store import make_store
+    from .streams.capture import check_directory
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(settings)
     if config:
         app.config.update(config)
+    if app.config["CAPTURE_DIR"]:
+        try:
+            check_directory(app.config["CAPTURE_DIR"])
+        except OSError as ex:
+            raise SettingsError(f"CAPTURE_DIR {app.config['CAPTURE_DIR']!r} cannot be used: captures cannot be "
+                                f"written there ({ex.strerror or ex})") from ex
     # The records first: a database that cannot be used, or a SQLite file another server holds, stops the
     # start before the simulator is started.
     records = app.extensions["records"] = Records.from_config(app.config, app.instance_path)  # None: off

@@ -163,6 +163,10 @@ class Config:
         simulated = self.DEMO or self.TIKTOK_SIMULATOR_URL
         self.SIGN_BUDGET = parse_sign_budget(env.text("SIGN_BUDGET", "none" if simulated else DEFAULT_SIGN_BUDGET))
         self.STALL_SECONDS = env.number("STALL_SECONDS", 60)
+        # Captures (docs/captures.md): what TikTok sends each runner, to files in this folder; unset: off. The
+        # folder is made and tried at start (create_app), since a path only shows it is unusable then.
+        self.CAPTURE_DIR = env.text("CAPTURE_DIR")
+        self.CAPTURE_MAX_MB = env.whole("CAPTURE_MAX_MB", 200, low=1)
 
         # Records (assistant/records): unset DATABASE_URL means a SQLite file in the instance folder.
         self.DATABASE_URL = env.url("DATABASE_URL", ("sqlite", "postgres", "postgresql", "postgresql+psycopg"),

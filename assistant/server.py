@@ -144,6 +144,10 @@ def serve(app, server_socket):
     host = config["HOST"]
     log.info("Live Assistant listening on http://%s:%s", f"[{host}]" if ":" in host else host, config["PORT"])
     _log_records(app.extensions["records"], config)
+    if config["CAPTURE_DIR"]:
+        log.warning("Captures on: what TikTok sends for every live followed goes to files in %s (at most %d MB "
+                    "a file). They hold viewers' names and chat: keep them private, and delete them when done "
+                    "(docs/captures.md)", config["CAPTURE_DIR"], config["CAPTURE_MAX_MB"])
     if config["DEMO"]:
         simulator = config["TIKTOK_SIMULATOR_URL"]
         log.info("TikTok LIVE simulator on %s (control API under %s/_sim)", simulator, simulator)

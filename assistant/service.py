@@ -77,6 +77,8 @@ class LiveService:
             sign_budget=self._config["SIGN_BUDGET"],
             stall_seconds=self._config["STALL_SECONDS"],
             max_viewers=self._config["VIEWER_CARDS"],
+            capture_dir=self._config["CAPTURE_DIR"],
+            capture_max_bytes=self._config["CAPTURE_MAX_MB"] * 1_000_000,
         )
 
     # -- sockets come and go ----------------------------------------------------------------

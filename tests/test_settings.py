@@ -17,6 +17,7 @@ BAD_STARTS = [
     ({"STALL_SECONDS": "-1"}, "STALL_SECONDS"),
     ({"ACCESS_PASSWORD": "team password"}, "SECRET_KEY"),
     ({"DATABASE_URL": f"postgresql://live:s3cret@127.0.0.1:{free_port()}/records"}, "DATABASE_URL"),  # unreachable
+    ({"CAPTURE_DIR": "/proc/no-captures-here"}, "CAPTURE_DIR"),  # /proc takes no new folder, even from root
     ({"HOST": "nohost.invalid"}, "HOST"),  # .invalid never resolves (RFC 6761), and fails at once offline too
     ({"HOST": "999.1.1.1"}, "HOST"),
     ({"HOST": "192.0.2.1"}, "HOST"),  # TEST-NET-1: an address, but never one of this machine's
@@ -82,6 +83,7 @@ def test_a_bad_setting_stops_the_start_with_one_line(bad_starts, index):
     ({"DATABASE_URL": "mysql://db.example/records"}, "DATABASE_URL must be a URL like postgresql://"),
     ({"RECORD_RETENTION_DAYS": "0"}, "RECORD_RETENTION_DAYS must be a whole number of 1 or more, got '0'"),
     ({"RECORD_QUEUE_EVENTS": "lots"}, "RECORD_QUEUE_EVENTS must be a whole number of 100 or more"),
+    ({"CAPTURE_MAX_MB": "0"}, "CAPTURE_MAX_MB must be a whole number of 1 or more, got '0'"),
     ({"MAX_STREAMS": "many\nlines"}, r"MAX_STREAMS must be a whole number of 1 or more, got 'many\nlines'"),
     ({"MAX_SESSIONS_PER_IP": "0"}, "MAX_SESSIONS_PER_IP must be a whole number of 1 or more, got '0'"),
     ({"RECENT_EVENTS": "-1"}, "RECENT_EVENTS must be a whole number of 0 or more, got '-1'"),
@@ -150,6 +152,8 @@ VALUES = [
     ({"RUNNER_LEASE_SECONDS": "2.5"}, "RUNNER_LEASE_SECONDS", 2.5),
     ({"SIGN_BUDGET": "3/h"}, "SIGN_BUDGET", ((3, 3600),)),
     ({"STALL_SECONDS": "90"}, "STALL_SECONDS", 90.0),
+    ({"CAPTURE_DIR": "/srv/captures"}, "CAPTURE_DIR", "/srv/captures"),
+    ({"CAPTURE_MAX_MB": "5"}, "CAPTURE_MAX_MB", 5),
     ({"DATABASE_URL": "postgresql+psycopg://u:p@db/records"}, "DATABASE_URL", "postgresql+psycopg://u:p@db/records"),
     ({"RECORD_STREAMS": "off"}, "RECORD_STREAMS", False),
     ({"RECORD_RETENTION_DAYS": "7"}, "RECORD_RETENTION_DAYS", 7),

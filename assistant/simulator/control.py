@@ -4,7 +4,7 @@ Names are case-insensitive (stored in lower case). A malformed request answers 4
 
 POST /_sim/streams/<name>          {live?, exists?, viewers?, rate?, newLive?}  -> the creator, as GET answers
                                        (newLive: a new room at once; the old room's sockets get the end)
-GET  /_sim/streams/<name>          -> {name, exists, live, roomId, viewers, totalLikes, rate, connections}
+GET  /_sim/streams/<name>          -> {name, exists, live, roomId, viewers, totalLikes, rate, connections, replay}
 POST /_sim/streams/<name>/events   [{type, user?, ...}]  -> {sent, sockets}  (one frame, in order)
 POST /_sim/streams/<name>/end      -> {name, closed}  once the push sockets are closed
 POST /_sim/streams/<name>/drop     {abort?}  -> {name, closed}  (abort: cut TCP, no close frame)
@@ -12,6 +12,8 @@ POST /_sim/streams/<name>/stall    {seconds}  -> {name, stalled, seconds}  (the 
 POST /_sim/streams/<name>/flood    {rate, seconds, mix?}  -> {count, counts: {type: n}, rate, seconds,
                                        expected: {comments, gifts, diamonds, likes, likesTotal, follows,
                                        shares, joins}}  at once; the flood runs on (flood.py)
+POST /_sim/streams/<name>/replay   {path, speed?}  -> the creator, as GET answers (`replay`: {path, sent, total,
+                                       speed, startedAt}); the replay runs on (replay.py)
 POST /_sim/sign/fail               {status, times, retryAfter?, retryAfterHeader?, name?}  -> the same
 POST /_sim/sign/limits             {perMinute?, perHour?, perDay?}  (an int sets, null removes)
 GET  /_sim/sign/limits             -> {perMinute, perHour, perDay}  the limits in force, null when none
@@ -19,18 +21,21 @@ GET  /_sim/connections             -> {name: open push sockets}, creators with n
 GET  /_sim/stats                   -> {signRequests, signRequestsByName: {name: count}, signRefused,
                                        pushConnectionsOpened: {name: count}, floodEventsSent, floodsRunning}
                                        (since the last reset)
-POST /_sim/reset                   -> {reset: true}  (floods stopped, sockets closed, stalls and limits gone)
+POST /_sim/reset                   -> {reset: true}  (floods and replays stopped, sockets closed, stalls and
+                                       limits gone)
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
 
 from aiohttp import web
 
-from . import flood, push
+from ..captures import CaptureError
+from . import flood, push, replay
 from .state import Creator
 from .tiktok_routes import SIMULATOR
 from .validation import (
@@ -40,6 +45,7 @@ from .validation import (
     parse_events,
     parse_flood,
     parse_name,
+    parse_replay,
     parse_sign_failure,
     parse_sign_limits,
     parse_stall,
@@ -145,6 +151,20 @@ async def flood_stream(request: web.Request) -> web.Response:
     return web.json_response(planned.describe())
 
 
+@routes.post("/_sim/streams/{name}/replay")
+async def replay_capture(request: web.Request) -> web.Response:
+    """Send a capture to the creator's clients as TikTok sent it: its fetch result at the next connect, then its
+    frames; answers at once with the creator (its `replay`), the replay runs on."""
+    path, speed = parse_replay(await _json(request))
+    creator = _creator(request)
+    try:
+        planned = await asyncio.to_thread(replay.load, path, speed)  # a large file reads off the event loop
+    except CaptureError as exc:
+        raise BadRequest(f"'path' is not a capture to replay: {exc}") from exc
+    replay.start(request.app[SIMULATOR], creator, planned)
+    return web.json_response(creator.describe())
+
+
 @routes.post("/_sim/sign/fail")
 async def fail_sign_requests(request: web.Request) -> web.Response:
     failure = parse_sign_failure(await _json(request))
@@ -183,8 +203,8 @@ async def stats(request: web.Request) -> web.Response:
 
 @routes.post("/_sim/reset")
 async def reset(request: web.Request) -> web.Response:
-    """Stop the floods, close every push socket, forget all creators (and their stalls), counters, planned sign
-    failures and sign limits."""
+    """Stop the floods and replays, close every push socket, forget all creators (and their stalls), counters,
+    planned sign failures and sign limits."""
     sim = request.app[SIMULATOR]
     sim.cancel_floods()
     for creator in list(sim.creators.values()):

@@ -285,6 +285,77 @@ def _frame_head(gzipped: bool) -> bytes:
     return bytes(WebcastPushFrame(headers=headers, payload_encoding="pb", payload_type="msg"))
 
 
+# --- a capture's bytes, replayed (replay.py) -----------------------------------------------------------
+# Only the field that must change is replaced; every other byte stays as captured. Protobuf lets fields stand
+# in any order, and for a field given more than once a parser keeps the last; the old one is dropped anyway.
+
+_FIXED64, _FIXED32 = 1, 5
+
+
+def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if pos >= len(data) or shift > 63:
+            raise ValueError("a varint runs past the end")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, pos
+
+
+def _without_field(data: bytes, number: int) -> bytes:
+    """`data`, a serialised message, without its top-level fields numbered `number`; ValueError when it does not
+    read as protobuf."""
+    kept = bytearray()
+    pos = 0
+    while pos < len(data):
+        start = pos
+        key, pos = _read_varint(data, pos)
+        wire_type = key & 7
+        if wire_type == _VARINT:
+            _, pos = _read_varint(data, pos)
+        elif wire_type == _LENGTH_DELIMITED:
+            length, pos = _read_varint(data, pos)
+            pos += length
+        elif wire_type in (_FIXED64, _FIXED32):
+            pos += 8 if wire_type == _FIXED64 else 4
+        else:
+            raise ValueError(f"wire type {wire_type}")
+        if pos > len(data):
+            raise ValueError("a field runs past the end")
+        if key >> 3 != number:
+            kept += data[start:pos]
+    return bytes(kept)
+
+
+def with_log_id(frame: bytes, log_id: int) -> bytes:
+    """A captured push frame with its `log_id` replaced: TikTokLive acks a frame by its log id
+    (WebcastWSClient.send_ack), which names a frame of this server's socket. A frame that does not read as
+    protobuf goes out as it was (a capture keeps garbled frames too)."""
+    number = _field_number(WebcastPushFrame, "log_id")
+    try:
+        return _without_field(frame, number) + _varint_field(number, log_id)
+    except ValueError:
+        return frame
+
+
+def with_push_server(fetch: bytes, push_server: str) -> bytes:
+    """A captured sign-server fetch result naming this server's push socket. TikTokLive connects to
+    `push_server`, with `route_params` in the query and its own `room_id` over any among them
+    (ws_utils.build_webcast_uri, WebcastWSClient.connect), so that field alone would reach TikTok. Anything else
+    (cursor, internal_ext, route_params, the messages) is the capture's: TikTokLive only hands those back,
+    and this server reads none of them. A fetch result that does not read as protobuf gets the field appended
+    all the same (a parser keeps the last): whatever reads it must never be sent to TikTok."""
+    number = _field_number(ProtoMessageFetchResult, "push_server")
+    try:
+        kept = _without_field(fetch, number)
+    except ValueError:
+        kept = fetch
+    return kept + _bytes_field(number, push_server.encode())
+
+
 def compress(payload: bytes, level: int = 6) -> bytes:
     return gzip.compress(payload, compresslevel=level)
 

@@ -89,18 +89,31 @@ async def send_payload(creator: Creator, sockets: list[PushSocket], payload: byt
     log_id = random.getrandbits(62)
     frames: dict[bool, bytes] = {}
     delivered = 0
-    loop = asyncio.get_running_loop()
     for sock in sockets:
         if sock.gzip not in frames:
             body = protocol.compress(payload, gzip_level) if sock.gzip else payload
             frames[sock.gzip] = protocol.push_frame(body, log_id, sock.gzip)
-        try:
-            await sock.ws.send_bytes(frames[sock.gzip])
-            sock.last_frame = loop.time()
-            delivered += 1
-        except ConnectionError as exc:
-            log.debug("Push to %s for @%s failed: %s", sock.peer, creator.name, exc)
+        delivered += await _send(creator, sock, frames[sock.gzip])
     return delivered
+
+
+async def send_frame(creator: Creator, sockets: list[PushSocket], frame: bytes) -> int:
+    """Send a push frame, as it is, to `sockets`; return how many took it. The caller holds the creator's send
+    lock."""
+    delivered = 0
+    for sock in sockets:
+        delivered += await _send(creator, sock, frame)
+    return delivered
+
+
+async def _send(creator: Creator, sock: PushSocket, frame: bytes) -> bool:
+    try:
+        await sock.ws.send_bytes(frame)
+    except ConnectionError as exc:
+        log.debug("Push to %s for @%s failed: %s", sock.peer, creator.name, exc)
+        return False
+    sock.last_frame = asyncio.get_running_loop().time()
+    return True
 
 
 async def send_events(sim: Simulator, creator: Creator, events: list[Event]) -> int:

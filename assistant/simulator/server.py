@@ -9,8 +9,8 @@ import sys
 
 from aiohttp import web
 
-from . import control, images, push, tiktok_routes
-from .state import KEEPALIVE_SECONDS, Simulator
+from . import control, images, push, replay, tiktok_routes
+from .state import KEEPALIVE_SECONDS, Replay, Simulator
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ def create_app(sim: Simulator) -> web.Application:
 async def _close_push_sockets(sim: Simulator) -> None:
     """Say goodbye (close 1001, going away) while the server still reads the clients' replies."""
     sim.cancel_floods()
+    sim.cancel_replays()
     for creator in list(sim.creators.values()):
         await push.close_sockets(creator, reason="simulator shutting down")
 
@@ -40,8 +41,9 @@ def public_url(host: str, port: int) -> str:
 
 
 async def serve(host: str, port: int, rate: float, stop_on_stdin_eof: bool = False,
-                keepalive_seconds: float = KEEPALIVE_SECONDS) -> None:
-    """Serve until SIGINT or SIGTERM (or, if asked, until standard input closes)."""
+                keepalive_seconds: float = KEEPALIVE_SECONDS, planned: tuple[str, Replay] | None = None) -> None:
+    """Serve until SIGINT or SIGTERM (or, if asked, until standard input closes); `planned`: (a creator, a
+    replay for it), started once the server listens."""
     sim = Simulator(default_rate=rate, keepalive_seconds=keepalive_seconds)
     runner = web.AppRunner(create_app(sim), access_log=None, handle_signals=False)
     await runner.setup()
@@ -51,6 +53,9 @@ async def serve(host: str, port: int, rate: float, stop_on_stdin_eof: bool = Fal
         # start_simulator() reads this line to learn the address: keep "listening on <url>" in it.
         log.info("TikTok LIVE simulator listening on %s (bound to %s, %g events/s)",
                  sim.base_url, host, rate)
+        if planned is not None:
+            name, capture = planned
+            replay.start(sim, sim.creator(name), capture)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from TikTokLive.proto import ProtoMessageFetchResultBaseProtoMessage
 
+from ..captures import Item
 from .model import Event, Like, Viewers
 from .traffic import TrafficGenerator
 
@@ -62,6 +63,27 @@ class PushSocket:
 
 
 @dataclass(eq=False)
+class Replay:
+    """A capture being replayed to a creator's clients (replay.py): `fetch`, the capture's first fetch result,
+    waits for the next sign request (None once served, or when the capture has none); `frames` go out from
+    `started_at` (epoch ms, when a push socket was open) on, spaced as captured divided by `speed`. `sent`
+    counts the fetch result served and the frames whose time came, of `total`."""
+
+    path: str
+    speed: float
+    fetch: bytes | None
+    frames: list[Item]
+    total: int
+    sent: int = 0
+    started_at: int | None = None
+    task: asyncio.Task | None = None
+
+    def describe(self) -> dict:
+        return {"path": self.path, "sent": self.sent, "total": self.total, "speed": self.speed,
+                "startedAt": self.started_at}
+
+
+@dataclass(eq=False)
 class Creator:
     """One creator: whether they exist and are live, their room, its figures and its push sockets."""
 
@@ -89,6 +111,8 @@ class Creator:
     age_restricted: bool = False
     # While set, the push socket is refused with this reason (tiktok_routes.push_socket).
     push_blocked: str | None = None
+    # The capture replayed to this creator's clients, the last one, running or done (replay.py).
+    replay: Replay | None = None
 
     def __post_init__(self) -> None:
         self.traffic = TrafficGenerator(self.name)
@@ -123,7 +147,7 @@ class Creator:
             "name": self.name, "exists": self.exists, "live": self.live, "roomId": str(self.room_id),
             "viewers": self.viewers, "totalLikes": self.total_likes, "rate": self.rate,
             "connections": len(self.sockets), "ageRestricted": self.age_restricted,
-            "pushBlocked": self.push_blocked,
+            "pushBlocked": self.push_blocked, "replay": self.replay.describe() if self.replay else None,
         }
 
 
@@ -261,10 +285,16 @@ class Simulator:
         for task in list(self.floods):
             task.cancel()
 
+    def cancel_replays(self) -> None:
+        for creator in self.creators.values():
+            if creator.replay is not None and creator.replay.task is not None:
+                creator.replay.task.cancel()
+
     def forget(self) -> None:
         """Forget every creator (and so every stall), counter, planned failure and sign limit, and stop the
-        floods (sockets must be closed first)."""
+        floods and the replays (sockets must be closed first)."""
         self.cancel_floods()
+        self.cancel_replays()
         self.creators.clear()
         self.sign_requests = 0
         self.sign_refused = 0

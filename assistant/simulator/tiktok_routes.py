@@ -17,7 +17,7 @@ import time
 
 from aiohttp import web
 
-from . import catalogue, protocol
+from . import catalogue, protocol, replay
 from .model import normalise_name, stable_id
 from .push import attach, detach, serve_socket
 from .state import Creator, PushSocket, SignFailure, SignRefusal, Simulator
@@ -227,11 +227,13 @@ async def sign_fetch(request: web.Request) -> web.Response:
         return _sign_refusal_response(refusal)
     if creator is None or not creator.live:
         return web.json_response({"message": "Room not found or not live", "code": 404}, status=404)
-    replay = [protocol.as_history(message) for message in creator.recent_chat]
     push_server = f"ws://{request.host}{protocol.PUSH_PATH}"
-    body = protocol.initial_fetch(replay, creator.room_id, creator.next_cursor(), push_server)
-    log.info("Signed the webcast fetch of @%s (room %d, %d replayed)", creator.name, creator.room_id,
-             len(replay))
+    body = replay.take_fetch(creator, push_server)  # a capture replayed to the creator: its fetch result
+    if body is None:
+        history = [protocol.as_history(message) for message in creator.recent_chat]
+        body = protocol.initial_fetch(history, creator.room_id, creator.next_cursor(), push_server)
+        log.info("Signed the webcast fetch of @%s (room %d, %d replayed)", creator.name, creator.room_id,
+                 len(history))
     return web.Response(body=body, content_type="application/x-protobuf", headers={
         "X-Set-TT-Cookie": f"ttwid=sim{secrets.token_hex(16)}; Path=/; Domain=.tiktok.com",
         "X-Request-Id": secrets.token_hex(8), "X-Agent-Id": "simulator", "X-Log-Code": "0",

@@ -5,6 +5,7 @@ Anything malformed raises BadRequest with a message for the caller; the server a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,7 @@ MAX_FLOOD_SECONDS = 600
 MAX_FLOOD_WEIGHT = 1000
 MAX_SIGN_LIMIT = 1_000_000
 MAX_STALL_SECONDS = 3600
+MAX_REPLAY_SPEED = 100
 FLOOD_TYPES = ("chat", "gift", "like", "join", "follow", "share", "viewers")
 _MISSING: Any = object()
 
@@ -194,6 +196,20 @@ def parse_drop(body: Any) -> bool:
     body = _object(body, "the drop options")
     _check_keys(body, {"abort"}, "the drop options")
     return _bool(body, "abort", False)
+
+
+def parse_replay(body: Any) -> tuple[str, float]:
+    """`{path, speed?}` → (the path of a readable file, the speed: 1 to MAX_REPLAY_SPEED, 1 by default). Whether
+    the file is a capture is the replay's to say (replay.load)."""
+    body = _object(body, "the replay")
+    _check_keys(body, {"path", "speed"}, "the replay")
+    path = _str(body, "path", max_len=4096)
+    if not os.path.isfile(path) or not os.access(path, os.R_OK):
+        raise BadRequest(f"'path' must name a readable file on the simulator's machine, not {path!r}")
+    speed = body.get("speed", 1)
+    if isinstance(speed, bool) or not isinstance(speed, int | float) or not 1 <= speed <= MAX_REPLAY_SPEED:
+        raise BadRequest(f"'speed' must be a number from 1 to {MAX_REPLAY_SPEED}")
+    return path, float(speed)
 
 
 def _user_id(value: Any) -> int:

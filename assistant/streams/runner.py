@@ -13,7 +13,8 @@ A runner runs on the process that holds the creator's lease (StreamRegistry clai
 from a process that died, it resumes `seq`, the totals and the connection time from the store. With
 records on, every live is also kept in the database (recording.py): a restart in the middle of a live
 goes on from its record, and a new live of the creator (a new room) starts its counts over
-(docs/architecture.md, "Records").
+(docs/architecture.md, "Records"). With CAPTURE_DIR set, what TikTok sends is also written to a file per
+room, byte for byte (capture.py, docs/captures.md).
 """
 
 import logging
@@ -27,6 +28,7 @@ from ..insights import LiveInsights
 from ..metrics import StreamMetrics
 from ..store import StoreUnavailable
 from .backlog import Backlog
+from .capture import LiveCapture
 from .recording import LiveRecording
 from .signals import Connected, EventReceived, PreviousRecord, SignQueued, StatusChanged
 from .supervisor import ConnectionSupervisor
@@ -79,6 +81,8 @@ class RunnerSettings:
     max_viewers: int = 5000  # VIEWER_CARDS: the viewer cards kept of one live
     sign_budget: tuple | None = None  # SIGN_BUDGET: ((count, seconds), ...) starts allowed; None: no budget kept
     stall_seconds: float = 60.0  # STALL_SECONDS: a connected stream silent this long is checked (supervisor.py)
+    capture_dir: str | None = None  # CAPTURE_DIR: what TikTok sends goes to files there (capture.py); None: off
+    capture_max_bytes: int = 200 * 1_000_000  # CAPTURE_MAX_MB, in bytes: the most one capture file holds
 
 
 class StreamRunner:
@@ -105,9 +109,12 @@ class StreamRunner:
         self._on_status = on_status
         self._on_reset = on_reset
         self._backlog = Backlog(username, shed=state.shed)
+        self._capture = LiveCapture(self._settings.capture_dir, self._settings.capture_max_bytes, username) \
+            if self._settings.capture_dir else None
         self._connection = ConnectionSupervisor(username, store, self._settings, self._backlog,
                                                 was_connected=lambda: bool(self.connected_at),
-                                                before_first_attempt=self._hand_over_previous_record)
+                                                before_first_attempt=self._hand_over_previous_record,
+                                                capture=self._capture)
         self._garbled_before = state.garbled  # undecodable upstream input before this runner
         self._drainer = None
         self._stopped = False
@@ -133,6 +140,8 @@ class StreamRunner:
         if self.connected_at:  # taking over from a process that died: its sessions see `reconnecting`
             self._on_status(self)
         self._drainer = eventlet.spawn(self._drain_forever)
+        if self._capture is not None:
+            self._capture.start()
         self._connection.start()
 
     def restart_if_finished(self):
@@ -149,6 +158,8 @@ class StreamRunner:
         self._stopped = True
         self._backlog.close()
         self._connection.stop()
+        if self._capture is not None:  # after the connection: nothing more comes to it
+            self._capture.stop()
         if self._drainer is not None:
             self._drainer.kill()
         if unwatched:  # after the drain loop: nothing is recorded into the live once it is closed
@@ -358,6 +369,8 @@ class StreamRunner:
             log.info("Runner for @%s connected", self.username)
         elif status == "reconnecting":
             log.info("Runner for @%s reconnecting", self.username)
+        elif status == "ended" and self._capture is not None:
+            self._capture.end()  # the live's capture is complete
         self._store_status()
         if error is not None:
             self._emit("error", error, self.room)

@@ -76,9 +76,10 @@ class ConnectionSupervisor:
     ...) or None for no budget kept, and its `stall_seconds` are read here). All it knows of the runner:
     `backlog`, where the signals and the events go; `was_connected()`, whether the creator was ever
     connected (by any owner), for `reconnecting` rather than `connecting` and a reconnect's priority at the
-    sign budget; and `before_first_attempt()`, called in its green thread before each run's first attempt."""
+    sign budget; `before_first_attempt()`, called in its green thread before each run's first attempt; and
+    `capture`, the runner's LiveCapture (capture.py) or None, which each attempt hands what TikTok sends."""
 
-    def __init__(self, username, store, settings, backlog, was_connected, before_first_attempt):
+    def __init__(self, username, store, settings, backlog, was_connected, before_first_attempt, capture=None):
         self.username = username
         self._store = store
         self._sign_budget = settings.sign_budget
@@ -86,6 +87,7 @@ class ConnectionSupervisor:
         self._backlog = backlog
         self._was_connected = was_connected
         self._before_first_attempt = before_first_attempt
+        self._capture = capture
         self._garbled_before = 0  # undecodable upstream input in finished attempts
         self._stream = None  # the current connection attempt, and the green thread awaiting it
         self._attempt = None
@@ -145,7 +147,8 @@ class ConnectionSupervisor:
                 self._wait_until_live()
             turn = _SignTurn() if self._sign_budget is not None else None
             self._stream = TikTokStream(self.username, self._backlog.put_event, self._connected,
-                                        self._backlog.between_frames, turn.take if turn is not None else None)
+                                        self._backlog.between_frames, turn.take if turn is not None else None,
+                                        self._capture)
             self._backlog.put(StatusChanged(self._connecting_status()))
             self._attempt = spawn_for_awaitable(_settled(self._stream.run()))
             try:

@@ -19,6 +19,12 @@ Around the sign-server request (the only one in TikTokLive 7.0.1's connect, `Tik
 itself), not per frame: without a TikTok session, the room's info is asked first, since an age-restricted
 room is only told apart there (TikTokLive raises AgeRestrictedError from `fetch_room_info` alone); then
 `before_sign` is awaited, where the sign budget is spent. And `on_open` is called once the push socket is up.
+
+With a capture (`keep(kind, data)`, CAPTURE_DIR: docs/captures.md), what TikTok sent is handed over byte for
+byte: each push frame as `_FastConnect` reads it off the socket, before any decoding ("frame"), and the body of
+the sign server's answer ("fetch"), which TikTokLive's route reads and parses in one go
+(`FetchSignedWebSocketRoute.__call__`: `response.content`, then `extract_webcast_response_message`), so it is
+taken from the signer's httpx client by a response hook. Only bodies: never a header, cookie, key or URL.
 """
 
 import asyncio
@@ -121,10 +127,11 @@ def _unreachable(error):
 class _FastConnect(WebcastConnect):
     """TikTokLive's push-socket iterator, with the frames decoded by `decoder` instead of betterproto2."""
 
-    def __init__(self, *, decoder, on_open, **kwargs):
+    def __init__(self, *, decoder, on_open, keep, **kwargs):
         super().__init__(**kwargs)
         self._decoder = decoder
         self._on_open = on_open
+        self._keep = keep
 
     async def __aiter__(self):
         # TikTokLive's iterator opens the socket inside `async with` (turning a refusal into its
@@ -138,6 +145,8 @@ class _FastConnect(WebcastConnect):
             async for data in self.ws:
                 if isinstance(data, str):  # websockets hands text frames over as str
                     data = data.encode()
+                if self._keep is not None:
+                    self._keep("frame", data)
                 decoded = self._decoder.frame(data)
                 if decoded is not None:
                     yield decoded
@@ -148,9 +157,9 @@ class _FastConnect(WebcastConnect):
 class _FastWSClient(WebcastWSClient):
     """TikTokLive's WebSocket client (room switch, acks, heartbeats), reading frames with `decoder`."""
 
-    def __init__(self, decoder, on_open):
+    def __init__(self, decoder, on_open, keep):
         super().__init__()
-        self._connect_generator_class = functools.partial(_FastConnect, decoder=decoder, on_open=on_open)
+        self._connect_generator_class = functools.partial(_FastConnect, decoder=decoder, on_open=on_open, keep=keep)
 
     async def send_ack(self, webcast_response, webcast_push_frame):
         if self.connected:
@@ -160,13 +169,14 @@ class _FastWSClient(WebcastWSClient):
 class _FastClient(TikTokLiveClient):
     """A TikTokLiveClient that passes each fetch result to `decoder` and events to `on_event`, then awaits
     `between_frames()` (if given) before it reads the next frame; calls `on_open()` once the push socket is
-    up; and, right before its sign-server request, checks an anonymous client's room for an age restriction,
-    then awaits `before_sign()` (if given)."""
+    up; right before its sign-server request, checks an anonymous client's room for an age restriction,
+    then awaits `before_sign()` (if given); and hands what TikTok sent to `keep(kind, data)` (if given)."""
 
     def __init__(self, unique_id, decoder, on_event, on_open, between_frames=None, before_sign=None,
-                 web_kwargs=None):
+                 keep=None, web_kwargs=None):
         super().__init__(unique_id, web_kwargs=web_kwargs)
-        self._ws = _FastWSClient(decoder, on_open)  # as TikTokLive builds it when given no ws_kwargs and no proxy
+        # As TikTokLive builds it when given no ws_kwargs and no proxy.
+        self._ws = _FastWSClient(decoder, on_open, keep)
         self._decoder = decoder
         self._on_event = on_event
         self._between_frames = between_frames
@@ -183,6 +193,8 @@ class _FastClient(TikTokLiveClient):
             return await sign(*args, **kwargs)
 
         self._web.fetch_signed_websocket = sign_when_allowed
+        if keep is not None:
+            _keep_fetch_results(self._web.signer.client, keep)
 
     async def _refuse_if_age_restricted(self):
         try:
@@ -208,8 +220,25 @@ class _FastClient(TikTokLiveClient):
         yield  # an async generator, as TikTokLive iterates it; it yields none of TikTokLive's events
 
 
-def make_client(username, decoder, on_event, on_open, between_frames=None, before_sign=None):
-    return _FastClient(username, decoder, on_event, on_open, between_frames, before_sign,
+# The sign server's route of the fetch result, as TikTokLive's SDK asks it (EulerApiSdk's fetch_webcast_url).
+_FETCH_PATH = "/webcast/fetch"
+
+
+def _keep_fetch_results(signer_http, keep):
+    """Hand the body of each fetch result the sign server gives (HTTP 200 on its fetch route) to `keep`. The
+    signer's httpx client (each TikTokLiveClient has its own) reads it with a response hook; the route reads the
+    same body afterwards (httpx keeps it once read)."""
+
+    async def keep_fetch_result(response):
+        if response.status_code == 200 and response.request.url.path.endswith(_FETCH_PATH):
+            keep("fetch", await response.aread())
+
+    hooks = signer_http.event_hooks
+    signer_http.event_hooks = {**hooks, "response": [*hooks.get("response", []), keep_fetch_result]}
+
+
+def make_client(username, decoder, on_event, on_open, between_frames=None, before_sign=None, keep=None):
+    return _FastClient(username, decoder, on_event, on_open, between_frames, before_sign, keep,
                        web_kwargs={"httpx_kwargs": {"verify": _TLS_CONTEXT}})
 
 

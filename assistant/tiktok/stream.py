@@ -23,15 +23,18 @@ class TikTokStream:
     can hold its reader there: the backlog then waits in the upstream socket, not in memory);
     `before_sign()`, a coroutine function, right before the sign-server request (never, when the attempt fails
     earlier: TikTok unreachable, the creator offline or unknown).
+    `capture`, when given, gets what TikTok sent, byte for byte, with the room it came from:
+    `capture.add(room_id, kind, data)` (kind "fetch" or "frame"; streams/capture.py; memory only, no I/O).
     `garbled` counts the frames and messages that could not be decoded (skipped, logged, never fatal).
     """
 
-    def __init__(self, username, on_event, on_connected, between_frames=None, before_sign=None):
+    def __init__(self, username, on_event, on_connected, between_frames=None, before_sign=None, capture=None):
         self.username = username
         self._on_event = on_event
         self._on_connected = on_connected
         self._between_frames = between_frames
         self._before_sign = before_sign
+        self._capture = capture
         self._decoder = Decoder(username)
         self._client = None
         self._connected_at = None
@@ -44,8 +47,9 @@ class TikTokStream:
     async def run(self):
         """Connect and relay events until the socket closes: "ended" if the stream ended, else "dropped";
         UpstreamError (the contract's code) when the attempt fails before the push socket is open."""
+        keep = self._keep if self._capture is not None else None
         self._client = connection.make_client(self.username, self._decoder, self._relay, self._opened,
-                                              self._between_frames, self._before_sign)
+                                              self._between_frames, self._before_sign, keep)
         task = await connection.start(self._client, self.username)
         try:
             await task
@@ -84,6 +88,11 @@ class TikTokStream:
             await client.disconnect()
         finally:
             await client.web.close()
+
+    def _keep(self, kind, data):
+        client = self._client  # None once closed
+        if client is not None:
+            self._capture.add(client.room_id, kind, data)
 
     def _relay(self, event, message_id):
         if event["type"] == "end":
