@@ -163,6 +163,8 @@ class Config:
         simulated = self.DEMO or self.TIKTOK_SIMULATOR_URL
         self.SIGN_BUDGET = parse_sign_budget(env.text("SIGN_BUDGET", "none" if simulated else DEFAULT_SIGN_BUDGET))
         self.STALL_SECONDS = env.number("STALL_SECONDS", 60)
+        # The share of frames decoded again by TikTokLive's own decoder and compared (streams/decodecheck.py).
+        self.DECODE_CHECK_RATE = env.number("DECODE_CHECK_RATE", 0.01, zero_allowed=True, high=1)
 
         # Records (assistant/records): unset DATABASE_URL means a SQLite file in the instance folder.
         self.DATABASE_URL = env.url("DATABASE_URL", ("sqlite", "postgres", "postgresql", "postgresql+psycopg"),

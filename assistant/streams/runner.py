@@ -27,6 +27,7 @@ from ..insights import LiveInsights
 from ..metrics import StreamMetrics
 from ..store import StoreUnavailable
 from .backlog import Backlog
+from .decodecheck import DecodeCheck
 from .recording import LiveRecording
 from .signals import Connected, EventReceived, PreviousRecord, SignQueued, StatusChanged
 from .supervisor import ConnectionSupervisor
@@ -79,6 +80,7 @@ class RunnerSettings:
     max_viewers: int = 5000  # VIEWER_CARDS: the viewer cards kept of one live
     sign_budget: tuple | None = None  # SIGN_BUDGET: ((count, seconds), ...) starts allowed; None: no budget kept
     stall_seconds: float = 60.0  # STALL_SECONDS: a connected stream silent this long is checked (supervisor.py)
+    decode_check_rate: float = 0.0  # DECODE_CHECK_RATE: the share of frames decoded again by TikTokLive's decoder
 
 
 class StreamRunner:
@@ -105,9 +107,15 @@ class StreamRunner:
         self._on_status = on_status
         self._on_reset = on_reset
         self._backlog = Backlog(username, shed=state.shed)
+        # What TikTok sent that the app does not show, and the decode check, counted since the creator was first
+        # followed (by any owner).
+        self._skipped = dict(state.skipped)
+        self._decode_check = DecodeCheck(username, self._settings.decode_check_rate, state.decode_check)
         self._connection = ConnectionSupervisor(username, store, self._settings, self._backlog,
                                                 was_connected=lambda: bool(self.connected_at),
-                                                before_first_attempt=self._hand_over_previous_record)
+                                                before_first_attempt=self._hand_over_previous_record,
+                                                skipped=self._skipped,
+                                                decode_check=self._decode_check if self._decode_check.rate else None)
         self._garbled_before = state.garbled  # undecodable upstream input before this runner
         self._drainer = None
         self._stopped = False
@@ -133,6 +141,7 @@ class StreamRunner:
         if self.connected_at:  # taking over from a process that died: its sessions see `reconnecting`
             self._on_status(self)
         self._drainer = eventlet.spawn(self._drain_forever)
+        self._decode_check.start()
         self._connection.start()
 
     def restart_if_finished(self):
@@ -149,6 +158,7 @@ class StreamRunner:
         self._stopped = True
         self._backlog.close()
         self._connection.stop()
+        self._decode_check.stop()
         if self._drainer is not None:
             self._drainer.kill()
         if unwatched:  # after the drain loop: nothing is recorded into the live once it is closed
@@ -180,7 +190,10 @@ class StreamRunner:
                 "queue": self.queue}
 
     def _count_fields(self):
-        return {"seq": self.seq, "metrics": self.metrics.to_dict(), "shed": self.shed, "garbled": self.garbled}
+        """The counts, with what TikTok sent that the app could not decode (`garbled`) or does not show (`skipped`,
+        per method) and the decode check's (`decode_check`), for /debug (copies: the memory store keeps them)."""
+        return {"seq": self.seq, "metrics": self.metrics.to_dict(), "shed": self.shed, "garbled": self.garbled,
+                "skipped": dict(self._skipped), "decode_check": self._decode_check.state()}
 
     # -- the drain loop ------------------------------------------------------------------------
 
