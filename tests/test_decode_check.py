@@ -9,7 +9,7 @@ from TikTokLive.events import EVENT_MAPPINGS
 from assistant.simulator import protocol
 from assistant.simulator.model import Chat, Garbled, Gift, GiftInfo, Like, Raw, SimUser
 from assistant.streams.decodecheck import QUEUE_FRAMES, DecodeCheck, counts
-from assistant.tiktok import decode, schema
+from assistant.tiktok import decode, normalise, reference, schema
 from assistant.tiktok.compare import Comparison, compare_frame, first_difference
 
 VIEWER = SimUser(7234567890123456789, "ann.k", "Ann <b>K</b> 🎁")
@@ -30,6 +30,10 @@ def every_type():
         Raw("WebcastControlMessage", {"action": 3}),
         Raw("WebcastSocialMessage", {"common": {"display_text": {"key": "pm_mt_guidance_share"}}, "user": {"id": 5}}),
     ]
+
+
+def test_the_reference_knows_every_type_the_fast_path_relays():
+    assert set(reference.NORMALISERS) == decode.RELAYED == set(normalise.NORMALISERS)
 
 
 def test_every_type_tiktoklive_knows_decodes_alike_and_the_unshown_are_counted():

@@ -43,7 +43,7 @@ def decode_message(method, payload, ts, history):
     if event_class is None:
         return None
     event = event_class().parse(payload)
-    normalise = _NORMALISERS.get(method)
+    normalise = NORMALISERS.get(method)
     common = event.common
     return (normalise(event, ts, history) if normalise is not None else None), (common.msg_id if common else 0)
 
@@ -65,7 +65,7 @@ def warm():
     frame's, the fetch result's, and those of the types the app relays, with every class they hold (about a
     second of CPU, once per process; betterproto2 would build each on its first use)."""
     done = set()
-    pending = [WebcastPushFrame, ProtoMessageFetchResult, *map(_event_class, _NORMALISERS)]
+    pending = [WebcastPushFrame, ProtoMessageFetchResult, *map(_event_class, NORMALISERS)]
     while pending:
         cls = pending.pop()
         if cls not in done:
@@ -129,7 +129,9 @@ def _control(event, ts, history):
             else "ended"}
 
 
-_NORMALISERS = {
+# Method -> the former normalisation of TikTokLive's event for it: one for each method the fast path relays
+# (decode.RELAYED), or the decode check would find every such message different.
+NORMALISERS = {
     "WebcastChatMessage": _chat,
     "WebcastGiftMessage": _gift,
     "WebcastLikeMessage": lambda event, ts, history: _with_user("like", event, ts, count=event.count,
