@@ -54,7 +54,7 @@ def test_the_decode_check_finds_no_difference_over_every_type(server_factory, op
         simulator.inject(name, events)
     simulator.end(name)  # and the end's control message, a frame of its own
     client.wait_for_status("ended")
-    wait_until(lambda: stream_of(server, name)["decodeCheck"]["checked"] >= len(frames) + 1, timeout=60,
+    wait_until(lambda: stream_of(server, name)["decodeCheck"]["checked"] >= len(frames) + 1, timeout=120,
                message="every frame checked")
     check = stream_of(server, name)["decodeCheck"]
     assert check == {"checked": 4, "differed": 0, "referenceFailed": 0, "dropped": 0, "last": None}

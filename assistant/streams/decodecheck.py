@@ -6,10 +6,12 @@ make it read wrong values without a word; this is where it would show (`decodeCh
 Off the per-frame path: the reader only draws a random number per frame and, for a sampled one, puts the frame
 on a bounded queue (full: dropped and counted). The runner's worker, a green thread, hands each frame to a real
 thread (eventlet's tpool), since decoding with betterproto2 costs about half a millisecond a message, and a
-class's first use far more (its field metadata is built then): there the interpreter lock changes hands every
-few milliseconds, so the hub is never held long. The check's work is paced to CPU_SHARE of one core for the
-whole process (one frame at a time, across streams); what a busier stream samples meanwhile waits in its queue,
-or is dropped.
+class's first use far more (its field metadata is built then, up to a tenth of a second a class): there the
+interpreter lock changes hands every few milliseconds, so the hub is never held long. The decode is paced to
+CPU_SHARE of one core for the whole process (one frame at a time, across streams, then a pause in proportion
+to its CPU time); what a busier stream samples meanwhile waits in its queue, or is dropped. The classes' first
+uses are not paced, but made apart (tiktok/reference.py `prepare`), once per type and process: those nearly
+every frame needs when the process's first check starts, the others on the first frame that carries them.
 
 A difference is logged at most once a minute per stream, with the method and the field, never the values (they
 are viewers' content).
@@ -24,13 +26,12 @@ from eventlet import tpool
 from eventlet.queue import Full, LightQueue
 from eventlet.semaphore import Semaphore
 
-from ..tiktok import compare_frame, warm_reference
+from ..tiktok import compare_frame, prepare_reference, warm_reference
 
 log = logging.getLogger(__name__)
 
 QUEUE_FRAMES = 32  # sampled frames waiting for the check, per stream; past it they are dropped (counted)
-CPU_SHARE = 0.01  # of one core, for the checks of all the process's streams
-MAX_PAUSE_SECONDS = 2.0  # a class's first use may cost a second: the pause after it is cut to this
+CPU_SHARE = 0.005  # of one core, for the checks of all the process's streams
 LOG_INTERVAL_SECONDS = 60.0
 
 COUNTS = ("checked", "differed", "referenceFailed", "dropped")
@@ -55,7 +56,9 @@ _PACING = _Pacing()
 
 
 def _timed(data):
-    """compare_frame(data) in a real thread, and the thread's CPU time it took."""
+    """In a real thread: the classes of the frame's messages made ready, then compare_frame(data), and the
+    thread's CPU time the comparison took."""
+    prepare_reference(data)
     started = time.thread_time()
     comparison = compare_frame(data)
     return comparison, time.thread_time() - started
@@ -97,15 +100,19 @@ class DecodeCheck:
         return dict(self._counts)
 
     def _work(self):
+        with _PACING.turn:
+            if not _PACING.warmed:  # the classes nearly every frame needs, before the process's first frame
+                _PACING.warmed = True
+                try:
+                    tpool.execute(warm_reference)
+                except Exception:  # they are then made on first use
+                    log.exception("Decode check: TikTokLive's classes could not be made ready ahead")
         while True:
             data = self._queue.get()
             with _PACING.turn:
-                if not _PACING.warmed:  # the classes nearly every frame needs, before the first one
-                    _PACING.warmed = True
-                    tpool.execute(warm_reference)
                 eventlet.sleep(max(0.0, _PACING.next_start - time.monotonic()))
                 comparison, cpu = self._compare(data)
-                _PACING.next_start = time.monotonic() + min(cpu / CPU_SHARE - cpu, MAX_PAUSE_SECONDS)
+                _PACING.next_start = time.monotonic() + cpu / CPU_SHARE - cpu
             if comparison is not None:
                 self.count(comparison)
 

@@ -13,9 +13,10 @@ what the push socket carries into the contract's events.
 """
 
 from .compare import compare_frame
+from .compare import prepare as prepare_reference
 from .connection import UpstreamError, creator_live, point_at, use_session
 from .reference import warm as warm_reference
 from .stream import TikTokStream
 
-__all__ = ["TikTokStream", "UpstreamError", "compare_frame", "creator_live", "point_at", "use_session",
-           "warm_reference"]
+__all__ = ["TikTokStream", "UpstreamError", "compare_frame", "creator_live", "point_at", "prepare_reference",
+           "use_session", "warm_reference"]

@@ -28,6 +28,17 @@ class Comparison:
     reference_failed: bool = False
 
 
+def prepare(data):
+    """Make TikTokLive's classes for the messages of the push frame `data` ready (reference.prepare), their
+    methods read by the fast path's decoder; nothing for a frame it cannot read."""
+    try:
+        read = decode.read_frame(data)
+    except decode.READ_ERRORS:
+        return
+    if read is not None:
+        reference.prepare({message.method for message in read[1].messages})
+
+
 def compare_frame(data):
     """Decode the push frame `data` both ways and compare: a Comparison."""
     try:

@@ -61,15 +61,38 @@ def _event_class(method):
 
 
 def warm():
-    """Build, ahead of the first frame, the field metadata of the classes nearly every frame needs: the push
-    frame's, the fetch result's, and those of the types the app relays, with every class they hold (about a
-    second of CPU, once per process; betterproto2 would build each on its first use)."""
-    done = set()
-    pending = [WebcastPushFrame, ProtoMessageFetchResult, *map(_event_class, NORMALISERS)]
+    """Ahead of the first frame: prepare the classes nearly every frame needs, the push frame's, the fetch
+    result's and those of the types the app relays (about two seconds of CPU, once per process)."""
+    _build(WebcastPushFrame, ProtoMessageFetchResult)
+    prepare(NORMALISERS)
+
+
+def prepare(methods):
+    """Make TikTokLive's classes for messages of these methods ready, and every class they hold: betterproto2
+    builds a class's field metadata, and pydantic completes its schema, on its first use (up to a tenth of a
+    second a class, once per process), which the decode check keeps apart from the decode it paces. Not for
+    two threads at once (the decode check runs one frame at a time)."""
+    for method in methods:
+        _prepare(method)
+
+
+@functools.cache
+def _prepare(method):
+    event_class = _event_class(method)
+    if event_class is not None:
+        _build(event_class)
+
+
+_BUILT = set()  # the classes whose metadata is built, with all the classes they hold
+
+
+def _build(*classes):
+    pending = list(classes)
     while pending:
         cls = pending.pop()
-        if cls not in done:
-            done.add(cls)
+        if cls not in _BUILT:
+            _BUILT.add(cls)
+            cls()  # pydantic completes the dataclass's schema on its first instance
             pending.extend(held for held in cls._betterproto.cls_by_field.values()
                            if isinstance(held, type) and issubclass(held, Message))
 
