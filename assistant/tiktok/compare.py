@@ -53,19 +53,18 @@ def compare_frame(data):
         return Comparison(len(fast_messages), reference_failed=True)  # nothing to hold the fast path to
     expected_messages = expected.messages if expected is not None else []
     difference, failed = None, False
-    for fast_message, message in zip_longest(fast_messages, expected_messages):
-        if message is None:  # the fast path read more messages than TikTokLive did
-            difference = difference or (fast_message.method, "type")
-            continue
-        try:
-            theirs = reference.decode_message(message.method, message.payload, _TS, expected.is_first)
-        except Exception:
-            failed = True
-            continue
+    for fast_message, message in zip_longest(fast_messages, expected_messages):  # a missing one: None
         ours = _fast(fast_message, fast.is_first) if fast_message is not None else None
+        theirs = None
+        if message is not None:
+            try:
+                theirs = reference.decode_message(message.method, message.payload, _TS, expected.is_first)
+            except Exception:
+                failed = True
+                continue
         field = _difference(ours, theirs)
         if difference is None and field is not None:
-            difference = (message.method, field)
+            difference = ((message or fast_message).method, field)
     return Comparison(max(len(fast_messages), len(expected_messages)), difference, failed)
 
 
