@@ -167,6 +167,8 @@ class Config:
         # folder is made and tried at start (create_app), since a path only shows it is unusable then.
         self.CAPTURE_DIR = env.text("CAPTURE_DIR")
         self.CAPTURE_MAX_MB = env.whole("CAPTURE_MAX_MB", 200, low=1)
+        # The share of frames decoded again by TikTokLive's own decoder and compared (streams/decodecheck.py).
+        self.DECODE_CHECK_RATE = env.number("DECODE_CHECK_RATE", 0.01, zero_allowed=True, high=1)
 
         # Records (assistant/records): unset DATABASE_URL means a SQLite file in the instance folder.
         self.DATABASE_URL = env.url("DATABASE_URL", ("sqlite", "postgres", "postgresql", "postgresql+psycopg"),

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, jsonify, request
 from . import access
 from .metrics import full_metrics
 from .sessions import iso_utc
+from .streams.decodecheck import counts as decode_check_counts
 
 bp = Blueprint("debug", __name__)
 
@@ -85,6 +86,8 @@ def _stream(state):
         "seq": state.seq,
         "shed": state.shed,
         "garbled": state.garbled,
+        "skipped": state.skipped,
+        "decodeCheck": decode_check_counts(state.decode_check),
         "connectedAt": iso_utc(state.connected_at) if state.connected_at else None,
         "owner": state.owner,
         **({"retryAfter": state.queue["retryAfter"], "ahead": state.queue["ahead"]}

@@ -10,10 +10,10 @@ Every type is recorded and exported: the records keep every event that gets a `s
 
 Adding a type (docs/events.md lists the same): one EventType below, in EVENT_TYPES; its normaliser, from
 the TikTok message it comes from (assistant/tiktok/normalise.py NORMALISERS, and tiktok/schema.py for the
-fields read); the simulator's way to send it (assistant/simulator: validation.py, model.py, protocol.py);
-its row, when it has a feed (static/js/rows.js; an activity row needs only its `verb`); its fields in
-payloads.Event (the type hints); its line in docs/protocol.md. tests/test_event_types.py fails until each of
-these is there.
+fields read), and from TikTokLive's event for the decode check (tiktok/reference.py NORMALISERS); the
+simulator's way to send it (assistant/simulator: validation.py, model.py, protocol.py); its row, when it has a
+feed (static/js/rows.js; an activity row needs only its `verb`); its fields in payloads.Event (the type
+hints); its line in docs/protocol.md. tests/test_event_types.py fails until each of these is there.
 
 This module imports nothing from the app: any module may import it.
 """

@@ -76,6 +76,7 @@ class LiveService:
             streak_timeout=self._config["GIFT_STREAK_TIMEOUT_SECONDS"],
             sign_budget=self._config["SIGN_BUDGET"],
             stall_seconds=self._config["STALL_SECONDS"],
+            decode_check_rate=self._config["DECODE_CHECK_RATE"],
             max_viewers=self._config["VIEWER_CARDS"],
             capture_dir=self._config["CAPTURE_DIR"],
             capture_max_bytes=self._config["CAPTURE_MAX_MB"] * 1_000_000,

@@ -2,17 +2,16 @@
 
     .venv/bin/python bench/decode.py [--messages 500] [--batch 20] [--rounds 5]
 
-TikTokLive's path: betterproto2 decode of each message into pydantic dataclasses, its event objects
-and their emission, then the app's former normalisation (the reference kept in
-tests/test_fast_decode.py). The fast path: assistant.tiktok's dispatch on the method, upb decode of
-the fields read, normalisation straight into event dicts. Both read the same messages, shaped as the
-simulator sends them (TikTok's common header, a viewer with an avatar). Per frame, the push frame,
-its gunzip, the fetch result and the ack are measured apart. Figures are CPU time, the best of the
-rounds (interleaved across cases); nothing is asserted.
+TikTokLive's path: betterproto2 decode of each message into TikTokLive's event objects (pydantic
+dataclasses), then the app's former normalisation (assistant/tiktok/reference.py, the reference the tests
+and the decode check hold the fast path to; TikTokLive's own emission of the events is left out). The fast
+path: assistant.tiktok's dispatch on the method, upb decode of the fields read, normalisation straight into
+event dicts. Both read the same messages, shaped as the simulator sends them (TikTok's common header, a
+viewer with an avatar). Per frame, the push frame, its gunzip, the fetch result and the ack are measured
+apart. Figures are CPU time, the best of the rounds (interleaved across cases); nothing is asserted.
 """
 
 import argparse
-import asyncio
 import gzip
 import sys
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from test_fast_decode import OldPath, fetch_result  # noqa: E402
+from test_fast_decode import fetch_result  # noqa: E402
 from TikTokLive.client.ws.ws_utils import extract_webcast_response_message  # noqa: E402
 from TikTokLive.proto import (  # noqa: E402
     CommonMessageData,
@@ -39,7 +38,7 @@ from TikTokLive.proto import (  # noqa: E402
 )
 from TikTokLiveProto.v3.webcast.model.message.common import Text  # noqa: E402
 
-from assistant.tiktok import schema  # noqa: E402
+from assistant.tiktok import reference, schema  # noqa: E402
 from assistant.tiktok.decode import Decoder, ack_frame  # noqa: E402
 
 SIM = "http://127.0.0.1:8100/_sim"
@@ -111,7 +110,7 @@ class Case:
         return f"{self.label:<8}{self.size:>8.0f} B{old:>14.1f}{fast:>12.2f}{old / fast:>10.0f}x"
 
 
-def message_case(kind, build, messages, batch, loop, reference):
+def message_case(kind, build, messages, batch):
     method = type(build(0)).__name__
     payloads = [bytes(build(n)) for n in range(messages)]
     batches = [fetch_result([(method, p) for p in payloads[i:i + batch]], is_first=False)
@@ -119,12 +118,15 @@ def message_case(kind, build, messages, batch, loop, reference):
     old_results = [ProtoMessageFetchResult().parse(data) for data in batches]
     fast_results = [schema.FetchResult.FromString(data) for data in batches]
     decoder = Decoder("bench")
-    out = []
+    out, old_out = [], []
 
     def old():
-        reference.out = []
+        old_out.clear()
         for result in old_results:
-            loop.run_until_complete(reference.fetch_result(result))
+            for message in result.messages:
+                decoded = reference.decode_message(message.method, message.payload, 0, result.is_first)
+                if decoded is not None and decoded[0] is not None:
+                    old_out.append(decoded)
 
     def fast():
         out.clear()
@@ -133,7 +135,7 @@ def message_case(kind, build, messages, batch, loop, reference):
 
     old()
     fast()
-    assert len(reference.out) == len(out) == messages, (len(reference.out), len(out))
+    assert len(old_out) == len(out) == messages, (len(old_out), len(out))
     return Case(kind, sum(map(len, payloads)) / messages, messages, old, fast), batches
 
 
@@ -167,11 +169,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    loop = asyncio.new_event_loop()
-    reference = loop.run_until_complete(asyncio.sleep(0, OldPath()))
     cases = []
     for kind, build in (("chat", chat), ("gift", gift), ("like", like), ("member", member)):
-        case, batches = message_case(kind, build, args.messages, args.batch, loop, reference)
+        case, batches = message_case(kind, build, args.messages, args.batch)
         cases.append(case)
         if kind == "chat":
             frames = frame_case(batches)
@@ -186,8 +186,6 @@ def main():
         print(case.line())
     print(f"per frame of {args.batch} chat messages, gzipped (frame, gunzip, fetch result, ack):")
     print(cases[-1].line())
-    loop.run_until_complete(reference.client.web.close())
-    loop.close()
 
 
 if __name__ == "__main__":

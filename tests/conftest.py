@@ -43,7 +43,10 @@ TEST_GRACE_SECONDS = 2
 
 
 def _server_env(simulator, overrides):
-    return {"TIKTOK_SIMULATOR_URL": simulator.url, "CLEANUP_GRACE_SECONDS": TEST_GRACE_SECONDS, **overrides}
+    """The decode check is off unless a test sets DECODE_CHECK_RATE (tests/test_message_types.py): its first
+    stream makes TikTokLive's classes ready in the background, seconds of CPU on a machine the tests share."""
+    return {"TIKTOK_SIMULATOR_URL": simulator.url, "CLEANUP_GRACE_SECONDS": TEST_GRACE_SECONDS, "DECODE_CHECK_RATE": 0,
+            **overrides}
 
 
 @pytest.fixture(scope="module")

@@ -2,33 +2,20 @@
 
 Messages of every relayed type are generated with TikTokLive's proto classes and serialised as TikTok
 sends them (in a fetch result's message list, inside a push frame, gzipped or not). Both paths read the
-same frames: the fast one, and `OldPath` (TikTokLive's betterproto2 decode and event objects, then the
-app's normalisation as it was before the fast path, kept here as the reference). Their events must be
-identical, `ts` aside, with the same message ids.
+same frames: the fast one, and the reference (assistant/tiktok/reference.py: TikTokLive's betterproto2 decode
+and event objects, then the app's normalisation as it was before the fast path). Their events must be
+identical, `ts` aside, with the same message ids. The decode check (compare.py, streams/decodecheck.py) holds
+the frames of live streams to the same reference.
 """
 
 import asyncio
-import functools
 import gzip
 import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from TikTokLive.client.client import TikTokLiveClient
-from TikTokLive.client.ws.ws_utils import extract_webcast_response_message
-from TikTokLive.events import (
-    EVENT_MAPPINGS,
-    CommentEvent,
-    FollowEvent,
-    GiftEvent,
-    JoinEvent,
-    LikeEvent,
-    LiveEndEvent,
-    RoomUserSeqEvent,
-    ShareEvent,
-    WebsocketResponseEvent,
-)
+from TikTokLive.events import EVENT_MAPPINGS
 from TikTokLive.proto import (
     CommonMessageData,
     ControlAction,
@@ -51,102 +38,32 @@ from TikTokLive.proto import (
 )
 from TikTokLiveProto.v3.webcast.model.message.common import Text
 
-from assistant.tiktok import connection, decode, schema
+from assistant.tiktok import connection, decode, reference, schema
 from assistant.tiktok.decode import Decoder, ack_frame
-
-# --- the reference: the app's relay before the fast path (assistant/tiktok.py as of aa809e3) --------
-
-
-def _first_url(image):
-    return image.url_list[0] if image is not None and image.url_list else ""
-
-
-def _user(user):
-    if user is None:
-        return None
-    return _shared_user(str(user.id), user.display_id or "", user.nickname or "", _first_url(user.avatar_thumb))
-
-
-@functools.lru_cache(maxsize=4096)
-def _shared_user(user_id, unique_id, nickname, avatar_url):
-    return {"userId": user_id, "uniqueId": unique_id, "nickname": nickname, "avatarUrl": avatar_url}
 
 
 def _now_ms():
     return int(time.time() * 1000)
 
 
-def _with_user(kind, event, **fields):
-    return {"type": kind, "ts": _now_ms(), "user": _user(event.user), **fields}
-
-
-def _gift(event):
-    gift = event.gift
-    return _with_user(
-        "gift",
-        event,
-        giftId=event.gift_id or (gift.id if gift else 0),
-        giftName=gift.name if gift else "",
-        diamondCount=gift.diamond_count if gift else 0,
-        repeatCount=max(event.repeat_count, 1),
-        streaking=event.streaking,
-        giftType=gift.type if gift else 0,
-        imageUrl=_first_url(gift.image) if gift else "",
-    )
-
-
-def _end(event):
-    reason = "suspended" if event.action == ControlAction.STREAM_SUSPENDED else "ended"
-    return {"type": "end", "ts": _now_ms(), "reason": reason}
-
-
-_NORMALISERS = {
-    CommentEvent: lambda event: _with_user("chat", event, comment=event.content),
-    GiftEvent: _gift,
-    LikeEvent: lambda event: _with_user("like", event, count=event.count, totalLikes=event.total),
-    FollowEvent: lambda event: _with_user("follow", event),
-    ShareEvent: lambda event: _with_user("share", event),
-    JoinEvent: lambda event: _with_user("join", event),
-    RoomUserSeqEvent: lambda event: {"type": "viewers", "ts": _now_ms(), "viewerCount": event.total},
-    LiveEndEvent: _end,
-}
-
-
-class OldPath:
-    """TikTokLive's per-frame path (push frame, gunzip, fetch result, events) and the former normalisation."""
+class ReferencePath:
+    """The reference's events for frames, as TikTokLive would emit them: a message TikTokLive cannot parse is
+    skipped (its client logs it and goes on)."""
 
     def __init__(self):
-        self.client = TikTokLiveClient(unique_id="reference")
-        self.client.ignore_broken_payload = True  # it logs every payload it cannot parse
         self.out = []
-        self._replaying = False
-        self.client.add_listener(WebsocketResponseEvent, self._on_response)
-        for event_class, normalise in _NORMALISERS.items():
-            self.client.add_listener(event_class, self._relay(normalise))
 
-    def _on_response(self, event):
-        self._replaying = bool(event.raw and event.raw.is_first)
-
-    def _relay(self, normalise):
-        def handler(event):
-            normalised = normalise(event)
-            if normalised["type"] == "chat" and self._replaying:
-                normalised["history"] = True
-            common = getattr(event, "common", None)
-            self.out.append((normalised, common.msg_id if common is not None else 0))
-
-        return handler
-
-    async def frame(self, data):
-        """What TikTokLive's WebcastConnect and _ws_client_loop do with one frame from the socket."""
-        push_frame = WebcastPushFrame().parse(data)
-        if push_frame.payload_type == "msg":
-            await self.fetch_result(extract_webcast_response_message(push_frame))
-
-    async def fetch_result(self, fetch_result):
-        self.client._room_id = 1  # a LiveEndEvent's disconnect() clears it
-        async for event in self.client._parse_webcast_response(fetch_result):
-            self.client.emit(event.get_type(), event)
+    def frame(self, data):
+        result = reference.read_frame(data)
+        if result is None:
+            return
+        for message in result.messages:
+            try:
+                decoded = reference.decode_message(message.method, message.payload, _now_ms(), result.is_first)
+            except Exception:
+                continue
+            if decoded is not None and decoded[0] is not None:
+                self.out.append(decoded)
 
 
 # --- generated messages, as TikTok sends them --------------------------------------------------------
@@ -268,26 +185,21 @@ def loop():
     loop.close()
 
 
-@pytest.fixture(scope="module")
-def reference():
-    return OldPath()
-
-
-def both_paths(loop, reference, frames):
+def both_paths(frames):
     """Run `frames` through both paths: (fast events, reference events, fast decoder), `ts` checked and removed."""
-    reference.out = []
+    reference_path = ReferencePath()
     decoder = Decoder("test")
     fast = []
     before = _now_ms()
     for frame in frames:
-        loop.run_until_complete(reference.frame(frame))
+        reference_path.frame(frame)
         decoded = decoder.frame(frame)
         if decoded is not None:
             decoder.relay(decoded[1], lambda event, message_id: fast.append((event, message_id)))
     after = _now_ms()
-    for event, _ in fast + reference.out:
+    for event, _ in fast + reference_path.out:
         assert before <= event.pop("ts") <= after
-    return fast, reference.out, decoder
+    return fast, reference_path.out, decoder
 
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -296,12 +208,12 @@ SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[Heal
 @pytest.mark.parametrize("method", sorted(MESSAGES))
 @SETTINGS
 @given(data=st.data())
-def test_each_type_decodes_as_tiktoklive_does(loop, reference, method, data):
+def test_each_type_decodes_as_tiktoklive_does(method, data):
     payload = data.draw(MESSAGES[method].map(bytes), label="payload")
     is_first = data.draw(st.booleans(), label="is_first")
     compression = data.draw(st.sampled_from(["gzip", "none", None]), label="compression")
     frame = push_frame(fetch_result([(method, payload)], is_first), compression)
-    fast, old, decoder = both_paths(loop, reference, [frame])
+    fast, old, decoder = both_paths([frame])
     assert fast == old
     assert decoder.garbled == 0
 
@@ -309,9 +221,9 @@ def test_each_type_decodes_as_tiktoklive_does(loop, reference, method, data):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches=st.lists(st.tuples(st.lists(st.one_of(USED, USED, UNUSED, GARBLED), max_size=8), st.booleans()),
                         min_size=1, max_size=2))
-def test_mixed_batches_unused_types_and_garbled_payloads(loop, reference, batches):
+def test_mixed_batches_unused_types_and_garbled_payloads(batches):
     frames = [push_frame(fetch_result(messages, is_first), "gzip") for messages, is_first in batches]
-    fast, old, decoder = both_paths(loop, reference, frames)
+    fast, old, decoder = both_paths(frames)
     assert fast == old  # what is garbled is skipped: the rest of its batch still comes through
     garbled = sum(payload in GARBLED_PAYLOADS for messages, _ in batches for method, payload in messages
                   if method in MESSAGES)
@@ -345,6 +257,19 @@ def test_unused_types_produce_nothing_and_are_not_decoded():
          ("WebcastNewThing", GARBLED_PAYLOADS[0])], is_first=False))
     assert decoder.relay(result, lambda *event: events.append(event)) is False
     assert events == [] and decoder.garbled == 0
+    assert decoder.skipped == {"WebcastRoomMessage": 1, "WebcastBarrageMessage": 1, "WebcastNewThing": 1}
+
+
+def test_skipped_types_are_counted_per_method_into_the_dict_given_and_bounded():
+    skipped = {"WebcastRankUpdateMessage": 5}  # counted before, on an earlier connection
+    decoder = Decoder("test", skipped)
+    methods = ["WebcastRankUpdateMessage", "WebcastChatMessage"] + [f"WebcastNew{n}" for n in range(300)]
+    decoder.relay(schema.FetchResult.FromString(fetch_result([(m, b"") for m in methods], is_first=False)),
+                  lambda *event: None)
+    assert decoder.skipped is skipped and skipped["WebcastRankUpdateMessage"] == 6
+    assert "WebcastChatMessage" not in skipped, "a relayed type is decoded, not skipped"
+    assert len(skipped) == decode.MAX_SKIPPED_METHODS + 1
+    assert sum(skipped.values()) == 6 + 300 and skipped[decode.OTHER_METHODS] == 300 - 199
 
 
 def test_a_garbled_payload_is_skipped_counted_and_logged_once_a_minute(caplog):

@@ -135,8 +135,12 @@ def test_debug_has_the_seed_shape_and_no_secrets(server, connect, quiet_creator)
     watched = next(s for s in report["sessions"] if s["sessionId"] == client.session["sessionId"])
     assert watched["hasConnection"] is True and watched["connectedClients"] == 1
     for stream in report["streams"]:
-        assert set(stream) == {"username", "status", "sessions", "seq", "shed", "garbled", "connectedAt", "owner"}
+        assert set(stream) == {"username", "status", "sessions", "seq", "shed", "garbled", "skipped", "decodeCheck",
+                               "connectedAt", "owner"}
         assert stream["shed"] == 0 and stream["garbled"] == 0, "nothing folded or garbled at this traffic"
+        assert all(isinstance(count, int) for count in stream["skipped"].values())
+        assert set(stream["decodeCheck"]) == {"checked", "differed", "referenceFailed", "dropped", "last"}
+        assert stream["decodeCheck"]["differed"] == 0
     for secret in (client.session["resumeToken"], idle.session["resumeToken"]):
         assert secret not in response.text
     assert "resumeToken" not in response.text

@@ -71,6 +71,7 @@ def test_a_bad_setting_stops_the_start_with_one_line(bad_starts, index):
     ({"GIFT_STREAK_TIMEOUT_SECONDS": "0"}, "GIFT_STREAK_TIMEOUT_SECONDS must be a number above 0"),
     ({"RUNNER_LEASE_SECONDS": "inf"}, "RUNNER_LEASE_SECONDS must be a number above 0"),
     ({"STALL_SECONDS": "nan"}, "STALL_SECONDS must be a number above 0"),
+    ({"DECODE_CHECK_RATE": "2"}, "DECODE_CHECK_RATE must be a number of 0 or more and at most 1, got '2'"),
     ({"ACCESS_SESSION_HOURS": "forever"}, "ACCESS_SESSION_HOURS must be a number above 0 and at most"),
     ({"SIGN_BUDGET": "5/fortnight"}, "SIGN_BUDGET must look like 5/minute,30/hour,100/day or none, got '5/fortnight'"),
     ({"SIGN_BUDGET": "0/minute"}, "SIGN_BUDGET must look like"),
@@ -154,6 +155,7 @@ VALUES = [
     ({"STALL_SECONDS": "90"}, "STALL_SECONDS", 90.0),
     ({"CAPTURE_DIR": "/srv/captures"}, "CAPTURE_DIR", "/srv/captures"),
     ({"CAPTURE_MAX_MB": "5"}, "CAPTURE_MAX_MB", 5),
+    ({"DECODE_CHECK_RATE": "0.25"}, "DECODE_CHECK_RATE", 0.25),
     ({"DATABASE_URL": "postgresql+psycopg://u:p@db/records"}, "DATABASE_URL", "postgresql+psycopg://u:p@db/records"),
     ({"RECORD_STREAMS": "off"}, "RECORD_STREAMS", False),
     ({"RECORD_RETENTION_DAYS": "7"}, "RECORD_RETENTION_DAYS", 7),
@@ -191,6 +193,7 @@ def test_the_table_names_every_setting():
 def test_defaults_and_an_empty_value_counting_as_unset():
     config = Config({"PORT": "", "STALL_SECONDS": "", "ACCESS_PASSWORD": ""})
     assert (config.PORT, config.STALL_SECONDS, config.RUNNER_LEASE_SECONDS) == (5000, 60, 10)
+    assert config.DECODE_CHECK_RATE == 0.01 and Config({"DECODE_CHECK_RATE": "0"}).DECODE_CHECK_RATE == 0
     assert config.ACCESS_PASSWORD is None and config.ACCESS_SESSION_HOURS == 12
     assert len(config.SECRET_KEY) == 64, "random when unset and no password asks for a fixed one"
     assert (config.DATABASE_URL, config.RECORD_STREAMS, config.RECORD_RETENTION_DAYS) == (None, True, 30)

@@ -17,6 +17,7 @@ from TikTokLive.client.errors import (
 )
 from TikTokLive.client.web.web_settings import WebDefaults
 from TikTokLive.events import (
+    EVENT_MAPPINGS,
     CommentEvent,
     ConnectEvent,
     DisconnectEvent,
@@ -31,8 +32,8 @@ from TikTokLive.events import (
 from TikTokLive.events.custom_events import WebsocketResponseEvent
 from websockets.exceptions import ConnectionClosedError
 
-from assistant.simulator import start_simulator
-from assistant.simulator.model import Chat, Follow, Gift, Join, Like, Share, Viewers
+from assistant.simulator import protocol, start_simulator
+from assistant.simulator.model import Chat, Follow, Gift, Join, Like, Raw, Share, Viewers
 from assistant.simulator.traffic import TrafficGenerator
 
 WATCHED = (ConnectEvent, CommentEvent, GiftEvent, LikeEvent, FollowEvent, ShareEvent, JoinEvent,
@@ -283,10 +284,18 @@ def test_two_creators_each_get_only_their_own_events(tiktok):
 def test_generated_traffic_has_every_event_type(tiktok):
     name = unique_name()
     wanted = (CommentEvent, GiftEvent, LikeEvent, JoinEvent, FollowEvent, ShareEvent, RoomUserSeqEvent)
+    shown = {"WebcastChatMessage", "WebcastGiftMessage", "WebcastLikeMessage", "WebcastMemberMessage",
+             "WebcastSocialMessage", "WebcastRoomUserSeqMessage", "WebcastControlMessage"}
 
     async def scenario():
         watcher = await watching(name)
         await watcher.wait_for(lambda: all(watcher.of(t) for t in wanted), "every event type", timeout=10)
+
+        def others():
+            return {m.method for e in watcher.of(WebsocketResponseEvent) for m in e.raw.messages} - shown
+
+        await watcher.wait_for(lambda: len(others()) >= 3, "types a dashboard does not show", timeout=10)
+        assert others() <= set(EVENT_MAPPINGS), "all of them types TikTokLive knows"
         # Enough chat to judge its variety: the first few lines may come from one viewer by chance.
         await watcher.wait_for(lambda: len(watcher.of(CommentEvent)) >= 5, "five chat lines", timeout=10)
         likes = [e.total for e in watcher.of(LikeEvent)]
@@ -304,6 +313,33 @@ def test_generated_traffic_has_every_event_type(tiktok):
     assert tiktok.stream(name)["totalLikes"] == total
 
 
+def test_a_raw_message_of_any_type_reaches_tiktoklive_as_that_type(tiktok):
+    name = unique_name()
+    tiktok.configure(name, rate=0)
+
+    async def scenario():
+        watcher = await watching(name)
+        result = await control(tiktok.inject, name, [
+            {"type": "raw", "method": "WebcastRankUpdateMessage",
+             "message": {"group_type": 1, "updates": [{"rank_type": 8, "own_rank": 3}]}},
+            {"type": "raw", "method": "WebcastPollMessage", "message": {"pollId": 77, "common": {"msg_id": 5}}},
+        ])
+        assert result == {"sent": 2, "sockets": 1}
+
+        def received():  # TikTokLive emits the fetch result again with each of its messages
+            return list({m.msg_id: m for e in watcher.of(WebsocketResponseEvent) for m in e.raw.messages}.values())
+
+        await watcher.wait_for(lambda: len(received()) == 2, "both messages")
+        rank, poll = (EVENT_MAPPINGS[m.method]().parse(m.payload) for m in received())
+        assert (rank.group_type, rank.updates[0].rank_type, rank.updates[0].own_rank) == (1, 8, 3)
+        assert rank.common.method == "WebcastRankUpdateMessage" and rank.common.msg_id == received()[0].msg_id
+        assert rank.common.room_id == int(tiktok.stream(name)["roomId"]) and rank.common.create_time > 0
+        assert (poll.poll_id, poll.common.msg_id, received()[1].msg_id) == (77, 5, 5), "a msg_id given is kept"
+        await watcher.stop()
+
+    asyncio.run(scenario())
+
+
 def test_generator_streaks_and_totals_are_consistent():
     generator = TrafficGenerator("consistency")
     events, likes = [], 0
@@ -312,7 +348,13 @@ def test_generator_streaks_and_totals_are_consistent():
         likes = max([likes] + [e.total for e in batch if isinstance(e, Like)])
         events += batch
     assert len(events) == 1200
-    assert {type(e) for e in events} == {Chat, Gift, Like, Follow, Share, Join, Viewers}
+    assert {type(e) for e in events} == {Chat, Gift, Like, Follow, Share, Join, Viewers, Raw}
+    raw = [e for e in events if isinstance(e, Raw)]
+    assert 0.05 < len(raw) / len(events) < 0.15, "types a dashboard does not show: a modest share, as on TikTok"
+    assert len({e.method for e in raw}) >= 5
+    for event in raw:  # each encodes with TikTokLive's own class for its method, and reads back with it
+        message = protocol.build_message(event, 7, "")
+        assert EVENT_MAPPINGS[event.method]().parse(message.payload).common.msg_id == message.msg_id
     like_totals = [e.total for e in events if isinstance(e, Like)]
     assert like_totals == sorted(like_totals)
     streaks: dict[int, list[Gift]] = {}
@@ -449,6 +491,18 @@ def test_avatars_and_gift_images_are_svg(simulator):
     (EVENTS, b'[{"type": "join", "user": {"uniqueId": "no way"}}]', "invalid 'uniqueId'"),
     (EVENTS, b'["chat"]', "event 0: an event must be a JSON object"),
     (EVENTS, b'[{"type": "join", "user": {"userId": "x1"}}]', "'userId' must be"),
+    (EVENTS, b'[{"type": "raw"}]', "'method' is required"),
+    (EVENTS, b'[{"type": "raw", "method": "WebcastDanceMessage"}]', "unknown method 'WebcastDanceMessage'"),
+    (EVENTS, b'[{"type": "raw", "method": "WebcastPollMessage", "message": []}]', "'message' must be a JSON object"),
+    (EVENTS, b'[{"type": "raw", "method": "WebcastPollMessage", "message": {"poll_id": 1, "colour": 2}}]',
+     "'message.colour' does not fit TikTokLive's WebcastPollMessage"),
+    (EVENTS, b'[{"type": "raw", "method": "WebcastRankUpdateMessage", "message": {"updates": [{"rank": 1}]}}]',
+     "'message.updates' does not fit TikTokLive's WebcastRankUpdateMessage: Unknown field 'rank'"),
+    (EVENTS, b'[{"type": "raw", "method": "WebcastPollMessage", "message": {"poll_id": "many"}}]',
+     "'message.poll_id' does not fit"),
+    (EVENTS, b'[{"type": "raw", "method": "WebcastPollMessage", "message": {"common": 1}}]',
+     "'message.common' must be a JSON object"),
+    (EVENTS, b'[{"type": "raw", "method": "WebcastPollMessage", "user": {}}]', "unknown field(s) in a raw event"),
     ("/_sim/streams/{name}/drop", b'{"abort": 1}', "'abort' must be true or false"),
     ("/_sim/streams/x/events", b"[]", "invalid creator name"),
     ("/_sim/sign/fail", b'{"status": 200, "times": 1}', "'status' must be between 400 and 599"),

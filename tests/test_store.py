@@ -252,6 +252,20 @@ def test_publish_needs_the_lease(store):
     assert store.snapshot("alice")["seq"] == 3
 
 
+def test_what_tiktok_sent_that_was_not_shown_is_kept_with_the_state(store):
+    watched(store, "alice", time.time())
+    store.claim_stream("alice")
+    assert (store.stream("alice").skipped, store.stream("alice").decode_check) == ({}, None), "nothing yet"
+    skipped = {"WebcastRankUpdateMessage": 3, "WebcastPollMessage": 1}
+    check = {"checked": 4, "differed": 1, "referenceFailed": 0, "dropped": 0,
+             "last": {"method": "WebcastChatMessage", "field": "user.nickname"}}
+    assert store.publish("alice", events(1, 1), {"seq": 1, "skipped": skipped, "decode_check": check})
+    state = store.stream("alice")
+    assert (state.skipped, state.decode_check) == (skipped, check)
+    assert store.renew_stream("alice", {"skipped": {**skipped, "WebcastPollMessage": 2}})
+    assert store.stream("alice").skipped["WebcastPollMessage"] == 2
+
+
 def test_the_log_is_capped_and_catch_up_says_when_events_are_gone(store):
     watched(store, "alice", time.time())
     assert store.events_since("alice", 0) == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # TikTok usernames: letters, digits, "_" and "."; the simulator keeps them in lower case.
 NAME_PATTERN = re.compile(r"^[a-z0-9_.]{2,24}$")
@@ -94,4 +94,14 @@ class Garbled:
     method: str
 
 
-Event = Chat | Gift | Like | Follow | Share | Join | Viewers | Garbled
+@dataclass(frozen=True)
+class Raw:
+    """A message of any of TikTokLive's types (a method of its EVENT_MAPPINGS), its fields as TikTokLive's class
+    for that method names them (`common` included: its msg_id, room and time are filled in when sent).
+    `fields` are checked (protocol.raw_message builds them) before a Raw is made."""
+
+    method: str
+    fields: dict = field(default_factory=dict, hash=False)
+
+
+Event = Chat | Gift | Like | Follow | Share | Join | Viewers | Garbled | Raw

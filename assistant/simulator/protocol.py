@@ -16,6 +16,7 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from betterproto2 import encode_varint
+from TikTokLive.events import EVENT_MAPPINGS
 from TikTokLive.proto import (
     CommonMessageData,
     ControlAction,
@@ -39,7 +40,7 @@ from TikTokLive.proto import Gift as GiftProto
 # Not re-exported by TikTokLive.proto; it is the same package TikTokLive parses with.
 from TikTokLiveProto.v3.webcast.model.message.common import Text
 
-from .model import Chat, Event, Follow, Garbled, Gift, Join, Like, Share, SimUser, Viewers
+from .model import Chat, Event, Follow, Garbled, Gift, Join, Like, Raw, Share, SimUser, Viewers
 
 _VARINT, _LENGTH_DELIMITED = 0, 2  # protobuf wire types
 
@@ -210,9 +211,27 @@ def build_message(event: Event, room_id: int, base_url: str) -> ProtoMessageFetc
             message = WebcastRoomUserSeqMessage(total=viewer_count, total_user=viewer_count)
         case Garbled(method):
             return _wrap(method, _GARBLED_PAYLOAD, _new_id())
+        case Raw(method, fields):
+            return raw_message(method, fields, room_id)
         case _:
             raise TypeError(f"not a simulator event: {event!r}")
     return _serialise(message, head, viewer, base_url)
+
+
+def raw_message(method: str, fields: dict, room_id: int) -> ProtoMessageFetchResultBaseProtoMessage:
+    """A message of TikTokLive's type `method`, made from `fields` and encoded by the class TikTokLive parses
+    that method with (its EVENT_MAPPINGS; field names as that class has them, or in camelCase, as betterproto2's
+    from_dict takes them). Its `common` gets the method, a new msg_id, the room and the time, as every message
+    the simulator sends, unless `fields` give them. Raises what betterproto2 raises on a field or value the class
+    does not take."""
+    message = EVENT_MAPPINGS[method].from_dict({name: value for name, value in fields.items() if name != "common"})
+    head = CommonMessageData.from_dict(fields.get("common") or {})
+    head.method = head.method or method
+    head.msg_id = head.msg_id or _new_id()
+    head.room_id = head.room_id or room_id
+    head.create_time = head.create_time or _now_ms()
+    message.common = head
+    return _wrap(method, bytes(message), head.msg_id)
 
 
 def end_message(room_id: int) -> ProtoMessageFetchResultBaseProtoMessage:

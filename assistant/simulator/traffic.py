@@ -6,11 +6,12 @@ import random
 from dataclasses import dataclass
 
 from . import catalogue
-from .model import Chat, Event, Follow, Gift, GiftInfo, Join, Like, Share, SimUser, Viewers
+from .model import Chat, Event, Follow, Gift, GiftInfo, Join, Like, Raw, Share, SimUser, Viewers, stable_id
 
 # A "shuffle bag" of event kinds: every kind comes out at least once in each pass through the
-# bag (41 draws), so a dashboard sees all of them within a couple of seconds at the default rate.
-_BAG: dict[str, int] = {"chat": 14, "like": 9, "gift": 6, "join": 5, "viewers": 3, "follow": 2, "share": 2}
+# bag (45 draws), so a dashboard sees all of them within a couple of seconds at the default rate.
+# "raw": one of the messages below, of the types a dashboard does not show (about one event in eleven).
+_BAG: dict[str, int] = {"chat": 14, "like": 9, "gift": 6, "join": 5, "raw": 4, "viewers": 3, "follow": 2, "share": 2}
 _POOL_SIZE = 60
 _MAX_EVENTS_PER_TICK = 500
 _STREAK_TARGETS = (1, 2, 3, 5, 5, 10, 10, 15, 20, 30, 50, 99)
@@ -18,6 +19,46 @@ _MAX_OPEN_STREAKS = 4
 # Now and then a streak stops without its repeat_end message, as on TikTok, so that consumers
 # exercise their quiet-timeout path.
 _ABANDON_PROBABILITY = 0.05
+
+
+
+
+# What a real LIVE carries besides what a dashboard shows, as TikTokLive's classes name the fields (EVENT_MAPPINGS,
+# TikTokLive.proto, whose schema is TikTok's web client's): a LIVE's ranking places (WebcastRankUpdateMessage's
+# RankUpdate: rank_type 0 is the hourly ranking, 8 the daily one; group_type 1, gifts), the hourly ranking's
+# rewards (WebcastHourlyRankRewardMessage), TikTok's banner over the room (WebcastInRoomBannerMessage), link-mic
+# (co-host) signalling (WebcastLinkMicMethod), and the notice bar (WebcastBottomMessage: the key and text of one
+# captured from a LIVE in TikTokLive issue #104). That lives carry them: TikTokLive issue #104 (captured Bottom and
+# Barrage messages); jwdeveloper/TikTokLiveJava's client builder, with handlers for rank updates (the hourly rank
+# among them), in-room banners and link-mic methods; a Douyin LIVE, on the same Webcast protocol, with 36 in-room
+# banners in 5 minutes beside 652 chat lines (jwwsjlm/douyinLive issue #56). How often each comes is our guess.
+def _rank_update(rng: random.Random, creator_id: int) -> Raw:
+    return Raw("WebcastRankUpdateMessage", {"group_type": 1, "updates": [
+        {"rank_type": rng.choice([0, 8]), "own_rank": rng.randint(1, 99), "countdown": rng.randint(60, 3600),
+         "owneronrank": True}]})
+
+
+def _hourly_rank_reward(rng: random.Random, creator_id: int) -> Raw:
+    return Raw("WebcastHourlyRankRewardMessage",
+               {"winners": [{"user_id": creator_id, "asset_id": rng.getrandbits(40)}]})
+
+
+def _in_room_banner(rng: random.Random, creator_id: int) -> Raw:
+    return Raw("WebcastInRoomBannerMessage", {})
+
+
+def _link_mic(rng: random.Random, creator_id: int) -> Raw:
+    return Raw("WebcastLinkMicMethod", {"message_type": rng.randint(1, 12), "user_id": creator_id,
+                                        "channel_id": rng.getrandbits(50), "fan_ticket": rng.randint(0, 500)})
+
+
+def _bottom_notice(rng: random.Random, creator_id: int) -> Raw:
+    return Raw("WebcastBottomMessage", {"common": {"display_text": {
+        "key": "pm_mt_TNS_notifiHostHighGameRating_banner_desc",
+        "default_pattern": "This game is not suitable for younger audience."}}, "duration": 6})
+
+
+_RAW_MESSAGES = (_rank_update, _hourly_rank_reward, _in_room_banner, _link_mic, _bottom_notice)
 
 
 @dataclass
@@ -78,6 +119,8 @@ class TrafficGenerator:
             return Follow(user)
         if kind == "share":
             return Share(user)
+        if kind == "raw":
+            return self._rng.choice(_RAW_MESSAGES)(self._rng, stable_id(self._creator))
         drift = round(viewers * self._rng.gauss(0, 0.02)) + self._rng.randint(-3, 5)
         return Viewers(max(1, viewers + drift))
 

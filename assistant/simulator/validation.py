@@ -9,7 +9,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from . import catalogue
+from TikTokLive.events import EVENT_MAPPINGS
+
+from . import catalogue, protocol
 from .model import (
     Chat,
     Event,
@@ -19,6 +21,7 @@ from .model import (
     GiftInfo,
     Join,
     Like,
+    Raw,
     Share,
     SimUser,
     Viewers,
@@ -267,6 +270,7 @@ _FIELDS: dict[str, set[str]] = {
     "join": set(),
     "viewers": {"viewerCount"},
     "garbled": {"method"},
+    "raw": {"method", "message"},
 }
 
 
@@ -292,6 +296,9 @@ def _event(raw: dict, pick_user: Callable[[], SimUser], total_likes: int) -> Eve
     kind = raw.get("type")
     if kind not in _FIELDS:
         raise BadRequest(f"unknown event type {kind!r}; expected one of {', '.join(_FIELDS)}")
+    if kind == "raw":
+        _check_keys(raw, _FIELDS[kind] | {"type"}, "a raw event")
+        return _raw(raw)
     _check_keys(raw, _FIELDS[kind] | {"type", "user"}, f"a {kind} event")
     if kind == "viewers":
         return Viewers(_int(raw, "viewerCount"))
@@ -306,3 +313,37 @@ def _event(raw: dict, pick_user: Callable[[], SimUser], total_likes: int) -> Eve
         count = _int(raw, "count", 1, low=1)
         return Like(user, count, _int(raw, "total", total_likes + count, high=2**63 - 1))
     return {"follow": Follow, "share": Share, "join": Join}[kind](user)
+
+
+def _raw(raw: dict) -> Raw:
+    """`{method, message?}`: a message of any type TikTokLive knows, its fields as TikTokLive's class names them,
+    checked by building it as it will be sent."""
+    method = _str(raw, "method", max_len=100)
+    if method not in EVENT_MAPPINGS:
+        raise BadRequest(f"unknown method {method!r}: not one of the {len(EVENT_MAPPINGS)} message types TikTokLive "
+                         "knows (its EVENT_MAPPINGS), such as 'WebcastRankUpdateMessage'")
+    fields = _object(raw.get("message", {}), "'message'")
+    if fields.get("common") is not None:
+        _object(fields["common"], "'message.common'")
+    try:
+        protocol.raw_message(method, fields, room_id=0)
+    except Exception as exc:  # betterproto2 and pydantic raise many kinds
+        raise BadRequest(_misfit(method, fields, exc)) from None
+    return Raw(method, fields)
+
+
+def _misfit(method: str, fields: dict, error: Exception) -> str:
+    """Which field of `message` TikTokLive's class for `method` refuses, and why (the first found alone)."""
+    for name, value in fields.items():
+        try:
+            protocol.raw_message(method, {name: value}, room_id=0)
+        except Exception as exc:
+            return f"'message.{name}' does not fit TikTokLive's {method}: {_reason(exc)}"
+    return f"'message' does not fit TikTokLive's {method}: {_reason(error)}"
+
+
+def _reason(error: Exception) -> str:
+    """An error's text on one line, cut short (pydantic's run over several lines)."""
+    text = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+    text = " ".join(str(text).split()) or type(error).__name__
+    return text if len(text) <= 300 else text[:299] + "…"

@@ -45,7 +45,7 @@ class StreamLimitError(Exception):
 
 # The sign budget (SIGN_BUDGET): its windows, each (starts allowed, within so many seconds).
 SignLimits = Sequence[tuple[int, float]]
-# Some of StreamState's fields by name (status, error, seq, metrics, connected_at, shed, garbled, queue...),
+# Some of StreamState's fields by name (status, error, seq, metrics, connected_at, shed, garbled, skipped...),
 # as a runner writes them.
 StateFields = Mapping[str, Any]
 
@@ -81,6 +81,8 @@ class StreamState:
     connected_at: float | None = None
     shed: int = 0
     garbled: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # messages of types the app does not show, per method
+    decode_check: dict[str, Any] | None = None  # the decode check's counts (streams/decodecheck.py), as stored
     owner: str | None = None  # `<host>:<pid>` of the process running its runner; None: nobody yet
     watchers: int = 0
     queue: Queued | None = None  # while `queued` for the sign budget
@@ -210,7 +212,7 @@ class Store:
     def publish(self, username: str, events: Sequence[Event], fields: StateFields,
                 points: Sequence[SeriesPoint] = ()) -> bool:
         """Append numbered events to the creator's log (capped at RECENT_EVENTS), store the state
-        `fields` (a subset of StreamState's: status, error, seq, metrics, connected_at, shed, garbled) and
+        `fields` (a subset of StreamState's: status, error, seq, metrics, connected_at, shed, garbled...) and
         the series `points` they changed (by `t`), atomically: a snapshot's series matches its seq. False,
         writing nothing, when this process does not hold the lease."""
         raise NotImplementedError

@@ -29,6 +29,7 @@ from ..metrics import StreamMetrics
 from ..store import StoreUnavailable
 from .backlog import Backlog
 from .capture import LiveCapture
+from .decodecheck import DecodeCheck
 from .recording import LiveRecording
 from .signals import Connected, EventReceived, PreviousRecord, SignQueued, StatusChanged
 from .supervisor import ConnectionSupervisor
@@ -83,6 +84,7 @@ class RunnerSettings:
     stall_seconds: float = 60.0  # STALL_SECONDS: a connected stream silent this long is checked (supervisor.py)
     capture_dir: str | None = None  # CAPTURE_DIR: what TikTok sends goes to files there (capture.py); None: off
     capture_max_bytes: int = 200 * 1_000_000  # CAPTURE_MAX_MB, in bytes: the most one capture file holds
+    decode_check_rate: float = 0.0  # DECODE_CHECK_RATE: the share of frames decoded again by TikTokLive's decoder
 
 
 class StreamRunner:
@@ -111,9 +113,15 @@ class StreamRunner:
         self._backlog = Backlog(username, shed=state.shed)
         self._capture = LiveCapture(self._settings.capture_dir, self._settings.capture_max_bytes, username) \
             if self._settings.capture_dir else None
+        # What TikTok sent that the app does not show, and the decode check, counted since the creator was first
+        # followed (by any owner).
+        self._skipped = dict(state.skipped)
+        self._decode_check = DecodeCheck(username, self._settings.decode_check_rate, state.decode_check)
         self._connection = ConnectionSupervisor(username, store, self._settings, self._backlog,
                                                 was_connected=lambda: bool(self.connected_at),
                                                 before_first_attempt=self._hand_over_previous_record,
+                                                skipped=self._skipped,
+                                                decode_check=self._decode_check if self._decode_check.rate else None,
                                                 capture=self._capture)
         self._garbled_before = state.garbled  # undecodable upstream input before this runner
         self._drainer = None
@@ -142,6 +150,7 @@ class StreamRunner:
         self._drainer = eventlet.spawn(self._drain_forever)
         if self._capture is not None:
             self._capture.start()
+        self._decode_check.start()
         self._connection.start()
 
     def restart_if_finished(self):
@@ -160,6 +169,7 @@ class StreamRunner:
         self._connection.stop()
         if self._capture is not None:  # after the connection: nothing more comes to it
             self._capture.stop()
+        self._decode_check.stop()
         if self._drainer is not None:
             self._drainer.kill()
         if unwatched:  # after the drain loop: nothing is recorded into the live once it is closed
@@ -191,7 +201,10 @@ class StreamRunner:
                 "queue": self.queue}
 
     def _count_fields(self):
-        return {"seq": self.seq, "metrics": self.metrics.to_dict(), "shed": self.shed, "garbled": self.garbled}
+        """The counts, with what TikTok sent that the app could not decode (`garbled`) or does not show (`skipped`,
+        per method) and the decode check's (`decode_check`), for /debug (copies: the memory store keeps them)."""
+        return {"seq": self.seq, "metrics": self.metrics.to_dict(), "shed": self.shed, "garbled": self.garbled,
+                "skipped": dict(self._skipped), "decode_check": self._decode_check.state()}
 
     # -- the drain loop ------------------------------------------------------------------------
 

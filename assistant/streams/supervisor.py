@@ -76,11 +76,16 @@ class ConnectionSupervisor:
     ...) or None for no budget kept, and its `stall_seconds` are read here). All it knows of the runner:
     `backlog`, where the signals and the events go; `was_connected()`, whether the creator was ever
     connected (by any owner), for `reconnecting` rather than `connecting` and a reconnect's priority at the
-    sign budget; `before_first_attempt()`, called in its green thread before each run's first attempt; and
-    `capture`, the runner's LiveCapture (capture.py) or None, which each attempt hands what TikTok sends."""
+    sign budget; `before_first_attempt()`, called in its green thread before each run's first attempt; what
+    every attempt's decoder counts into and samples for: `skipped` ({method: count}) and `decode_check` (or
+    None) (tiktok/decode.py); and `capture`, the runner's LiveCapture (capture.py) or None, which each attempt
+    hands what TikTok sends."""
 
-    def __init__(self, username, store, settings, backlog, was_connected, before_first_attempt, capture=None):
+    def __init__(self, username, store, settings, backlog, was_connected, before_first_attempt, skipped=None,
+                 decode_check=None, capture=None):
         self.username = username
+        self._skipped = skipped
+        self._decode_check = decode_check
         self._store = store
         self._sign_budget = settings.sign_budget
         self._stall_seconds = settings.stall_seconds
@@ -148,7 +153,7 @@ class ConnectionSupervisor:
             turn = _SignTurn() if self._sign_budget is not None else None
             self._stream = TikTokStream(self.username, self._backlog.put_event, self._connected,
                                         self._backlog.between_frames, turn.take if turn is not None else None,
-                                        self._capture)
+                                        self._skipped, self._decode_check, self._capture)
             self._backlog.put(StatusChanged(self._connecting_status()))
             self._attempt = spawn_for_awaitable(_settled(self._stream.run()))
             try:

@@ -7,10 +7,16 @@ what the push socket carries into the contract's events.
 - schema: protobuf (upb) classes with only the fields the app reads, numbered from TikTokLive's classes;
 - decode: frame -> fetch result -> dispatch on the message's method; garbled input skipped and counted;
 - normalise: decoded messages -> event dicts;
-- stream: TikTokStream, one connection attempt, as the runner uses it.
+- stream: TikTokStream, one connection attempt, as the runner uses it;
+- reference: TikTokLive's own decode and the former normalisation, the fast decode's reference;
+- compare: a frame decoded both ways, the events compared (the decode check's work).
 """
 
+from .compare import compare_frame
+from .compare import prepare as prepare_reference
 from .connection import UpstreamError, creator_live, point_at, use_session
+from .reference import warm as warm_reference
 from .stream import TikTokStream
 
-__all__ = ["TikTokStream", "UpstreamError", "creator_live", "point_at", "use_session"]
+__all__ = ["TikTokStream", "UpstreamError", "compare_frame", "creator_live", "point_at", "prepare_reference",
+           "use_session", "warm_reference"]

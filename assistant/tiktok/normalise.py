@@ -4,8 +4,8 @@ Each function takes one decoded message, the receive time `ts` (epoch ms) and wh
 chat TikTok replays on connect (`history`), and returns the event, or None when the message is not
 one the app relays (a social message that is neither a follow nor a share, a pause). The viewer is
 decoded here, from the bytes of the message's `user` field, so a DecodeError may come from here too.
-The results are the ones TikTokLive's events gave through the app's former normalisation;
-tests/test_fast_decode.py holds that former path and checks it.
+The results are the ones TikTokLive's events gave through the app's former normalisation, which
+reference.py keeps: tests/test_fast_decode.py and the decode check (streams/decodecheck.py) hold these to it.
 """
 import functools
 

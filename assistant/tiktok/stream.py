@@ -23,19 +23,22 @@ class TikTokStream:
     can hold its reader there: the backlog then waits in the upstream socket, not in memory);
     `before_sign()`, a coroutine function, right before the sign-server request (never, when the attempt fails
     earlier: TikTok unreachable, the creator offline or unknown).
-    `capture`, when given, gets what TikTok sent, byte for byte, with the room it came from:
-    `capture.add(room_id, kind, data)` (kind "fetch" or "frame"; streams/capture.py; memory only, no I/O).
-    `garbled` counts the frames and messages that could not be decoded (skipped, logged, never fatal).
+    `garbled` counts the frames and messages that could not be decoded (skipped, logged, never fatal);
+    `skipped` ({method: count}) counts the messages of the types the app does not relay, into the dict given
+    (the runner's, over all its connections); `check`: the runner's decode check, handed a share of the frames
+    (decode.Decoder), or None. `capture`, when given, gets what TikTok sent, byte for byte, with the room it
+    came from: `capture.add(room_id, kind, data)` (kind "fetch" or "frame"; streams/capture.py; memory only).
     """
 
-    def __init__(self, username, on_event, on_connected, between_frames=None, before_sign=None, capture=None):
+    def __init__(self, username, on_event, on_connected, between_frames=None, before_sign=None, skipped=None,
+                 check=None, capture=None):
         self.username = username
         self._on_event = on_event
         self._on_connected = on_connected
         self._between_frames = between_frames
         self._before_sign = before_sign
         self._capture = capture
-        self._decoder = Decoder(username)
+        self._decoder = Decoder(username, skipped, check)
         self._client = None
         self._connected_at = None
         self.ended = False
