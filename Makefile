@@ -39,8 +39,11 @@ lint: $(DEV_STAMP)
 licenses: $(RUNTIME_STAMP)
 	$(PY) -m assistant.licenses
 
+# Two tests at a time (pytest-xdist; a file's tests stay on one worker, so its shared server starts once),
+# then the tests marked `exclusive`, which measure time or load, alone.
 test: $(DEV_STAMP) system-deps lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile -m "not exclusive"
+	$(PY) -m pytest -m exclusive
 
 check: $(DEV_STAMP)
 	$(PY) -m ruff check . && $(PY) -m pytest -m "not slow"

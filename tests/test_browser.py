@@ -12,6 +12,7 @@ import shutil
 import time
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 from support.appserver import free_port
 from support.browserpage import (
@@ -323,6 +324,7 @@ def test_limits_and_upstream_trouble_are_explained(server_factory, simulator, qu
     window.expect_chat(later)
 
 
+@pytest.mark.exclusive
 def test_heavy_traffic_keeps_the_page_responsive_and_the_feeds_capped(server_factory, simulator,
                                                                       quiet_creator, open_dashboard):
     """10,000 events, 1,000 a second (or as fast as the simulator takes them): no animation frame is

@@ -18,6 +18,9 @@ from support.dashboardclient import DashboardClient, wait_until
 from assistant.store import SessionLimitError
 from assistant.store.memory import MemoryStore
 
+# Latency and CPU measured under floods: run alone (make test runs these after the others).
+pytestmark = pytest.mark.exclusive
+
 FLOOD_CHAT = re.compile(r"t=(\d+) (\d+)")
 QUIET_LATENCY_BOUND = 1.0  # seconds: the quiet creator's events arrive within this during the flood
 HEALTHZ_BOUND = 1.0

@@ -15,6 +15,7 @@ from support.username_cases import ACCEPTED
 # --- the upstream closes when the session goes, not a second grace later ---------------------------
 
 
+@pytest.mark.exclusive
 def test_upstream_closes_within_5_s_of_the_session_removal(server_factory, simulator, quiet_creator):
     server = server_factory(CLEANUP_GRACE_SECONDS=2)
     name = quiet_creator("close")
@@ -92,6 +93,7 @@ def test_sigterm_during_a_pending_cleanup_leaves_no_traceback(simulator):
 # --- the totals shown at the end are final -------------------------------------------------------------
 
 
+@pytest.mark.exclusive
 def test_an_open_streak_is_counted_when_the_stream_ends(server, simulator, quiet_creator):
     name = quiet_creator("final")
     client = DashboardClient(server.url)

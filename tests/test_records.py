@@ -17,7 +17,7 @@ from support.appserver import REPO, free_port
 
 from assistant.config import SettingsError
 from assistant.records import Records, RecordsDatabaseUnusable, RecordsUnavailable, migrate, reads
-from assistant.records.database import database_url as engine_url
+from assistant.records.engine import database_url as engine_url
 from assistant.records.schema import events, metadata
 
 TRICKY = 'a, "quoted", b\nnext line\r\n😀🎉 ünïcode \\ back\\slash; 50% _x_ \'single\''

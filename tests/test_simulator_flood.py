@@ -250,6 +250,7 @@ def test_flood_mix_reads_right_through_tiktoklive(tiktok):
     assert {v.total for v in of["viewers"]} == {321}
 
 
+@pytest.mark.exclusive
 def test_flood_without_sockets_answers_and_reaches_sockets_opened_during_it(simulator):
     name = unique_name("flood")
     simulator.configure(name, rate=0)

@@ -167,6 +167,7 @@ def test_reset_removes_the_sign_limits(limited):
 
 # --- stalls -------------------------------------------------------------------------------------------
 
+@pytest.mark.exclusive
 def test_a_stall_silences_the_open_sockets_then_frames_resume(tiktok):
     name = unique_name("stall")  # generated traffic (20 events a second): a frame every 0.25 s
     seconds = 2.0
@@ -244,6 +245,7 @@ def test_the_keepalive_interval_is_tiktoks_ten_seconds_by_default():
     assert KEEPALIVE_SECONDS == 10
 
 
+@pytest.mark.exclusive
 @pytest.mark.slow
 def test_a_silent_room_sends_an_empty_frame_every_keepalive_interval(quick, monkeypatch):
     point_tiktoklive_at(monkeypatch, quick.url)
@@ -271,6 +273,7 @@ def test_a_silent_room_sends_an_empty_frame_every_keepalive_interval(quick, monk
     assert {type(event) for event in watcher.events} <= {ConnectEvent, DisconnectEvent}
 
 
+@pytest.mark.exclusive
 @pytest.mark.slow
 def test_no_keepalive_while_traffic_flows_or_while_stalled(quick):
     busy, still = unique_name("busy"), unique_name("still")

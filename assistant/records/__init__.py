@@ -12,7 +12,8 @@ import time
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from . import migrate, reads
-from .database import Database, database_url, make_engine, one_line, shown_url
+from .database import Database
+from .engine import database_url, make_engine, one_line, shown_url
 from .errors import RecordsDatabaseUnusable, RecordsUnavailable
 from .lock import RecordsFileInUse, hold_sqlite_file
 from .prune import prune

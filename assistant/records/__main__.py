@@ -11,7 +11,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from assistant.config import Config, SettingsError
 
 from . import migrate
-from .database import Database, database_url, make_engine, one_line, shown_url
+from .database import Database
+from .engine import database_url, make_engine, one_line, shown_url
 
 
 def main(argv=None):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .database import compact_json, without_nul
+from .engine import compact_json, without_nul
 from .schema import POINT_FIELDS, TOTALS, lives, series_points, viewers
 
 _DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}

@@ -1,4 +1,4 @@
-"""The records' writer process: the server's handle on it (`WriterProcess`) and its main loop (`main`).
+"""The records' writer process: the server's handle on it (`WriterProcess`); its main loop is writerchild.py.
 
 Why a process: a write done in a thread of the server (SQLAlchemy building parameters, JSON encoding,
 the driver's executemany) runs Python code that holds the GIL, about 20 us per event. Under a flood of
@@ -8,7 +8,7 @@ from 115 to 265-564 ms). In a process of its own the write has its own interpret
 per flush is pickle the queued operations (about 1 us per event) and send them over a socketpair, in
 frames that yield to the hub between them.
 
-The protocol, one pickled message a frame (4-byte length, then the pickle), each answered only where said:
+The protocol (framed by wire.py), each message answered only where said:
   ("init", url)   the database to write to (sent on the socket, not in argv, where `ps` would show a password)
   ("ops", [op])   operations to write (records.writer queues them: (kind, (username, room_id), args))
   ("forget",)     lives were deleted: the cached live ids must be looked up again
@@ -20,50 +20,32 @@ The process ends at end of file: when the server closes the socket, or dies (eve
 """
 
 import os
-import pickle
-import signal
 import socket
-import struct
 import subprocess
 import sys
 import time
 
 import eventlet
-from sqlalchemy.exc import InterfaceError, OperationalError
 
-from .batch import write
-from .database import make_engine, one_line
+from .wire import receive, send
 
-_LENGTH = struct.Struct("!I")
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # holds assistant/
-_ENTRY = "import sys; from assistant.records.process import main; main(int(sys.argv[1]))"
-WRITER_NICENESS = 10
+# The writer needs SQLAlchemy and the records' own modules, not the server's: empty stand-ins for the packages
+# `assistant` and `assistant.records` keep their __init__ (Flask, Socket.IO, eventlet, TikTokLive's imports:
+# about a second of CPU at every server start) from running. The project's folder is argv[2].
+_ENTRY = "\n".join((
+    "import os, sys, types",
+    "for name in ('assistant', 'assistant.records'):",
+    "    package = sys.modules[name] = types.ModuleType(name)",
+    "    package.__path__ = [os.path.join(sys.argv[2], *name.split('.'))]",
+    "from assistant.records.writerchild import main",
+    "main(int(sys.argv[1]))",
+))
 FRAME_EVENTS = 500  # events pickled into one frame, between which the hub runs other green threads
 
 
 class WriterGone(Exception):
     """The writer process is not there (it died, or was never started); the write did not happen."""
-
-
-def _send(sock, message):
-    data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-    sock.sendall(_LENGTH.pack(len(data)) + data)
-
-
-def _receive_exactly(sock, size):
-    chunks = []
-    while size:
-        chunk = sock.recv(min(size, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-def _receive(sock):
-    (size,) = _LENGTH.unpack(_receive_exactly(sock, _LENGTH.size))
-    return pickle.loads(_receive_exactly(sock, size))
 
 
 def _frames(ops):
@@ -91,16 +73,14 @@ class WriterProcess:
 
     def _start(self):
         ours, theirs = socket.socketpair()
-        # Not `-m assistant.records.process`: the package imports this module before runpy would run it.
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))}
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-c", _ENTRY, str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env)
+                [sys.executable, "-c", _ENTRY, str(theirs.fileno()), _ROOT],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
         finally:
             theirs.close()
         self._sock = ours
-        _send(ours, ("init", self._url))
+        send(ours, ("init", self._url))
 
     def _stop(self):
         if self._sock is not None:
@@ -121,58 +101,16 @@ class WriterProcess:
                 self._start()
                 self._forget = False  # a new process has no cached ids
             if self._forget:
-                _send(self._sock, ("forget",))
+                send(self._sock, ("forget",))
                 self._forget = False
             for frame in _frames(ops):
-                _send(self._sock, ("ops", frame))
+                send(self._sock, ("ops", frame))
                 eventlet.sleep(0)
-            _send(self._sock, ("write", time.time()))
-            return _receive(self._sock)
+            send(self._sock, ("write", time.time()))
+            return receive(self._sock)
         except (OSError, EOFError) as ex:
             self._stop()
             raise WriterGone(f"the records writer process stopped ({type(ex).__name__})") from ex
 
     def close(self):
         self._stop()
-
-
-def _write(engine, ops, ids, now):
-    try:
-        with engine.begin() as connection:
-            write(connection, ops, ids, now)
-        return ("ok",)
-    except Exception as ex:  # any failure is answered, never raised: the server decides what to do
-        ids.clear()  # ids inserted by the rolled-back transaction are not there
-        unreachable = isinstance(ex, (OperationalError, InterfaceError))
-        return ("unreachable" if unreachable else "refused", one_line(ex))
-
-
-def main(fd):
-    # Ctrl-C and a platform's SIGTERM reach the whole process group: the server stops this process, by
-    # closing the socket once it has flushed what is queued.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    # Background work: where the CPU is short (2 cores, a flood), the server's hub goes first. The writer
-    # catches up when the flood ends; its queue in the server is bounded (RECORD_QUEUE_EVENTS).
-    os.nice(WRITER_NICENESS)
-    sock = socket.socket(fileno=fd)
-    sock.setblocking(True)
-    engine, ids, pending = None, {}, []
-    try:
-        while True:
-            message = _receive(sock)
-            if message[0] == "init":
-                engine = make_engine(message[1])
-            elif message[0] == "ops":
-                pending.extend(message[1])
-            elif message[0] == "forget":
-                ids.clear()
-            elif message[0] == "write":
-                answer = _write(engine, pending, ids, message[1])
-                pending = []
-                _send(sock, answer)
-    except (EOFError, ConnectionError):
-        pass
-    finally:
-        if engine is not None:
-            engine.dispose()

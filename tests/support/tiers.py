@@ -9,7 +9,7 @@ Flask-SocketIO's test clients.
 
 So that the tiers cannot drift apart unseen, a fast test that starts a process fails, in its setup (its
 fixtures) or its call, naming the command. Let through are the helpers the app itself starts in process: the
-records' writer process (assistant/records/process.py, started with every app in process that records), git
+records' writer process (assistant/records/writerchild.py, started with every app in process that records), git
 (/source lists the files it sends with it: assistant/source.py) and ldconfig (ctypes' find_library runs it when
 assistant/heap.py is first imported).
 """
@@ -27,7 +27,7 @@ import pytest
 REAL_PARTS = frozenset({"simulator", "server", "server_factory", "redis_server", "postgres_server", "browser",
                         "open_records"})
 
-WRITER_MODULE = "assistant.records.process"
+WRITER_MODULE = "assistant.records.writerchild"
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by mark
