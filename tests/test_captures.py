@@ -96,12 +96,14 @@ def test_a_path_is_made_of_a_username_and_a_room_id_only(tmp_path, username, roo
 
 @pytest.mark.parametrize(("content", "message"), [
     (b"not gzip", "is not gzip data"),
-    (gzip.compress(b""), "holds no line"),
-    (gzip.compress(b'{"format": "tlcap/2"}\n'), "line 1 is not a tlcap/1 header"),
-    (gzip.compress(b'{"format": "tlcap/1"}\n{"t": 1, "kind": "ack", "data": ""}\n'), "line 2 is not an item"),
-    (gzip.compress(b'{"format": "tlcap/1"}\n{"t": 1, "kind": "frame", "data": "@@"}\n'), "'data' is not base64"),
-    (gzip.compress(b'{"format": "tlcap/1"}\n[1,\n'), "line 2 is not JSON"),
-    (gzip.compress(b"\xff\xfe\n"), "is not UTF-8 text"),
+    (gzip.compress(b"", mtime=0), "holds no line"),
+    (gzip.compress(b'{"format": "tlcap/2"}\n', mtime=0), "line 1 is not a tlcap/1 header"),
+    (gzip.compress(b'{"format": "tlcap/1"}\n{"t": 1, "kind": "ack", "data": ""}\n', mtime=0),
+     "line 2 is not an item"),
+    (gzip.compress(b'{"format": "tlcap/1"}\n{"t": 1, "kind": "frame", "data": "@@"}\n', mtime=0),
+     "'data' is not base64"),
+    (gzip.compress(b'{"format": "tlcap/1"}\n[1,\n', mtime=0), "line 2 is not JSON"),
+    (gzip.compress(b"\xff\xfe\n", mtime=0), "is not UTF-8 text"),
 ])
 def test_what_is_not_a_capture_is_refused_saying_why(tmp_path, content, message):
     path = tmp_path / "bad.tlcap.jsonl.gz"

@@ -172,7 +172,7 @@ def fetch_result(messages, is_first):
 def push_frame(payload, compression):
     """A "msg" push frame carrying `payload`, gzipped when `compression` is "gzip"."""
     if compression == "gzip":
-        payload = gzip.compress(payload)
+        payload = gzip.compress(payload, mtime=0)
     headers = [] if compression is None else [PushHeader(key="compress_type", value=compression)]
     return bytes(WebcastPushFrame(seq_id=7, log_id=2**62 + 5, headers=headers, payload_encoding="pb",
                                   payload_type="msg", payload=payload))
@@ -289,7 +289,7 @@ def test_a_garbled_payload_is_skipped_counted_and_logged_once_a_minute(caplog):
     b"\x0a\xff\xff",  # not a push frame
     push_frame(b"\x1f\x8b\x08\x00garbage", "none")[:-3] + b"\xff\xff\xff",  # a frame cut short
     push_frame(b"not gzip at all", "gzip")[:-15] + b"not gzip at all",  # gzip header missing
-    push_frame(gzip.compress(b"\x0a\xff\xff")[:-8] + b"\x00" * 8, "gzip"),  # bad checksum
+    push_frame(gzip.compress(b"\x0a\xff\xff", mtime=0)[:-8] + b"\x00" * 8, "gzip"),  # bad checksum
     push_frame(b"\x0a\xff\xff", "none"),  # not a fetch result
 ])
 def test_an_unreadable_frame_is_skipped_and_counted(frame):
@@ -307,9 +307,9 @@ def test_the_ack_is_the_one_tiktoklive_sends(log_id, internal_ext):
 
 
 @pytest.mark.parametrize("payload", [
-    gzip.compress(b"one member"),
-    gzip.compress(b"two ") + gzip.compress(b"members"),
-    gzip.compress(b"padded") + b"\x00" * 4,
+    gzip.compress(b"one member", mtime=0),
+    gzip.compress(b"two ", mtime=0) + gzip.compress(b"members", mtime=0),
+    gzip.compress(b"padded", mtime=0) + b"\x00" * 4,
 ])
 def test_gunzip_reads_what_gzip_reads(payload):
     assert decode._gunzip(payload) == gzip.decompress(payload)
