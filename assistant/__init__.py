@@ -39,6 +39,7 @@ def create_app(config=None, settings=None):
     from .reports import pages as report_pages
     from .service import LiveService
     from .store import make_store
+    from .streams import decodecheck
     from .streams.capture import check_directory
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
@@ -68,6 +69,8 @@ def create_app(config=None, settings=None):
         tiktok.use_session(app.config["TIKTOK_SESSION_ID"], app.config["TIKTOK_TARGET_IDC"])
     except ValueError as ex:
         raise SettingsError(str(ex)) from ex
+    if app.config["DECODE_CHECK_RATE"] > 0:
+        decodecheck.warm()  # before the server listens: never beside the streams (streams/decodecheck.py)
 
     # Cluster mode: the processes' emits to each other's sockets go through Redis (messagequeue.py).
     queue = ResubscribingRedisManager(app.config["REDIS_URL"], app.config["REDIS_CHANNEL"]) \

@@ -4,14 +4,17 @@ decoder and the former normalisation, off the per-frame path, and the events com
 make it read wrong values without a word; this is where it would show (`decodeCheck` in /debug streams).
 
 Off the per-frame path: the reader only draws a random number per frame and, for a sampled one, puts the frame
-on a bounded queue (full: dropped and counted). The runner's worker, a green thread, hands each frame to a real
-thread (eventlet's tpool), since decoding with betterproto2 costs about half a millisecond a message, and a
-class's first use far more (its field metadata is built then, up to a tenth of a second a class): there the
-interpreter lock changes hands every few milliseconds, so the hub is never held long. The decode is paced to
-CPU_SHARE of one core for the whole process (one frame at a time, across streams, then a pause in proportion
-to its CPU time); what a busier stream samples meanwhile waits in its queue, or is dropped. The classes' first
-uses are not paced, but made apart (tiktok/reference.py `prepare`), once per type and process: those nearly
-every frame needs when the process's first check starts, the others on the first frame that carries them.
+on a bounded queue (full: dropped and counted). The runner's worker, a green thread, compares each frame on
+the hub one message at a time, yielding after each (betterproto2 decodes a message in about half a
+millisecond): no other green thread waits more than that. Not in a real thread: there the decode holds the
+interpreter lock in turns of up to 5 ms, and every system call of the hub waits for it (in bench/throughput.py's
+(c), a frame of the flood decoded in tpool now and then took a quiet creator's p99 from 120 to 190 ms). The
+decode is paced to CPU_SHARE of one core for the whole process (one frame at a time, across streams, then a
+pause in proportion to the time its slices took); what a busier stream samples meanwhile waits in its queue, or
+is dropped. A class's first use costs far more (its field metadata is built then, up to a tenth of a second a
+class): those are made apart (tiktok/reference.py `prepare`), once per type and process, in a real thread
+(tpool): those nearly every frame needs at the server's start (`warm`, called by create_app before the server
+listens: about two seconds of CPU), the others on the first frame that carries them.
 
 A difference is logged at most once a minute per stream, with the method and the field, never the values (they
 are viewers' content).
@@ -49,19 +52,34 @@ class _Pacing:
     def __init__(self):
         self.turn = Semaphore(1)
         self.next_start = 0.0
-        self.warmed = False
 
 
 _PACING = _Pacing()
 
 
-def _timed(data):
-    """In a real thread: the classes of the frame's messages made ready, then compare_frame(data), and the
-    thread's CPU time the comparison took."""
-    prepare_reference(data)
-    started = time.thread_time()
-    comparison = compare_frame(data)
-    return comparison, time.thread_time() - started
+def warm():
+    """Make TikTokLive's classes that nearly every frame needs ready, now, in this thread: at the server's start,
+    when nothing else runs (the check's first frame would otherwise pay for them beside the streams)."""
+    try:
+        warm_reference()
+    except Exception:  # they are then made on first use
+        log.exception("Decode check: TikTokLive's classes could not be made ready ahead")
+
+
+class _Slices:
+    """The time of a comparison's slices on the hub, the pauses between them (`pause`: a yield) left out."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self._since = time.monotonic()
+
+    def pause(self):
+        self.seconds += time.monotonic() - self._since
+        eventlet.sleep(0)
+        self._since = time.monotonic()
+
+    def total(self):
+        return self.seconds + time.monotonic() - self._since
 
 
 class DecodeCheck:
@@ -100,13 +118,6 @@ class DecodeCheck:
         return dict(self._counts)
 
     def _work(self):
-        with _PACING.turn:
-            if not _PACING.warmed:  # the classes nearly every frame needs, before the process's first frame
-                _PACING.warmed = True
-                try:
-                    tpool.execute(warm_reference)
-                except Exception:  # they are then made on first use
-                    log.exception("Decode check: TikTokLive's classes could not be made ready ahead")
         while True:
             data = self._queue.get()
             with _PACING.turn:
@@ -117,10 +128,13 @@ class DecodeCheck:
                 self.count(comparison)
 
     def _compare(self, data):
-        """compare_frame(data) in a real thread: (Comparison, the thread's CPU seconds), or (None, 0.0) when the
-        check itself failed (logged: its own bug must not end it)."""
+        """compare_frame(data), its classes made ready in a real thread first: (Comparison, the seconds its
+        slices took), or (None, 0.0) when the check itself failed (logged: its own bug must not end it)."""
         try:
-            return tpool.execute(_timed, data)
+            tpool.execute(prepare_reference, data)
+            slices = _Slices()
+            comparison = compare_frame(data, between=slices.pause)
+            return comparison, slices.total()
         except Exception as ex:  # the error's text may quote the frame's content: only its type is logged
             log.error("Decode check of @%s failed on a frame: %s", self.username, type(ex).__name__)
             return None, 0.0
