@@ -10,7 +10,8 @@ short (a crash, a full disk) reads, with this module or any gzip reader, up to i
 
 Both sides use this module: the app writes captures (streams/capture.py) and the simulator replays them
 (simulator/replay.py). It sits at the bottom of the package, beside events.py, and imports only the standard
-library: the simulator is a program of its own that must not import the app's layers (nor they it).
+library and usernames.py (the username rule, pure too): the simulator is a program of its own that must not
+import the app's layers (nor they it).
 """
 
 import base64
@@ -23,12 +24,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .usernames import is_username
+
 FORMAT = "tlcap/1"
 SUFFIX = ".tlcap.jsonl.gz"
 KINDS = ("fetch", "frame")
 GZIP_LEVEL = 6
-# What may name a folder and a file: a username as usernames.py allows it, a room id's digits.
-_SAFE_USERNAME = re.compile(r"(?=[.]*[a-z0-9_])[a-z0-9_.]{2,24}")
+# What may name a file besides a username (usernames.is_username): a room id's digits.
 _ROOM_ID = re.compile(r"[0-9]{1,30}")
 
 
@@ -62,7 +64,7 @@ class Capture:
 def capture_path(directory, username, room_id, started_at):
     """Where a capture of `username`'s room `room_id` started at `started_at` (epoch seconds) goes. The
     username and room id are checked again here: nothing that could leave `directory` ever names a path."""
-    if not _SAFE_USERNAME.fullmatch(username) or not _ROOM_ID.fullmatch(room_id):
+    if not is_username(username) or not _ROOM_ID.fullmatch(room_id):
         raise ValueError(f"not a username and a room id: {username!r}, {room_id!r}")
     stamp = datetime.fromtimestamp(started_at, UTC).strftime("%Y%m%dT%H%M%SZ")
     return Path(directory) / username / f"{room_id}-{stamp}{SUFFIX}"

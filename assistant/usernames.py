@@ -11,6 +11,7 @@ _USERNAME = r"(?=[.]*[A-Za-z0-9_])[A-Za-z0-9_.]{2,24}"
 # Scheme, host and `/live` in any case; the name itself only in ASCII (no case folding: "ſ" is not "s").
 _SITE = r"(?i:(?:https?://)?(?:(?:www|m)\.)?tiktok\.com)"
 # `@name`, `name`, `@name/live`; a profile or LIVE link, with or without scheme and www./m.
+_PLAIN = re.compile(_USERNAME)
 _HANDLE = re.compile(rf"@?({_USERNAME})(?:/live)?/?")
 _LINK = re.compile(rf"{_SITE}/@({_USERNAME})(?i:/live)?/?(?:[?#]\S*)?")
 # What the TikTok app's share button gives: a short link that only TikTok can resolve.
@@ -43,3 +44,8 @@ def parse_username(text):
     if _SHORT_LINK.fullmatch(text):
         raise UsernameError("short_link", SHORT_LINK_MESSAGE)
     raise UsernameError("invalid", INVALID_MESSAGE)
+
+
+def is_username(name):
+    """Whether `name` is a username as the app keeps it (parse_username's result: the rule, in lower case)."""
+    return isinstance(name, str) and name == name.lower() and _PLAIN.fullmatch(name) is not None

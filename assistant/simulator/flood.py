@@ -175,17 +175,6 @@ def _tag(message_class: type, name: str, wire_type: int = 0) -> bytes:
     return _varint(_number(message_class, name) << 3 | wire_type)
 
 
-def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, pos
-
-
 @dataclass(frozen=True)
 class _Head:
     """A message's common header cut around its msg_id: `pre` + <9-byte id> + `post` is the whole field
@@ -206,7 +195,7 @@ def _split(message: ProtoMessageFetchResultBaseProtoMessage) -> tuple[_Head, byt
     common_tag = _varint(1 << 3 | _LENGTH_DELIMITED)
     if not payload.startswith(common_tag):
         raise ValueError(f"{message.method}: the common header does not come first")
-    length, pos = _read_varint(payload, len(common_tag))
+    length, pos = protocol.read_varint(payload, len(common_tag))
     common, rest = payload[pos:pos + length], payload[pos + length:]
     method_field = protocol._bytes_field(_number(CommonMessageData, "method"), message.method.encode())
     id_tag = _tag(CommonMessageData, "msg_id")

@@ -311,7 +311,8 @@ def _frame_head(gzipped: bool) -> bytes:
 _FIXED64, _FIXED32 = 1, 5
 
 
-def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
+def read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    """The varint at `data[pos:]` and the position after it; ValueError when it runs past the end."""
     value = shift = 0
     while True:
         if pos >= len(data) or shift > 63:
@@ -331,12 +332,12 @@ def _without_field(data: bytes, number: int) -> bytes:
     pos = 0
     while pos < len(data):
         start = pos
-        key, pos = _read_varint(data, pos)
+        key, pos = read_varint(data, pos)
         wire_type = key & 7
         if wire_type == _VARINT:
-            _, pos = _read_varint(data, pos)
+            _, pos = read_varint(data, pos)
         elif wire_type == _LENGTH_DELIMITED:
-            length, pos = _read_varint(data, pos)
+            length, pos = read_varint(data, pos)
             pos += length
         elif wire_type in (_FIXED64, _FIXED32):
             pos += 8 if wire_type == _FIXED64 else 4

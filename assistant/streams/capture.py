@@ -85,8 +85,9 @@ class LiveCapture:
     def _open(self, room_id):
         if self._file is not None:
             self._closing.append(self._file)
-        path = capture_path(self._directory, self.username, str(room_id), time.time())
-        self._file = _File(room_id, CaptureWriter(path, self.username, str(room_id), time.time(), self._max_bytes))
+        started_at = time.time()  # the file's name and its header's startedAt: one reading
+        path = capture_path(self._directory, self.username, str(room_id), started_at)
+        self._file = _File(room_id, CaptureWriter(path, self.username, str(room_id), started_at, self._max_bytes))
         log.info("Capturing what TikTok sends @%s in room %s to %s", self.username, room_id, path)
         return self._file
 
