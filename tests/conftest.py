@@ -6,8 +6,13 @@ from support.dashboardclient import DashboardClient
 from support.simclient import SimulatorControl, unique_name
 
 from assistant.simulator import start_simulator
+from assistant.tiktok.reference import own_event_metadata
 
 pytest_plugins = ["support.tiers"]  # the fast tier and the slow one
+
+# Tests parse with TikTokLive's clients and build TikTokLive's messages in one process, in whatever order the
+# workers run them: its event classes get metadata of their own first (assistant/tiktok/reference.py).
+own_event_metadata()
 
 # --- TikTok LIVE simulator -------------------------------------------------------------------------
 

@@ -48,6 +48,15 @@ def decode_message(method, payload, ts, history):
     return (normalise(event, ts, history) if normalise is not None else None), (common.msg_id if common else 0)
 
 
+def own_event_metadata():
+    """Give each of TikTokLive's event classes field metadata of its own now (see `_event_class`): a process
+    that also builds TikTokLive's message classes itself (the tests, the simulator's encoding in process) would
+    otherwise parse a CommentEvent's viewer as a plain User, without `unique_id`, if a WebcastChatMessage was
+    used first."""
+    for method in EVENT_MAPPINGS:
+        _event_class(method)
+
+
 @functools.cache
 def _event_class(method):
     """TikTokLive's class for `method`, with field metadata of its own. betterproto2 makes a class's metadata on
