@@ -105,7 +105,8 @@ class Maintenance:
     def _reconcile_sockets(self):
         """Bring this process's sockets in line with their sessions in the store: a session that another
         process switched (a duplicated tab there) moves them to its creator's room; a session the store
-        lost (Redis restarted empty) disconnects them, so that the tabs reconnect into new sessions."""
+        lost (Redis restarted empty) disconnects them, so that the tabs reconnect into new sessions. A socket being
+        caught up is in no room yet: it is left to its catch-up (the next reconcile sees where it went)."""
         sockets = self._service.sockets
         session_ids = sockets.session_ids()
         if not session_ids:
@@ -117,7 +118,7 @@ class Maintenance:
                 if record is None:
                     log.info("Session %s is gone from the store; disconnecting client %s", session_id, sid)
                     self._service.rooms.drop(sid)
-                elif sockets.room_of(sid) != record.username:
+                elif not sockets.catching_up(sid) and sockets.room_of(sid) != record.username:
                     self._service.rooms.follow(sid, record.username)
 
     def _send_stats(self):

@@ -76,6 +76,13 @@ class Rooms:
         process) is sent then. Nothing is lost; an event may come twice, with its `seq` (clients drop
         what they have).
         """
+        self._sockets.set_catching_up(sid, True)  # the reconcile leaves it alone meanwhile (maintenance.py)
+        try:
+            self._bring_up_to_date(sid, username, last_seq)
+        finally:
+            self._sockets.set_catching_up(sid, False)
+
+    def _bring_up_to_date(self, sid, username, last_seq):
         if last_seq is None:
             last_seq = self.send_snapshot(username, sid)
         else:  # the boards and the series are not events: a socket back from a gap gets them whole

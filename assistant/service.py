@@ -91,6 +91,7 @@ class LiveService:
             kind = "overlay" if auth.get("kind") == "overlay" else "dashboard"  # what /debug shows
             record, resumed = self._attach(sid, client_ip, auth.get("resumeToken"), kind)
             self.sockets.add(sid, record.id)
+            self.sockets.set_catching_up(sid, True)  # in no room until its catch-up: not the reconcile's to move
             try:
                 self.rooms.enter_session(sid, record.id)
                 self._send_session(record, resumed=resumed)
@@ -101,6 +102,8 @@ class LiveService:
             except BaseException:
                 self.disconnect(sid)  # a refused connect gets no disconnect of its own: no socket left behind
                 raise
+            finally:
+                self.sockets.set_catching_up(sid, False)
 
     def _attach(self, sid, client_ip, token, kind):
         """Attach the socket to the session of `token`, or to a new one of `kind`: (record, resumed)."""

@@ -23,6 +23,7 @@ class LocalSockets:
         self._by_session = defaultdict(set)
         self._room_of = {}  # sid -> the creator whose room it joined
         self._joined_at = {}  # sid -> the seq it had when it joined that room
+        self._catching_up = set()  # sids being brought up to date before they join a room (rooms.catch_up)
 
     def __len__(self):
         return len(self._session_of)
@@ -36,6 +37,7 @@ class LocalSockets:
         session_id = self._session_of.pop(sid, None)
         self._room_of.pop(sid, None)
         self._joined_at.pop(sid, None)
+        self._catching_up.discard(sid)
         if session_id is not None:
             sids = self._by_session[session_id]
             sids.discard(sid)
@@ -58,6 +60,16 @@ class LocalSockets:
     def joined_at(self, sid):
         """The seq the socket had been sent up to when it joined its room (0 when in none)."""
         return self._joined_at.get(sid, 0)
+
+    def catching_up(self, sid):
+        """Whether the socket is being brought up to date: it is in no room yet, and on its way to one."""
+        return sid in self._catching_up
+
+    def set_catching_up(self, sid, catching_up):
+        if catching_up:
+            self._catching_up.add(sid)
+        else:
+            self._catching_up.discard(sid)
 
     def set_room(self, sid, username, seq=0):
         if username is None:
