@@ -11,6 +11,7 @@ import logging
 import time
 
 import eventlet
+import eventlet.event
 
 from .store import StoreUnavailable
 
@@ -38,7 +39,7 @@ class Maintenance:
         self._stats_sent = None
         self._stats_due = 0.0
         self._store_down = False  # during an outage: logged once
-        self._stopping = False
+        self._stopping = eventlet.event.Event()  # sent by stop: no tick after the one under way, no sleep
         self._thread = None
 
     def start(self):
@@ -46,7 +47,8 @@ class Maintenance:
 
     def stop(self):
         """Let the tick under way finish (for STOP_WAIT_SECONDS at most), and run no other."""
-        self._stopping = True
+        if not self._stopping.ready():
+            self._stopping.send(True)
         with eventlet.Timeout(STOP_WAIT_SECONDS, False):
             self._thread.wait()
         self._thread.kill()
@@ -58,7 +60,7 @@ class Maintenance:
             self._reattach_sockets()
 
     def _run(self):
-        while not self._stopping:
+        while True:
             try:
                 self._tick()
                 if self._store_down:
@@ -70,7 +72,8 @@ class Maintenance:
                     self._store_down = True
             except Exception:
                 log.exception("Periodic work failed")
-            eventlet.sleep(TICK_SECONDS)
+            if self._stopping.wait(TICK_SECONDS):
+                return
 
     def _tick(self):
         now = time.time()

@@ -15,6 +15,7 @@ import logging
 from collections import deque
 
 import eventlet
+import eventlet.event
 import eventlet.semaphore
 
 from .process import WriterGone, WriterProcess
@@ -44,10 +45,11 @@ class RecordWriter:
         self._max_events = max_events
         self._ops = deque()  # (kind, (username, room_id), args)
         self._queued = 0  # events in self._ops
+        self._in_flight = 0  # events in the write under way
         self._writing = eventlet.semaphore.Semaphore()  # one flush at a time, in queue order
         self._attempts = 0  # failed writes of what is queued
         self._dropping = False  # in a drop episode (warned)
-        self._closed = False
+        self._closing = eventlet.event.Event()  # sent by close: the loop stops sleeping at once
         self.written = self.dropped = 0
         self.error = None
         self._thread = eventlet.spawn(self._loop)
@@ -80,10 +82,13 @@ class RecordWriter:
             ops, events = list(self._ops), self._queued
             self._ops.clear()
             self._queued = 0
+            self._in_flight = events
             try:
                 outcome, *reason = self._process.write(ops)
             except WriterGone as ex:
                 outcome, reason = "unreachable", [str(ex)]
+            finally:
+                self._in_flight = 0
             if outcome != "ok":
                 self._failed(ops, events, outcome == "unreachable", reason[0])
                 return
@@ -108,16 +113,17 @@ class RecordWriter:
             self.dropped += _rows(ops)
 
     def _loop(self):
-        while not self._closed:
-            eventlet.sleep(FLUSH_SECONDS)
+        while self._closing.wait(FLUSH_SECONDS) is None:  # None: FLUSH_SECONDS passed, not closed
             self.flush()
 
     def stats(self):
-        return {"queued": self._queued, "written": self.written, "dropped": self.dropped}
+        """`queued`: the events not written yet, those of the write under way included."""
+        return {"queued": self._queued + self._in_flight, "written": self.written, "dropped": self.dropped}
 
     def close(self):
         """Stop the green thread (after its current flush), write what is left, stop the writer process."""
-        self._closed = True
+        if not self._closing.ready():
+            self._closing.send(True)
         self._thread.wait()
         self.flush()
         self._process.close()
