@@ -22,7 +22,9 @@ Scenarios, each for the project then the bare server (figures printed, never ass
      clients): B's p99 latency, /healthz latency (polled every 50 ms), and A's chat lost (holes in n)
      or not arrived in time. The project runs here once per --records mode: recording off
      (RECORD_STREAMS=0), SQLite, Postgres (a private cluster, tests/support/pgserver.py), each beside the bare
-     server; the records' rows are counted after the flood (none may be missing).
+     server; the records' rows are counted after the flood (none may be missing). Postgres runs at nice
+     --pg-nice (10): in a deployment it is another machine (a PaaS's Postgres), not a rival of the server
+     for the same two cores; --pg-nice 0 shows it as a rival.
   d  5,000 Socket.IO connects (connect, then disconnect; 50 at a time): total time, /healthz latency.
   e  memory per idle connection: RSS growth over 1,000 connected, idle clients.
 Outside scenario c the project records into a SQLite file of its own (the default deployment records).
@@ -590,6 +592,7 @@ def main() -> int:
     parser.add_argument("--servers", default="project,bare", help="which servers (default: project,bare)")
     parser.add_argument("--records", default=",".join(RECORD_MODES),
                         help="the project's record modes in scenario c (default: off,sqlite,postgres)")
+    parser.add_argument("--pg-nice", type=int, default=10, help="Postgres's niceness in scenario c (default 10)")
     parser.add_argument("--workers", type=int, default=3, help="client processes (default 3)")
     parser.add_argument("--budget", type=float, default=600, help="seconds; scenarios not started by then are "
                         "skipped (default 600)")
@@ -608,7 +611,9 @@ def main() -> int:
           f"{' '.join(f'{load:.1f}' for load in os.getloadavg())} (other work on the machine skews every figure)",
           flush=True)
     pool = ClientPool(args.workers)
-    pg = PostgresServer() if "postgres" in modes and "c" in wanted else None
+    pg = PostgresServer(nice=args.pg_nice) if "postgres" in modes and "c" in wanted else None
+    if pg is not None:
+        print(f"(c)'s Postgres runs at nice {args.pg_nice}", flush=True)
     try:
         with start_simulator(rate=0) as simulator:
             bench = Bench(args, simulator, pool, pg)

@@ -31,7 +31,7 @@ class PostgresServer:
     """`with PostgresServer() as server:` ... `server.url` (the database `records`), `server.new_database()`
     (a fresh one, its URL). `stop()` and `start()` (the same port, the same data) are for fault tests."""
 
-    def __init__(self):
+    def __init__(self, nice=0):
         if POSTGRES_BIN is None:
             raise RuntimeError("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)")
         self.port = free_port()
@@ -41,6 +41,7 @@ class PostgresServer:
             os.chown(self.folder, self._user.pw_uid, self._user.pw_gid)
         self._data = os.path.join(self.folder, "data")
         self._numbers = count(1)
+        self._nice = nice  # the server's niceness (a bench: the CPU it leaves to the processes measured)
         self.running = False
         try:
             self._run("initdb", "-D", self._data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
@@ -50,10 +51,12 @@ class PostgresServer:
             self.close()
             raise
 
-    def _run(self, program, *args):
+    def _run(self, program, *args, nice=0):
         command = [os.path.join(POSTGRES_BIN, program), *args]
         if self._user:
             command = ["runuser", "-u", "postgres", "--", *command]
+        if nice:
+            command = ["nice", "-n", str(nice), *command]
         done = subprocess.run(command, capture_output=True, text=True, cwd=self.folder)
         if done.returncode != 0:
             raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
@@ -61,7 +64,7 @@ class PostgresServer:
     def start(self):
         options = f"-k {self.folder} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run("pg_ctl", "start", "-w", "-t", "30", "-D", self._data, "-l", os.path.join(self.folder, "log"),
-                  "-o", options)
+                  "-o", options, nice=self._nice)
         self.running = True
 
     def stop(self):
