@@ -1,6 +1,7 @@
 """Shared test fixtures."""
 
 import pytest
+from support import appserver
 from support.appserver import RunningServer
 from support.dashboardclient import DashboardClient
 from support.simclient import SimulatorControl, unique_name
@@ -13,6 +14,9 @@ pytest_plugins = ["support.tiers"]  # the fast tier and the slow one
 # Tests parse with TikTokLive's clients and build TikTokLive's messages in one process, in whatever order the
 # workers run them: its event classes get metadata of their own first (assistant/tiktok/reference.py).
 own_event_metadata()
+
+# The suite's servers come from a fork server that has done wsgi.py's imports once (support/forkserver.py).
+appserver.fork_servers = True
 
 # --- TikTok LIVE simulator -------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import requests
 
+from support import forkserver
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -18,6 +20,11 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# The test suite sets this (conftest.py): its servers come from the fork server (support/forkserver.py). The
+# benches measure servers started the ordinary way.
+fork_servers = False
 
 
 class RunningServer:
@@ -43,10 +50,13 @@ class RunningServer:
             **{key: str(value) for key, value in env_overrides.items()},
         }
         self._log = tempfile.NamedTemporaryFile(prefix="live-assistant-", suffix=".log", delete=False)
-        self.process = subprocess.Popen(
-            [sys.executable, "wsgi.py"], cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=new_session,
-        )
+        if fork_servers and forkserver.can_serve(root, env):
+            self.process = forkserver.spawn(env, self._log.name, new_session)
+        else:
+            self.process = subprocess.Popen(
+                [sys.executable, "wsgi.py"], cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+                start_new_session=new_session,
+            )
         try:
             self._wait_until_up()
         except BaseException:
