@@ -384,6 +384,7 @@ def test_a_database_that_cannot_be_used_stops_the_start_with_one_line(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.exclusive  # it measures the hub's longest pause, which a test beside it would lengthen
 def test_under_eventlet_as_the_server_runs_it(database_url, tmp_path):
     """wsgi.py's runtime: the writer's green thread and tpool under monkey_patch; the hub never waits on the
     database (a name to resolve, on Postgres: `localhost`, resolved in a pool thread)."""
