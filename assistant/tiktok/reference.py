@@ -75,11 +75,17 @@ def _event_class(method):
     return event_class
 
 
+# The types nearly every frame carries. The others the app relays (a battle, a poll...) come now and then: their
+# classes are made the first time a frame carries one (streams/decodecheck.py, in a real thread).
+_EVERY_FRAME = ("WebcastChatMessage", "WebcastGiftMessage", "WebcastLikeMessage", "WebcastMemberMessage",
+                "WebcastSocialMessage", "WebcastRoomUserSeqMessage", "WebcastControlMessage")
+
+
 def warm():
     """Ahead of the first frame: prepare the classes nearly every frame needs, the push frame's, the fetch
-    result's and those of the types the app relays (about two seconds of CPU, once per process)."""
+    result's and those of the types nearly every frame carries (about two seconds of CPU, once per process)."""
     _build(WebcastPushFrame, ProtoMessageFetchResult)
-    prepare(NORMALISERS)
+    prepare(_EVERY_FRAME)
 
 
 def prepare(methods):
