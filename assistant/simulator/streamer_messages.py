@@ -155,7 +155,7 @@ def build_message(event, room_id: int, base_url: str) -> ProtoMessageFetchResult
             method, viewer = "WebcastEmoteChatMessage", user
             message = WebcastEmoteChatMessage(emote_list=[
                 EmoteModel(emote_id=emote.emote_id, image=_emote_image(emote, base_url)) for emote in emotes])
-        case Pin():
+        case Pin():  # pinned by the room's owner (RoomPinMessage.operator)
             method, message = "WebcastRoomPinMessage", _pin(event, room_id, base_url)
         case ChatDeleted(message_ids, user_ids):
             method = "WebcastImDeleteMessage"
@@ -167,7 +167,8 @@ def build_message(event, room_id: int, base_url: str) -> ProtoMessageFetchResult
                 action=ControlAction.STREAM_PAUSED if isinstance(event, Pause) else ControlAction.STREAM_UNPAUSED)
         case Rank(rank_type, position, text):
             # One RankUpdate: the ranking (ProfitRankType), the creator's place (own_rank; owneronrank: ranked at
-            # all) and its line, a Text whose pattern puts its one piece in place.
+            # all) and its line, a Text whose pattern puts its one piece in place; in the gift rankings' group
+            # (EntranceGroupType GIFT), as the hourly and daily rankings are.
             method = "WebcastRankUpdateMessage"
             message = WebcastRankUpdateMessage(group_type=1, updates=[RankUpdate(
                 rank_type=rank_type, own_rank=position or 0, owneronrank=position is not None,
