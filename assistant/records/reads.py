@@ -107,8 +107,9 @@ def _escaped(text):
 
 def events_page(connection, live_id, types, search, after, limit):
     """Up to `limit` events after seq `after`, in seq order, and the next cursor (the last seq; None when
-    no more). `search`: chat comments holding this text, case aside (ASCII case on SQLite)."""
-    query = select(events.c.data).where(events.c.live_id == live_id)
+    no more). `search`: chat comments holding this text, case aside (ASCII case on SQLite); deleted lines
+    too, marked."""
+    query = select(events.c.data, events.c.deleted).where(events.c.live_id == live_id)
     if types:
         query = query.where(events.c.type.in_(types))
     if after is not None:
@@ -116,7 +117,12 @@ def events_page(connection, live_id, types, search, after, limit):
     if search:
         query = query.where(events.c.type == "chat",
                             events.c.data["comment"].as_string().ilike(f"%{_escaped(search)}%", escape="\\"))
-    found = connection.execute(query.order_by(events.c.seq).limit(limit + 1)).scalars().all()
-    page = found[:limit]
+    found = connection.execute(query.order_by(events.c.seq).limit(limit + 1)).all()
+    page = [_marked(data, deleted) for data, deleted in found[:limit]]
     return page, (page[-1]["seq"] if len(found) > limit else None)
+
+
+def _marked(event, deleted):
+    """The event as recorded, with `deleted: true` when TikTok deleted the chat line (batch.py marks it)."""
+    return {**event, "deleted": True} if deleted else event
 
