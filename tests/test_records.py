@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, func, select, text
 from support.appserver import REPO, free_port
 
 from assistant.config import SettingsError
+from assistant.events import BY_NAME, EVENT_TYPES
 from assistant.records import Records, RecordsDatabaseUnusable, RecordsUnavailable, migrate, reads
 from assistant.records.engine import database_url as engine_url
 from assistant.records.schema import events, metadata
@@ -239,6 +240,19 @@ def test_events_by_type_with_search_and_after(records):
     page, cursor = records.events(live, types=["chat"], after=cursor, limit=2)
     assert [e["seq"] for e in page] == [5, 6] and cursor == 6
     assert records.events(live, types=["chat"], after=cursor, limit=2) == ([chat(7, "quiet")], None)
+
+
+def test_every_type_is_recorded_and_read_back_whole(records):
+    """Each type of the registry, nested objects and arrays, nulls and 64-bit ids as text included (the
+    chatDeleted's sample deletes the chat's)."""
+    written = [kind.sample(seq=seq) for seq, kind in enumerate(EVENT_TYPES, 1)]
+    records.open_live("all", "r", 1.0, 0, {})
+    records.add_events("all", "r", written, len(written), {})
+    records.flush()
+    assert records.health() is None
+    chat_line, *others = written
+    assert chat_line["messageId"] in BY_NAME["chatDeleted"].sample()["messageIds"], "the samples name the line"
+    assert list(records.iter_events(records.latest("all").id)) == [{**chat_line, "deleted": True}, *others]
 
 
 def test_deleted_chat_is_kept_and_marked(records):

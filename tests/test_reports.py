@@ -20,7 +20,7 @@ from support.appserver import RunningServer
 from support.dashboardclient import wait_until
 from support.inprocess import running_app
 from support.recordrows import add_chat_flood, add_live, sqlite_url
-from support.recordsample import counted
+from support.recordsample import counted, sample_events, with_battles
 from support.simclient import chat
 
 from assistant.reports.exports import CSV_COLUMNS
@@ -239,7 +239,8 @@ def test_export_of_a_million_events_streams_in_constant_memory(records_server, s
     print(f"1,000,000 events: generated in {generated:.1f} s, exported ({size / 1e6:.0f} MB) in {exported:.1f} s, "
           f"server RSS grew {growth:.1f} MB")
     assert lines == 1_000_001, "the header and one row per event"
-    assert last.endswith(b'line 1000000, with a comma",,,,,,\r\n')
+    empty = len(CSV_COLUMNS) - CSV_COLUMNS.index("comment") - 2  # the other types' columns; then `deleted`
+    assert last.endswith(b'line 1000000, with a comma"' + b"," * empty + b",false\r\n")
     assert growth < 50, f"the server's RSS grew {growth:.1f} MB during the export"
 
 
@@ -312,6 +313,99 @@ def test_report_page_reads_without_javascript(client, mixed_live):
     assert text.count('class="row gift-row"') == 1, "a streak is one row, at its end"
     searched = client.get(f"/streams/{mixed_live['id']}?q=comma", headers=HTML).text
     assert searched.count('class="row chat-row') == 1
+
+
+def _battle_rows(page):
+    """The report's battle rows: (outcome, the row's text without its time, tags and spacing)."""
+    rows = re.findall(r'<tr class="battle-row" data-battle-id="[^"]*" data-outcome="(\w+)">(.*?)</tr>', page, re.S)
+    return [(outcome, " ".join(html.unescape(re.sub(r"<time.*?</time>|<[^>]+>", " ", body)).split()))
+            for outcome, body in rows]
+
+
+def test_the_report_lists_each_battle_with_its_opponent_scores_and_result(client, database):
+    username = _name("pk.host")
+    plain = sample_events("http://127.0.0.1:9", username, 1_700_000_000_000, minutes=30, seed=3)
+    events = with_battles(plain, "http://127.0.0.1:9", username, ["won", "lost", "drawn", "won", None])
+    metrics, boards, points = counted(events)
+    live_id = add_live(database, username, "7300000000000000777", events, metrics=metrics, leaderboards=boards,
+                       points=points)
+    page = client.get(f"/streams/{live_id}", headers=HTML).text
+
+    ended = {e["battleId"]: e for e in events if e["type"] == "battle" and e["phase"] == "ended"}
+    opponents = {e["battleId"]: e["teams"][1]["host"]["nickname"] for e in events if e["type"] == "battle"}
+    rows = _battle_rows(page)
+    assert [outcome for outcome, _ in rows] == ["won", "lost", "drawn", "won", "none"]
+    for (outcome, text), battle_id in zip(rows, sorted(opponents), strict=True):
+        assert opponents[battle_id] in text
+        if battle_id in ended:
+            ours, theirs = (team["score"] for team in ended[battle_id]["teams"])
+            assert f"{ours:,} – {theirs:,}" in text, text
+            assert text.endswith({"won": "Won", "lost": "Lost", "drawn": "Draw"}[outcome])
+    assert rows[-1][1].endswith("No result"), "the live ended without the battle's end"
+    assert re.search(r'id="battle-tally"[^>]*data-won="2"\s+data-lost="1" data-drawn="1"', page)
+
+
+def test_a_masked_score_reads_masked_and_a_battle_without_the_creator_names_the_winner(client, database):
+    username = _name("masked")
+    creator = {"userId": "1", "uniqueId": username, "nickname": "Host"}
+    rival = {"userId": "2", "uniqueId": "rival", "nickname": "Rival <b>"}
+    other = {"userId": "3", "uniqueId": "other", "nickname": "Other"}
+
+    def battle(seq, battle_id, phase, teams, result=None):
+        return {"seq": seq, "ts": 1_700_000_000_000 + seq * 1000, "type": "battle", "battleId": battle_id,
+                "phase": phase, "endsAt": None, "teams": teams, "result": result}
+
+    events = [
+        battle(1, "b1", "started", [{"host": creator, "score": 0, "top": []}, {"host": rival, "score": 0, "top": []}]),
+        battle(2, "b1", "scores", [{"host": creator, "score": 900, "top": []}, {"host": rival, "score": None,
+                                                                                 "top": []}]),
+        battle(3, "b1", "ended", [], {"winner": "2"}),  # an end without teams: the last scores are the final ones
+        battle(4, "b2", "scores", [{"host": rival, "score": 5, "top": []}, {"host": other, "score": 7, "top": []}]),
+        battle(5, "b2", "ended", [{"host": rival, "score": 5, "top": []}, {"host": other, "score": 7, "top": []}],
+               {"winner": "3"}),
+        battle(6, "b3", "started", [{"host": creator, "score": 0, "top": []}, {"host": rival, "score": 0, "top": []}]),
+    ]
+    live_id = add_live(database, username, "1", events, status="live")
+    page = client.get(f"/streams/{live_id}", headers=HTML).text
+    assert _battle_rows(page) == [("lost", "RB Rival <b> 900 – masked Lost"),  # RB: the initials' circle
+                                  ("other", "RB Rival <b> & OT Other 5 – 7 Other won"),
+                                  ("running", "RB Rival <b> 0 – 0 Running")]
+    assert "Rival &lt;b&gt;" in page, "a host's name is text"
+    assert re.search(r'data-won="0"\s+data-lost="1" data-drawn="0"', page)
+    assert 'id="battles"' not in client.get(f"/streams/{add_live(database, username, '2')}", headers=HTML).text
+
+
+def test_deleted_chat_lines_are_marked_in_the_report_and_the_exports(app, client):
+    """Through the records' writer: the lines a chatDeleted names stay in the report, the API and the exports,
+    marked deleted."""
+    records = app.extensions["records"]
+    username = _name("moderated")
+    lines = [{**_chat(n, text, n=n), "messageId": f"73010000000000000{n:02d}"}
+             for n, text in enumerate(["hello", "=SPAM()", "still here", "spam again"], 1)]
+    deletion = {"seq": 5, "ts": 1_700_000_005_000, "type": "chatDeleted", "messageIds": [lines[1]["messageId"],
+                lines[3]["messageId"]], "userIds": ["2", "4"]}
+    records.open_live(username, "7301", time.time(), 0, {})
+    records.add_events(username, "7301", [*lines, deletion], 5, {"totalComments": 4})
+    records.flush()
+    live_id = records.latest(username).id
+
+    page = client.get(f"/streams/{live_id}", headers=HTML).text
+    rows = re.findall(r'<li class="row chat-row([^"]*)" data-seq="(\d+)"[^>]*?( data-deleted="true")?>(.*?)</li>', page,
+                      re.S)
+    assert [(seq, classes.strip(), bool(marked), "tag-deleted" in body) for classes, seq, marked, body in rows] == [
+        ("1", "", False, False), ("2", "is-deleted", True, True), ("3", "", False, False),
+        ("4", "is-deleted", True, True)]
+    api = client.get(f"/api/streams/{live_id}/events?types=chat").json["events"]
+    assert [event.get("deleted") for event in api] == [None, True, None, True]
+    assert api[1] == {**lines[1], "deleted": True}
+
+    exported = list(csv.DictReader(io.StringIO(client.get(f"/streams/{live_id}/export.csv").text, newline="")))
+    assert [(row["type"], row["comment"], row["messageId"], row["deleted"]) for row in exported] == [
+        ("chat", "hello", lines[0]["messageId"], "false"), ("chat", "'=SPAM()", lines[1]["messageId"], "true"),
+        ("chat", "still here", lines[2]["messageId"], "false"), ("chat", "spam again", lines[3]["messageId"], "true"),
+        ("chatDeleted", "", "", "")]
+    jsonl = [json.loads(line) for line in client.get(f"/streams/{live_id}/export.jsonl").text.splitlines()]
+    assert jsonl == [lines[0], {**lines[1], "deleted": True}, lines[2], {**lines[3], "deleted": True}, deletion]
 
 
 def test_latest_redirects_to_the_creators_newest_live(client, database):

@@ -5,7 +5,7 @@ LiveRecord (the runner's restore), which keeps the stored numbers."""
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, desc, or_, select
+from sqlalchemy import and_, desc, func, or_, select
 
 from .schema import POINT_FIELDS, events, lives, series_points, viewers
 
@@ -99,6 +99,17 @@ def get_live(connection, live_id):
         return None
     series = {"username": row.username, "bucketSeconds": BUCKET_SECONDS, "points": _points(connection, live_id)}
     return {**_summary(row), "endReason": row.end_reason, "leaderboards": row.leaderboards, "series": series}
+
+
+def battle_events(connection, live_id):
+    """The battle events a report needs, in seq order: of each battle (`battleId`), the last event of each
+    `phase` (started, scores, ended). The scores come a few times a second while a battle runs: the
+    database picks the last of each on the type's index, and only those are read and decoded."""
+    battle, phase = events.c.data["battleId"].as_string(), events.c.data["phase"].as_string()
+    last = (select(func.max(events.c.seq)).where(events.c.live_id == live_id, events.c.type == "battle")
+            .group_by(battle, phase))
+    query = select(events.c.data).where(events.c.live_id == live_id, events.c.seq.in_(last))
+    return connection.execute(query.order_by(events.c.seq)).scalars().all()
 
 
 def _escaped(text):

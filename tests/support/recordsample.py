@@ -68,6 +68,57 @@ def sample_events(sim_url, creator, start_ms, minutes=40, seed=13):
     return events
 
 
+BATTLE_MS = 5 * MINUTE_MS
+SCORES_EVERY_MS = 20_000
+
+
+def _teams(host, opponent, fans, ours, theirs, masked=False):
+    """The contract's `teams` of a battle: the creator's side (its top supporters), then the opponent's."""
+    top = [{"user": fan, "score": ours // (rank + 2)} for rank, fan in enumerate(fans)] if ours else []
+    return [{"host": host, "score": ours, "top": top},
+            {"host": opponent, "score": None if masked else theirs, "top": []}]
+
+
+def _battle(rng, sim_url, host, number, began, outcome, masked):
+    """One battle's events (no seq): its start, its scores every SCORES_EVERY_MS, its end with the result
+    (none when `outcome` is None). `masked`: the opponent's score is masked from the battle's second half."""
+    opponent = {**_user(sim_url, invent_user(rng)), "userId": str(6_900_000_000_000_000_100 + number)}
+    fans = [_user(sim_url, invent_user(rng)) for _ in range(3)]
+    base = {"type": "battle", "battleId": str(7_400_000_000_000_000_000 + number), "endsAt": began + BATTLE_MS,
+            "result": None}
+    added = [{"ts": began, **base, "phase": "started", "teams": _teams(host, opponent, fans, 0, 0)}]
+    ours = theirs = 0
+    steps = BATTLE_MS // SCORES_EVERY_MS
+    for step in range(1, steps):
+        ours += rng.randint(0, 400)
+        theirs += rng.randint(0, 400)
+        added.append({"ts": began + step * SCORES_EVERY_MS, **base, "phase": "scores",
+                      "teams": _teams(host, opponent, fans, ours, theirs, masked and step > steps // 2)})
+    if outcome is not None:
+        ours, theirs = {"won": (ours + 500, theirs), "lost": (ours, theirs + 500), "drawn": (ours, ours)}[outcome]
+        winner = {"won": host["userId"], "lost": opponent["userId"], "drawn": None}[outcome]
+        added.append({"ts": began + BATTLE_MS, **base, "phase": "ended", "result": {"winner": winner},
+                      "teams": _teams(host, opponent, fans, ours, theirs, masked)})
+    return added
+
+
+def with_battles(events, sim_url, creator, outcomes, seed=5, masked_last=False):
+    """`events` (a sample_events live) with a PK battle of the creator's per item of `outcomes` ("won",
+    "lost", "drawn", or None: no end recorded), spread over the live, renumbered; as docs/protocol.md shapes
+    them. The creator's host is the user whose uniqueId is `creator` (the room's owner). `masked_last`: the
+    last battle's opponent score is masked (null) from its second half on."""
+    rng = random.Random(seed)
+    host = {"userId": "6900000000000000001", "uniqueId": creator, "nickname": creator.split(".")[0].title(),
+            "avatarUrl": avatar_url(sim_url, creator, creator)}
+    start, end = events[0]["ts"], events[-1]["ts"]
+    added = []
+    for number, outcome in enumerate(outcomes):
+        began = start + (number + 1) * (end - start) // (len(outcomes) + 1)
+        added += _battle(rng, sim_url, host, number, began, outcome, masked_last and number == len(outcomes) - 1)
+    merged = sorted(events + added, key=lambda e: e["ts"])
+    return [{**event, "seq": seq} for seq, event in enumerate(merged, 1)]
+
+
 def counted(events):
     """(metrics, leaderboards, series points) of the events, as a runner counts them."""
     insights = LiveInsights(max_viewers=1000)
