@@ -398,6 +398,8 @@ def test_deleted_chat_lines_are_marked_in_the_report_and_the_exports(app, client
     api = client.get(f"/api/streams/{live_id}/events?types=chat").json["events"]
     assert [event.get("deleted") for event in api] == [None, True, None, True]
     assert api[1] == {**lines[1], "deleted": True}
+    for types in ("chatDeleted", "chatdeleted", "CHATDELETED"):  # the names, case aside
+        assert client.get(f"/api/streams/{live_id}/events?types={types}").json["events"] == [deletion]
 
     exported = list(csv.DictReader(io.StringIO(client.get(f"/streams/{live_id}/export.csv").text, newline="")))
     assert [(row["type"], row["comment"], row["messageId"], row["deleted"]) for row in exported] == [
