@@ -40,7 +40,8 @@ def sample_events(sim_url, creator, start_ms, minutes=40, seed=13):
             kind = rng.choices(("chat", "like", "join", "follow", "share"), (10, 4, 5, 1, 1))[0]
             user = _user(sim_url, who)
             if kind == "chat":
-                add(ts, {"type": "chat", "user": user, "comment": chat_line(rng, creator, rng.choice(crowd))})
+                add(ts, {"type": "chat", "user": user, "comment": chat_line(rng, creator, rng.choice(crowd)),
+                         "messageId": str(7_301_000_000_000_000_000 + len(events))})
             elif kind == "like":
                 count = rng.randint(1, 15)
                 total_likes += count
@@ -116,6 +117,19 @@ def with_battles(events, sim_url, creator, outcomes, seed=5, masked_last=False):
         began = start + (number + 1) * (end - start) // (len(outcomes) + 1)
         added += _battle(rng, sim_url, host, number, began, outcome, masked_last and number == len(outcomes) - 1)
     merged = sorted(events + added, key=lambda e: e["ts"])
+    return [{**event, "seq": seq} for seq, event in enumerate(merged, 1)]
+
+
+def with_deletions(events, count, seed=9):
+    """`events` with `count` of its chat lines deleted by TikTok: a chatDeleted 3 s after each, the line read
+    out as the records give it (`deleted: true`), renumbered."""
+    rng = random.Random(seed)
+    lines = rng.sample([event for event in events if event["type"] == "chat"], count)
+    deletions = [{"ts": line["ts"] + 3000, "type": "chatDeleted", "messageIds": [line["messageId"]],
+                  "userIds": [line["user"]["userId"]]} for line in lines]
+    chosen = {id(line) for line in lines}
+    marked = [{**event, "deleted": True} if id(event) in chosen else event for event in events]
+    merged = sorted(marked + deletions, key=lambda e: e["ts"])
     return [{**event, "seq": seq} for seq, event in enumerate(merged, 1)]
 
 
