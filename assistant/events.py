@@ -2,8 +2,8 @@
 event object"), in the contract's order, with what the rest of the app needs to know about each.
 
 Read by: the counting (metrics.py `metric`, insights/series.py `series_field`, insights/viewers.py
-`viewer_total`), a runner's backlog (streams/backlog.py `sheddable`), the records' `?types=` and the
-report's type filter (reports/args.py, reports/pages.py), the CSV export's columns (reports/exports.py
+`viewer_total` and `viewer_badge`), a runner's backlog (streams/backlog.py `sheddable`), the records' `?types=`
+and the report's type filter (reports/args.py, reports/pages.py), the CSV export's columns (reports/exports.py
 `csv_columns`), and the dashboard, which gets `for_browser()` rendered into its page (templates/index.html,
 read by static/js/eventtypes.js for feeds.js and rows.js).
 Every type is recorded and exported: the records keep every event that gets a `seq`.
@@ -51,6 +51,7 @@ class EventType:
     metric: str | None = None  # the metrics object's total it adds one to
     series_field: str | None = None  # the per-minute point's count it adds one to
     viewer_total: str | None = None  # the viewer card's total it adds to
+    viewer_badge: str | None = None  # the badge it gives the viewer's card (insights/viewers.py)
     feed: str | None = None  # the dashboard's feed that shows it (FEEDS); None: the cards only
     verb: str | None = None  # in the activity feed: what the viewer did, shown after their name
     csv_columns: tuple[str, ...] = ()  # its own CSV columns (reports/exports.py fills them)
@@ -173,13 +174,14 @@ EVENT_TYPES = (
         "subscribe",
         fields=(Field("months", "integer", "how many months the viewer has subscribed; null when TikTok did not say",
                       1, nullable=True),),
-        metric="totalSubscribes", feed="activity", verb="subscribed", csv_columns=("months",),
+        metric="totalSubscribes", viewer_badge="subscriber", feed="activity", verb="subscribed",
+        csv_columns=("months",),
     ),
     EventType(
         "superfan",
         fields=(Field("kind", "string", "`became` (the viewer became a super fan), `joined` (a super fan joined the "
                       "LIVE) or `box` (a super fan box was sent)", "became"),),
-        feed="activity", verb="is a super fan", csv_columns=("kind",),
+        viewer_badge="superfan", feed="activity", verb="is a super fan", csv_columns=("kind",),
     ),
     EventType(
         "question",
