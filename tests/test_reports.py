@@ -127,7 +127,7 @@ def test_api_shapes(client, mixed_live):
     assert set(live) == {"id", "username", "roomId", "status", "startedAt", "endedAt", "endReason", "metrics",
                          "leaderboards", "series"}
     assert live["roomId"] == "7300000000000000001" and live["endReason"] == "ended"
-    assert set(live["leaderboards"]) == {"gifters", "chatters", "likers"}
+    assert set(live["leaderboards"]) == {"gifters", "chatters", "likers", "supporters"}
     assert live["leaderboards"]["gifters"][0]["diamonds"] == 5
     assert live["series"]["bucketSeconds"] == 60 and live["series"]["points"]
 

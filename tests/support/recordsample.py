@@ -5,6 +5,7 @@ leaderboards and series agree with the events, as the runner would store them)."
 import random
 
 from assistant.insights import LiveInsights
+from assistant.insights.battles import BattleTracker
 from assistant.metrics import StreamMetrics
 from assistant.simulator.catalogue import chat_line, invent_user, pick_big_gift, pick_streak_gift
 from assistant.simulator.protocol import avatar_url, gift_image_url
@@ -70,6 +71,7 @@ def sample_events(sim_url, creator, start_ms, minutes=40, seed=13):
 
 
 BATTLE_MS = 5 * MINUTE_MS
+OWNER_ID = "6900000000000000001"  # the creator's user id in the sample's battles (TikTok's room owner)
 SCORES_EVERY_MS = 20_000
 
 
@@ -109,7 +111,7 @@ def with_battles(events, sim_url, creator, outcomes, seed=5, masked_last=False):
     them. The creator's host is the user whose uniqueId is `creator` (the room's owner). `masked_last`: the
     last battle's opponent score is masked (null) from its second half on."""
     rng = random.Random(seed)
-    host = {"userId": "6900000000000000001", "uniqueId": creator, "nickname": creator.split(".")[0].title(),
+    host = {"userId": OWNER_ID, "uniqueId": creator, "nickname": creator.split(".")[0].title(),
             "avatarUrl": avatar_url(sim_url, creator, creator)}
     start, end = events[0]["ts"], events[-1]["ts"]
     added = []
@@ -133,11 +135,17 @@ def with_deletions(events, count, seed=9):
     return [{**event, "seq": seq} for seq, event in enumerate(merged, 1)]
 
 
-def counted(events):
-    """(metrics, leaderboards, series points) of the events, as a runner counts them."""
-    insights = LiveInsights(max_viewers=1000)
-    metrics = StreamMetrics(streak_timeout=10, clock=lambda: 0.0, on_gift=insights.count_gift)
+def counted(events, owner_id=OWNER_ID):
+    """(metrics, leaderboards, series points) of the events, as a runner counts them (the battles' outcomes
+    for the creator `owner_id`, as the runner knows it from TikTok's room info)."""
+    battles = BattleTracker()
+    battles.know_creator(owner_id)
+    insights = LiveInsights(max_viewers=1000, battles=battles)
+    metrics = StreamMetrics(streak_timeout=10, clock=lambda: 0.0, on_gift=insights.count_gift,
+                            battle_outcome=battles.outcome)
     for event in events:
+        if event["type"] == "battle":
+            event = battles.complete(event)  # as the runner's intake does (its top supporters kept)
         before = metrics.likes
         metrics.apply(event)
         insights.apply(event, likes_added=metrics.likes - before)
