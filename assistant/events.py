@@ -72,9 +72,11 @@ class EventType:
 
 
 SAMPLE_USER = {"userId": "42", "uniqueId": "viewer42", "nickname": "Viewer 42", "avatarUrl": ""}
-# Other users in the samples: a battle's opponent and the creator (a room's owner), a top supporter.
+# Other users in the samples: a battle's opponent and the creator (a room's owner), a top supporter (whom TikTok
+# names by id, nickname and picture only).
 _OPPONENT = {"userId": "43", "uniqueId": "rival43", "nickname": "Rival 43", "avatarUrl": ""}
 _CREATOR = {"userId": "44", "uniqueId": "creator44", "nickname": "Creator 44", "avatarUrl": ""}
+_SUPPORTER = {**SAMPLE_USER, "uniqueId": ""}
 # TikTok's ids are 64-bit integers; the contract carries them as decimal strings (as `userId`).
 
 EVENT_TYPES = (
@@ -134,15 +136,15 @@ EVENT_TYPES = (
         "battle",
         fields=(
             Field("battleId", "string", "TikTok's id of the PK battle", "7302000000000000001"),
-            Field("phase", "string", "`started`, `scores` (the scores changed) or `ended`", "scores"),
+            Field("phase", "string", "`started`, `scores` (the scores changed) or `ended`", "ended"),
             Field("endsAt", "integer", "when the battle's time runs out, epoch ms; null when TikTok did not say",
                   1795753744091, nullable=True),
             Field("teams", "array", "one per side: `{host, score, top}`: the host (a user), the side's score (null "
                   "when TikTok masks it), its top supporters `[{user, score}]`, highest first",
-                  [{"host": _CREATOR, "score": 1500, "top": [{"user": SAMPLE_USER, "score": 1000}]},
+                  [{"host": _CREATOR, "score": 1500, "top": [{"user": _SUPPORTER, "score": 1000}]},
                    {"host": _OPPONENT, "score": None, "top": []}]),
             Field("result", "object", "`{winner}` once the battle ended: the winning host's userId, or null on a "
-                  "draw; null before the end", None, nullable=True),
+                  "draw; null before the end", {"winner": "44"}, nullable=True),
         ),
         has_user=False, csv_columns=("battleId", "phase"),
     ),
@@ -150,10 +152,10 @@ EVENT_TYPES = (
         "poll",
         fields=(
             Field("pollId", "string", "TikTok's id of the poll", "7303000000000000001"),
-            Field("phase", "string", "`started`, `votes` (the votes changed) or `ended`", "votes"),
+            Field("phase", "string", "`started`, `votes` (the votes changed) or `ended`", "started"),
             Field("title", "string", "the question asked", "Next song?"),
             Field("options", "array", "the choices, in order: `[{text, votes}]`",
-                  [{"text": "Rock", "votes": 12}, {"text": "Jazz", "votes": 7}]),
+                  [{"text": "Rock", "votes": 0}, {"text": "Jazz", "votes": 0}]),
             Field("endsAt", "integer", "when the poll closes, epoch ms; null when TikTok did not say", 1795753744091,
                   nullable=True),
         ),
