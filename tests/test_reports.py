@@ -485,3 +485,63 @@ def test_the_report_page_and_the_api_agree_on_a_recorded_live(records_server, si
     assert shown == [html.escape(line, quote=False) for line in NASTY_LINES[:5]]
     gifter = record["leaderboards"]["gifters"][0]
     assert f'data-user-id="77" data-value="{gifter["diamonds"]}"' in page
+
+
+RIVAL = {"userId": "2002", "uniqueId": "rival.r", "nickname": "Rival R"}
+OTHER = {"userId": "2003", "uniqueId": "other.o", "nickname": "Other O"}
+
+
+def _battle(battle_id, phase, teams, **fields):
+    return {"type": "battle", "battleId": battle_id, "phase": phase, "teams": teams, **fields}
+
+
+def test_the_report_lists_the_battles_and_the_deleted_lines_of_a_recorded_live(records_server, simulator,
+                                                                              quiet_creator, open_tab):
+    """Through the simulator, the unmodified TikTokLive client in the real server and its records writer: each
+    battle in the report with its opponent, final scores and result, the live's W/L/D as the dashboard
+    counted it; a chat line TikTok deleted gone from nothing in the records, marked."""
+    name = quiet_creator("pk")
+    client = open_tab(records_server.url)
+    client.watch_until_connected(name)
+    creator = simulator.stream(name)["userId"]
+    simulator.inject(name, [
+        {**chat("good luck!", user_id="11"), "messageId": "m1"},
+        _battle("b1", "started", [{}, {"host": RIVAL}]),
+        _battle("b1", "scores", [{"score": 1500}, {"host": RIVAL, "score": 900}]),
+        _battle("b1", "ended", [{"score": 1600}, {"host": RIVAL, "score": 1200}], result={"winner": creator}),
+        {**chat("=spam", user_id="12"), "messageId": "m2"},
+        _battle("b2", "started", [{}, {"host": OTHER}]),
+        _battle("b2", "scores", [{"score": 300}, {"host": OTHER, "score": None}]),  # TikTok masks it
+        _battle("b2", "ended", [{"score": 300}, {"host": OTHER, "score": None}], result={"winner": OTHER["userId"]}),
+        {"type": "chatDeleted", "messageIds": ["m2"], "userIds": ["12"]},
+        _battle("b3", "started", [{}, {"host": RIVAL}]),
+        _battle("b3", "ended", [{"score": 5}, {"host": RIVAL, "score": 5}], result={"winner": None}),
+    ])
+    wait_until(lambda: (client.latest_metrics() or {}).get("battles") == {"won": 1, "lost": 1, "drawn": 1},
+               message="the battles counted on the dashboard")
+    client.wait_for_event(lambda e: e["type"] == "chatDeleted", message="the deletion")
+    simulator.end(name)
+    client.wait_for_event(lambda e: e["type"] == "end", message="the end")
+
+    def recorded():
+        streams = _fetch(records_server, f"/api/streams?username={name}").json()["streams"]
+        return streams if streams and streams[0]["status"] == "ended" else None
+
+    [live] = wait_until(recorded, timeout=10, message="the live recorded and ended")
+    assert live["metrics"]["battles"] == {"won": 1, "lost": 1, "drawn": 1}
+    page = _fetch(records_server, f"/streams/{live['id']}", headers=HTML).text
+    rows = _battle_rows(page)
+    assert [outcome for outcome, _ in rows] == ["won", "lost", "drawn"]
+    assert [text for _, text in rows] == [  # the hosts' pictures are the simulator's
+        "Rival R 1,600 – 1,200 Won", "Other O 300 – masked Lost", "Rival R 5 – 5 Draw"]
+    assert re.search(r'data-won="1"\s+data-lost="1" data-drawn="1"', page)
+    listed = _fetch(records_server, f"/streams?username={name}", headers=HTML).text
+    assert re.search(r'class="col-num num col-battles" data-won="1" data-lost="1" data-drawn="1">\s*<span[^>]*>1–1–1',
+                     listed)
+
+    chat_rows = re.findall(r'<li class="row chat-row([^"]*)"[^>]*data-message-id="(\d+)"', page)
+    assert [classes.strip() for classes, _ in chat_rows] == ["", "is-deleted"]
+    exported = list(csv.DictReader(io.StringIO(_fetch(records_server, f"/streams/{live['id']}/export.csv?types=chat")
+                                               .text, newline="")))
+    assert [(row["comment"], row["deleted"]) for row in exported] == [("good luck!", "false"), ("'=spam", "true")]
+    assert [row["messageId"] for row in exported] == [messageid for _, messageid in chat_rows]

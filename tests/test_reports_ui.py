@@ -256,9 +256,14 @@ def test_a_running_lives_report_refreshes_in_place_until_it_ends(recorded, page,
     expect(rows).to_have_count(1)
 
     # new chat and a gift: at the end of their lists, the totals, boards and charts moving, no reload
-    simulator.inject(name, [chat(f"line {n}", user_id=str(n)) for n in (2, 3, 4)] + [ROSES])
+    simulator.inject(name, [{**chat(f"line {n}", user_id=str(n)), "messageId": f"m{n}"} for n in (2, 3, 4)] + [ROSES])
     expect(rows).to_have_count(4)
     assert rows.locator(".chat-text").all_text_contents() == ["the first line", "line 2", "line 3", "line 4"]
+    # TikTok deletes a line shown: the next round marks it (the record keeps it)
+    simulator.inject(name, [{"type": "chatDeleted", "messageIds": ["m3"], "userIds": ["3"]}])
+    expect(rows.nth(2)).to_have_class(re.compile(r"\bis-deleted\b"))
+    expect(rows.nth(2).locator(".tag-deleted")).to_have_text("deleted")
+    assert page.locator("#chat-feed > li.is-deleted").count() == 1
     gifts = page.locator("#gift-feed > li")
     expect(gifts).to_have_count(1)
     expect(gifts.first).to_have_attribute("data-diamonds", "3")
