@@ -255,6 +255,26 @@ def test_every_type_is_recorded_and_read_back_whole(records):
     assert list(records.iter_events(records.latest("all").id)) == [{**chat_line, "deleted": True}, *others]
 
 
+def test_battle_events_are_the_last_of_each_battles_phases(records):
+    """What the report reads of the battles: of each battle, the last event of each phase, in seq order, picked
+    by the database (a battle sends its scores a few times a second)."""
+    def battle(seq, battle_id, phase, score):
+        return event(seq, "battle", battleId=battle_id, phase=phase, endsAt=None, result=None,
+                     teams=[{"host": ALICE, "score": score, "top": []}, {"host": BOB, "score": None, "top": []}])
+
+    written = [battle(1, "b1", "started", 0), *(battle(seq, "b1", "scores", seq) for seq in range(2, 300)),
+               chat(300, "between"), battle(301, "b2", "started", 0), battle(302, "b1", "ended", 299),
+               battle(303, "b2", "scores", 5), battle(304, "b2", "scores", 6)]
+    records.open_live("pk", "r", 1.0, 0, {})
+    records.add_events("pk", "r", written, 304, {})
+    records.flush()
+    live = records.latest("pk").id
+    assert [(e["seq"], e["battleId"], e["phase"]) for e in records.battle_events(live)] == [
+        (1, "b1", "started"), (299, "b1", "scores"), (301, "b2", "started"), (302, "b1", "ended"),
+        (304, "b2", "scores")]
+    assert records.battle_events(live + 1) == []
+
+
 def test_deleted_chat_is_kept_and_marked(records):
     """A chatDeleted marks the chat lines of its messageIds `deleted`, in the same flush as the lines or a later
     one, in that live only; what it names that is not a chat line, or was never recorded, stays as it was."""

@@ -23,6 +23,7 @@ from support.recordrows import add_chat_flood, add_live, sqlite_url
 from support.recordsample import counted, sample_events, with_battles
 from support.simclient import chat
 
+from assistant.reports import battles
 from assistant.reports.exports import CSV_COLUMNS
 
 HTML = {"Accept": "text/html"}
@@ -373,6 +374,27 @@ def test_a_masked_score_reads_masked_and_a_battle_without_the_creator_names_the_
     assert "Rival &lt;b&gt;" in page, "a host's name is text"
     assert re.search(r'data-won="0"\s+data-lost="1" data-drawn="0"', page)
     assert 'id="battles"' not in client.get(f"/streams/{add_live(database, username, '2')}", headers=HTML).text
+
+
+def test_a_host_named_by_id_alone_is_known_from_the_lives_other_battle_events():
+    """TikTok's scores (LinkMicArmies) name the hosts by id: the creator, and the names, come from another
+    event of the live, another battle's included."""
+    host = {"userId": "1", "uniqueId": "Maya.Sunny", "nickname": "Maya"}
+    rival = {"userId": "2", "uniqueId": "rival", "nickname": "Rival"}
+
+    def battle(battle_id, phase, teams, result=None):
+        return {"seq": 1, "ts": 1, "type": "battle", "battleId": battle_id, "phase": phase, "teams": teams,
+                "result": result}
+
+    listed = battles.listed([
+        battle("b1", "started", [{"host": host, "score": 0}, {"host": rival, "score": 0}]),
+        battle("b2", "scores", [{"host": {"userId": "2"}, "score": 8}, {"host": {"userId": "1"}, "score": 9}]),
+        battle("b2", "ended", [], {"winner": "1"}),
+    ], "maya.sunny")
+    assert [(b.battle_id, b.outcome, b.ours.host, b.ours.score, [side.host for side in b.opponents]) for b in listed] \
+        == [("b1", None, host, 0, [rival]), ("b2", "won", host, 9, [rival])]
+    assert battles.tally(listed, {}) == {"won": 1, "lost": 0, "drawn": 0}
+    assert battles.tally(listed, {"battles": {"won": 2, "lost": 1}}) == {"won": 2, "lost": 1, "drawn": 0}
 
 
 def test_deleted_chat_lines_are_marked_in_the_report_and_the_exports(app, client):
