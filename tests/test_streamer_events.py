@@ -2,13 +2,16 @@
 contract's shape (docs/simulator.md), sent as TikTok's own message types to the unmodified TikTokLive client
 inside the real server (`python wsgi.py`), decoded and normalised there, and received by a Socket.IO client as the
 contract's events (docs/protocol.md) with their fields; the battles and subscriptions counted in `metrics`, a
-battle's supporters on their viewer card and in the supporters' board; and a PK battle counted right across a
-restart of the server in the middle of it.
+battle's supporters on their viewer card and in the supporters' board; and PK battles counted right across a
+restart of the server in the middle of one, and across a failover to another process of a cluster.
 """
+
+import uuid
 
 import requests
 from support.dashboardclient import wait_until
 from support.simclient import chat
+from test_cluster import LEASE_SECONDS, running_owner
 
 ALICE = {"userId": "1001", "uniqueId": "alice.k", "nickname": "Alice K"}
 BOB = {"userId": "1002", "uniqueId": "bob.b", "nickname": "Bob B"}
@@ -270,3 +273,39 @@ def test_battles_are_counted_right_across_a_restart_in_the_middle_of_one(server_
     assert card["battles"] == [
         {"battleId": ended["battleId"], "score": 900, "result": "won"}]
 
+
+
+def test_battles_are_counted_right_across_a_failover(server_factory, redis_server, open_tab, simulator, quiet_creator):
+    env = {"REDIS_URL": redis_server.url, "REDIS_CHANNEL": f"la-test-{uuid.uuid4().hex[:8]}",
+           "RUNNER_LEASE_SECONDS": LEASE_SECONDS, "CLEANUP_GRACE_SECONDS": 2}
+    servers = [server_factory(**env) for _ in range(2)]
+    name = quiet_creator("failover")
+    creator = simulator.stream(name)["userId"]
+    tabs = [open_tab(server.url) for server in servers]
+    for tab in tabs:
+        tab.watch_until_connected(name)
+    lost = _battle("ended", [{"score": 1}, {"host": RIVAL, "score": 2}], "b1", result={"winner": RIVAL["userId"]})
+    simulator.inject(name, [_battle("started", [{}, {"host": RIVAL}], "b1"), lost,
+                            _battle("started", [{}, {"host": RIVAL}], "b2")])
+    for tab in tabs:
+        wait_until(lambda t=tab: t.latest_metrics()["battles"]["lost"] == 1, message="b1 lost, on every process")
+    owner = running_owner(servers, name)
+    survivor = next(tab for tab, server in zip(tabs, servers, strict=True) if server is not owner)
+    owner.process.kill()
+    owner.process.wait()
+    survivor.wait_for_status("reconnecting", timeout=LEASE_SECONDS + 5)
+    survivor.wait_for_status("connected", timeout=10)
+    simulator.inject(name, [
+        lost,  # b1's end again: the new owner knows it from the stored events
+        _battle("scores", [{"score": 50}, {"host": RIVAL, "score": 10}], "b2"),
+        _battle("ended", [{"score": 60}, {"host": RIVAL, "score": 10}], "b2", result={"winner": creator}),
+    ])
+    wait_until(lambda: survivor.latest_metrics()["battles"] == {"won": 1, "lost": 1, "drawn": 0},
+               message="b2 won after the failover, b1 still lost once")
+    scores = survivor.wait_for_event(lambda e: e["type"] == "battle" and e["phase"] == "scores", message="b2's scores")
+    started = [e for e in survivor.seen_events() if e["type"] == "battle" and e["phase"] == "started"][-1]
+    assert scores["battleId"] == started["battleId"]
+    assert [team["host"] for team in scores["teams"]] == [team["host"] for team in started["teams"]], \
+        "the hosts named as at the start, by the new owner too"
+    ends = [e for e in survivor.seen_events() if e["type"] == "battle" and e["phase"] == "ended"]
+    assert [e["battleId"] for e in ends].count(ends[0]["battleId"]) == 1, "b1's end shown once"
