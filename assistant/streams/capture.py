@@ -52,6 +52,11 @@ class _File:
         self.stopped = False  # full, refused by the disk, or behind: nothing more is kept
 
 
+def live_capture(settings, username):
+    """The creator's capture as the settings (a RunnerSettings) say, or None when CAPTURE_DIR is not set."""
+    return LiveCapture(settings.capture_dir, settings.capture_max_bytes, username) if settings.capture_dir else None
+
+
 class LiveCapture:
     """`username`'s capture into `directory`, files of at most `max_bytes`. `add` from the connection's reader;
     `start`, `end` and `stop` from green threads."""

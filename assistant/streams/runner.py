@@ -29,7 +29,7 @@ from ..insights.battles import BattleTracker
 from ..metrics import StreamMetrics
 from ..store import StoreUnavailable
 from .backlog import Backlog
-from .capture import LiveCapture
+from .capture import live_capture
 from .decodecheck import DecodeCheck
 from .recording import LiveRecording
 from .signals import Connected, EventReceived, PreviousRecord, SignQueued, StatusChanged
@@ -123,8 +123,7 @@ class StreamRunner:
         self._on_status = on_status
         self._on_reset = on_reset
         self._backlog = Backlog(username, shed=state.shed)
-        self._capture = LiveCapture(self._settings.capture_dir, self._settings.capture_max_bytes, username) \
-            if self._settings.capture_dir else None
+        self._capture = live_capture(self._settings, username)
         # What TikTok sent that the app does not show, and the decode check: since first followed (by any owner).
         self._skipped = dict(state.skipped)
         self._decode_check = DecodeCheck(username, self._settings.decode_check_rate, state.decode_check)
@@ -153,7 +152,7 @@ class StreamRunner:
         if self.seq:  # taking over: the boards, series, viewer cards, recent chat and battles go on from the stored
             self.insights.restore(*self._store.insights(self.username))
             self._intake.remember_delivered(self._store.snapshot(self.username)["recent"])
-        self._store_status()
+        self._write([], self.state_fields())  # the status, to the store
         if self.connected_at:  # taking over from a process that died: its sessions see `reconnecting`
             self._on_status(self)
         self._drainer = eventlet.spawn(self._drain_forever)
@@ -314,9 +313,6 @@ class StreamRunner:
             log.info("Runner for @%s reaches the store again", self.username)
         return written
 
-    def _store_status(self):
-        self._write([], self.state_fields())
-
     def _send_metrics_if_due(self):
         now = time.monotonic()
         if self._metrics_dirty and now - self._metrics_sent_at >= METRICS_INTERVAL_SECONDS:
@@ -381,7 +377,7 @@ class StreamRunner:
         if self.status == "queued" and queue == self.queue:
             return
         self.status, self.error, self.queue = "queued", None, queue
-        self._store_status()
+        self._write([], self.state_fields())  # the status, to the store
         self._on_status(self)
 
     def _set_status(self, status, error):
@@ -395,7 +391,7 @@ class StreamRunner:
             log.info("Runner for @%s reconnecting", self.username)
         elif status == "ended" and self._capture is not None:
             self._capture.end()  # the live's capture is complete
-        self._store_status()
+        self._write([], self.state_fields())  # the status, to the store
         if error is not None:
             self._emit("error", error, self.room)
         self._on_status(self)
