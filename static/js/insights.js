@@ -1,6 +1,7 @@
 // The Insights area (docs/dashboard.md, "Insights"): the leaderboards, the charts of the per-minute
 // series and the viewer card, wired to the page's elements (ids listed in templates/index.html).
-// main.js hands it the contract's data; requestViewer(userId) sends the `viewer` request.
+// main.js hands it the contract's data; requestViewer(userId) sends the `viewer` request; badges(userId)
+// are the viewer's badges for the card (fans.js).
 
 import { createCharts } from './charts.js';
 import { createLeaderboards } from './leaderboards.js';
@@ -8,7 +9,7 @@ import { createViewerCard } from './viewercard.js';
 
 const NO_BOARDS = { gifters: [], chatters: [], likers: [] };
 
-export function createInsights({ requestViewer }, root = document) {
+export function createInsights({ requestViewer, badges }, root = document) {
   const byId = (id) => root.getElementById(id);
   const boards = createLeaderboards({
     gifters: byId('board-gifters'),
@@ -20,7 +21,7 @@ export function createInsights({ requestViewer }, root = document) {
     activity: byId('chart-activity'),
     picker: byId('chart-metric'),
   });
-  const card = createViewerCard(byId('viewer-card'), requestViewer, root);
+  const card = createViewerCard(byId('viewer-card'), requestViewer, badges, root);
 
   return {
     /** Another creator (or none): everything empty, the card closed. */

@@ -1,6 +1,7 @@
 // The viewer card: click a name or a picture (any `.user-link`: the feeds' rows, the leaderboards)
 // and a dialog shows what that viewer did in this live: totals, first and last seen, their last
-// comments and gifts (docs/protocol.md: the `viewer` request). It opens at once with what
+// comments and gifts (docs/protocol.md: the `viewer` request), and their badges (a subscriber, a super
+// fan: fans.js, from this live's events). It opens at once with what
 // the click knew (name, handle) and says it is loading; a viewer the server knows nothing of is
 // answered plainly, and so is a failure. Esc, the close button or a click beside the card close it;
 // focus comes back to what opened it. Text goes in with textContent only.
@@ -35,14 +36,16 @@ function handleOf(who) {
 
 /**
  * dialog: the <dialog id="viewer-card"> of index.html; request(userId): resolves to the `viewer`
- * ack. Clicks on `.user-link` elements anywhere under `root` open it. Returns {open(who), close()}.
+ * ack; badges(userId): the viewer's badges, [{kind, text, title}]. Clicks on `.user-link` elements
+ * anywhere under `root` open it. Returns {open(who), close()}.
  */
-export function createViewerCard(dialog, request, root = document) {
+export function createViewerCard(dialog, request, badges, root = document) {
   const part = (id) => dialog.querySelector(`#${id}`);
   const els = {
     picture: part('viewer-card-avatar'),
     name: part('viewer-card-name'),
     handle: part('viewer-card-handle'),
+    badges: part('viewer-card-badges'),
     status: part('viewer-card-status'),
     retry: part('viewer-card-retry'),
     body: part('viewer-card-body'),
@@ -71,6 +74,9 @@ export function createViewerCard(dialog, request, root = document) {
     els.picture.replaceChildren(avatar(who, 'avatar avatar-card'));
     setText(els.name, who.nickname || who.uniqueId || 'Viewer');
     setText(els.handle, handleOf(who));
+    const shown = badges(who.userId);
+    els.badges.replaceChildren(...shown.map((badge) => h('li', { className: `vc-badge vc-badge-${badge.kind}`, text: badge.text, dataset: { kind: badge.kind }, attrs: { title: badge.title } })));
+    els.badges.hidden = shown.length === 0;
   }
 
   function showViewer(viewer) {

@@ -1,0 +1,113 @@
+// A PK battle, drawn from livestate.js's battleView: each host (picture, name, score), the scores as one
+// bar (even and hatched while TikTok masks a score), the countdown to its end, the result from the
+// creator's side once it ended, and each side's top supporters. The dashboard's battle card
+// (livecards.js) and the overlay's battle widget (overlay.js: no supporters, names as plain text) both
+// draw it here. Text goes in with textContent only (dom.js).
+//
+// Hooks (templates/index.html, overlay.html): the element gets data-battle-id, data-phase, data-outcome
+// (won|lost|drawn, '' before the end) and data-masked; each `.battle-team` data-user-id, data-own and
+// data-score ('' when masked); each `.battle-segment` data-share; `.battle-clock` data-seconds.
+
+import { avatar, h, setText } from './dom.js';
+import { formatCount, formatExact } from './format.js';
+import { battleView, clockText } from './livestate.js';
+import { nickEl } from './rows.js';
+import { createLinger, createTicker } from './ticker.js';
+
+const TOP_SHOWN = 3; // supporters shown per side
+
+function scoreText(team) {
+  return team.masked ? 'hidden' : formatCount(team.score).text;
+}
+
+function teamEl(team, links) {
+  return h('div', { className: team.own ? 'battle-team is-own' : 'battle-team', dataset: { userId: team.user.userId, own: team.own, score: team.masked ? '' : team.score } },
+    avatar(team.user, 'avatar battle-avatar', { link: links }),
+    h('div', { className: 'battle-who' },
+      nickEl(team.user, links),
+      h('span', { className: team.masked ? 'battle-score num is-masked' : 'battle-score num', text: scoreText(team), attrs: { title: team.masked ? 'TikTok hides this score' : formatExact(team.score) } })));
+}
+
+function barEl(teams) {
+  const label = teams.map((team) => `${team.name} ${team.masked ? 'hidden' : formatExact(team.score)}`).join(', ');
+  const bar = h('div', { className: 'battle-bar', attrs: { role: 'img', 'aria-label': `Scores: ${label}` } });
+  for (const team of teams) {
+    const segment = h('span', { className: team.own ? 'battle-segment is-own' : 'battle-segment', dataset: { share: team.share.toFixed(1) } });
+    segment.style.flexBasis = `${team.share}%`;
+    bar.append(segment);
+  }
+  return bar;
+}
+
+function supportersEl(team, links) {
+  const top = team.top.slice(0, TOP_SHOWN);
+  return h('ol', { className: team.own ? 'battle-top is-own' : 'battle-top', attrs: { 'aria-label': `${team.name}'s top supporters` } },
+    ...top.map((entry) => h('li', { className: 'battle-top-row', dataset: { userId: entry.user.userId } },
+      avatar(entry.user, 'avatar avatar-small', { link: links }),
+      nickEl(entry.user, links),
+      h('span', { className: 'battle-top-score num', text: entry.score === null ? '—' : formatCount(entry.score).text }))));
+}
+
+/**
+ * el: the element to draw into (emptied and hidden while there is no battle). creator(): the creator
+ * followed (their side comes first and the result is theirs); supporters: draw the top supporters;
+ * links: names and pictures open the viewer card; lingerMs: an ended battle shows this long after its
+ * end (null: until the next). Returns {show(battle)}.
+ */
+export function createBattleWidget(el, { creator = () => null, supporters = true, links = true, lingerMs = null } = {}) {
+  let battle = null;
+
+  function view() {
+    return battleView(battle, { creator: creator(), now: Date.now() });
+  }
+
+  /** The countdown, ticking while the battle runs and has time left. */
+  function showClock(shown) {
+    const clock = el.querySelector('.battle-clock');
+    if (clock) {
+      clock.dataset.seconds = shown.secondsLeft === null ? '' : String(shown.secondsLeft);
+      setText(clock, shown.secondsLeft === null ? '' : clockText(shown.secondsLeft));
+    }
+    ticker.run(Boolean(clock && shown.running && shown.secondsLeft));
+  }
+
+  const ticker = createTicker(() => showClock(view()));
+  const linger = createLinger(lingerMs, () => draw());
+
+  function draw() {
+    const found = view();
+    const shown = linger.keeps(found) ? found : null;
+    el.hidden = shown === null;
+    if (!shown) {
+      ticker.run(false);
+      el.replaceChildren();
+      return;
+    }
+    Object.assign(el.dataset, {
+      battleId: shown.battleId, phase: shown.phase, outcome: shown.result ? shown.result.outcome : '', masked: String(shown.masked),
+    });
+    const status = shown.result
+      ? h('span', { className: 'battle-result', dataset: { outcome: shown.result.outcome }, text: shown.result.text, attrs: { title: shown.result.winner ? `${shown.result.winner} won` : 'A draw' } })
+      : h('span', { className: 'battle-clock num', attrs: { title: 'Time left' } });
+    const parts = [
+      h('header', { className: 'battle-head' },
+        h('span', { className: 'battle-title', text: shown.running ? 'PK battle' : 'PK battle · ended' }),
+        status),
+      h('div', { className: 'battle-teams' }, ...shown.teams.map((team) => teamEl(team, links))),
+      barEl(shown.teams),
+    ];
+    if (supporters && shown.teams.some((team) => team.top.length)) {
+      parts.push(h('div', { className: 'battle-tops' }, ...shown.teams.map((team) => supportersEl(team, links))));
+    }
+    el.replaceChildren(...parts);
+    showClock(shown);
+  }
+
+  return {
+    /** Draw this battle (livestate.js's), or nothing (null). */
+    show(next) {
+      battle = next;
+      draw();
+    },
+  };
+}
