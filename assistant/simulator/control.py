@@ -4,7 +4,8 @@ Names are case-insensitive (stored in lower case). A malformed request answers 4
 
 POST /_sim/streams/<name>          {live?, exists?, viewers?, rate?, newLive?}  -> the creator, as GET answers
                                        (newLive: a new room at once; the old room's sockets get the end)
-GET  /_sim/streams/<name>          -> {name, exists, live, roomId, viewers, totalLikes, rate, connections, replay}
+GET  /_sim/streams/<name>          -> {name, userId, exists, live, roomId, viewers, totalLikes, rate, connections,
+                                       ageRestricted, pushBlocked, replay}
 POST /_sim/streams/<name>/events   [{type, user?, ...}]  -> {sent, sockets}  (one frame, in order)
 POST /_sim/streams/<name>/end      -> {name, closed}  once the push sockets are closed
 POST /_sim/streams/<name>/drop     {abort?}  -> {name, closed}  (abort: cut TCP, no close frame)
@@ -109,7 +110,7 @@ async def inject_events(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
     body = await _json(request)
     creator = _creator(request)
-    events = parse_events(body, creator.traffic.pick_user, creator.total_likes)
+    events = parse_events(body, creator.traffic.pick_user, creator.total_likes, creator.owner)
     delivered = await push.send_events(sim, creator, events)
     return web.json_response({"sent": len(events), "sockets": delivered})
 

@@ -43,7 +43,7 @@ from TikTokLive.proto import (
     WebcastSocialMessage,
 )
 
-from . import catalogue, protocol, push
+from . import catalogue, protocol, push, wire
 from .model import Chat, Follow, Gift, GiftInfo, Join, Like, Share, SimUser, Viewers, stable_id
 from .state import RECENT_CHAT, Creator, Simulator
 from .validation import FLOOD_TYPES
@@ -168,7 +168,7 @@ _ID_BYTES = 9
 
 
 def _number(message_class: type, name: str) -> int:
-    return protocol._field_number(message_class, name)
+    return wire.field_number(message_class, name)
 
 
 def _tag(message_class: type, name: str, wire_type: int = 0) -> bytes:
@@ -197,13 +197,13 @@ def _split(message: ProtoMessageFetchResultBaseProtoMessage) -> tuple[_Head, byt
         raise ValueError(f"{message.method}: the common header does not come first")
     length, pos = protocol.read_varint(payload, len(common_tag))
     common, rest = payload[pos:pos + length], payload[pos + length:]
-    method_field = protocol._bytes_field(_number(CommonMessageData, "method"), message.method.encode())
+    method_field = wire.bytes_field(_number(CommonMessageData, "method"), message.method.encode())
     id_tag = _tag(CommonMessageData, "msg_id")
     if not common.startswith(method_field + id_tag + _varint(message.msg_id)):
         raise ValueError(f"{message.method}: the common header does not start with its method and msg_id")
     post = common[len(method_field) + len(id_tag) + len(_varint(message.msg_id)):]
     pre = common_tag + _length(len(method_field) + len(id_tag) + _ID_BYTES + len(post)) + method_field + id_tag
-    base_method = protocol._bytes_field(_number(ProtoMessageFetchResultBaseProtoMessage, "method"),
+    base_method = wire.bytes_field(_number(ProtoMessageFetchResultBaseProtoMessage, "method"),
                                         message.method.encode())
     return _Head(pre, post, base_method), rest
 
@@ -274,7 +274,7 @@ class _Templates:
                 Viewers(viewers), room_id, base_url)))
 
     def _user_field(self, kind: str, user: SimUser) -> bytes:
-        return protocol._bytes_field(_USER_FIELD[kind], protocol._user_bytes(user, self.base_url))
+        return wire.bytes_field(_USER_FIELD[kind], wire.user_bytes(user, self.base_url))
 
     def _cut(self, event, kind: str, prefix: bytes = b"") -> tuple[_Head, bytes]:
         """The placeholder's message of `kind` as its header and its payload after the header, less the

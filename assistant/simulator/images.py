@@ -1,4 +1,4 @@
-"""Small generated SVG pictures, so a dashboard has avatars and gift images to show offline."""
+"""Small generated SVG pictures, so a dashboard has avatars, gift images and emotes to show offline."""
 
 from __future__ import annotations
 
@@ -61,6 +61,17 @@ def gift_svg(gift_id: int) -> str:
     )
 
 
+def emote_svg(emote_id: str) -> str:
+    """A smiling sticker in a colour that follows from the emote's id."""
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" viewBox="0 0 100 100">'
+        f'<circle cx="50" cy="50" r="46" fill="hsl({_hue(f"emote{emote_id}")},80%,60%)"/>'
+        '<circle cx="35" cy="40" r="7" fill="#222"/><circle cx="65" cy="40" r="7" fill="#222"/>'
+        '<path d="M28 60 Q50 82 72 60" stroke="#222" stroke-width="6" fill="none" stroke-linecap="round"/>'
+        "</svg>"
+    )
+
+
 @routes.get("/_sim/avatar/{unique_id}.svg")
 async def avatar(request: web.Request) -> web.Response:
     unique_id = request.match_info["unique_id"].lower()
@@ -68,6 +79,12 @@ async def avatar(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="no such avatar")
     name = request.query.get("name", "")[:_NAME_CHARS]
     return web.Response(text=avatar_svg(unique_id, name), content_type="image/svg+xml", headers=_CACHE)
+
+
+@routes.get("/_sim/emote/{emote_id}.svg")
+async def emote(request: web.Request) -> web.Response:
+    """The picture of an emote sent without an imageUrl (streamer_messages.py names it by its id)."""
+    return web.Response(text=emote_svg(request.match_info["emote_id"]), content_type="image/svg+xml", headers=_CACHE)
 
 
 @routes.get(r"/_sim/gift/{gift_id:\d{1,19}}.svg")

@@ -15,7 +15,7 @@ from aiohttp import web
 from TikTokLive.proto import ProtoMessageFetchResultBaseProtoMessage
 
 from ..captures import Item
-from .model import Event, Like, Viewers
+from .model import Event, Like, SimUser, Viewers, room_owner
 from .traffic import TrafficGenerator
 
 # TikTokLive asks for history_comment_count=6; replay that many recent chat messages on connect.
@@ -132,6 +132,11 @@ class Creator:
         elif isinstance(event, Viewers):
             self.viewers = event.viewer_count
 
+    @property
+    def owner(self) -> SimUser:
+        """The creator as TikTok names the room's owner (room info's `owner`, the LIVE page's user)."""
+        return room_owner(self.name)
+
     def new_room(self) -> None:
         """A new LIVE: a new room, whose like total starts at 0 and which replays none of the last one's chat."""
         self.room_id = new_room_id()
@@ -144,7 +149,8 @@ class Creator:
 
     def describe(self) -> dict:
         return {
-            "name": self.name, "exists": self.exists, "live": self.live, "roomId": str(self.room_id),
+            "name": self.name, "userId": str(self.owner.user_id), "exists": self.exists, "live": self.live,
+            "roomId": str(self.room_id),
             "viewers": self.viewers, "totalLikes": self.total_likes, "rate": self.rate,
             "connections": len(self.sockets), "ageRestricted": self.age_restricted,
             "pushBlocked": self.push_blocked, "replay": self.replay.describe() if self.replay else None,

@@ -18,7 +18,7 @@ import time
 from aiohttp import web
 
 from . import catalogue, protocol, replay
-from .model import normalise_name, stable_id
+from .model import normalise_name
 from .push import attach, detach, serve_socket
 from .state import Creator, PushSocket, SignFailure, SignRefusal, Simulator
 
@@ -46,8 +46,9 @@ def _known_creator(request: web.Request, raw_name: str) -> Creator | None:
 
 
 def _user_json(creator: Creator, base_url: str) -> dict:
+    owner = creator.owner
     return {
-        "id": str(stable_id(creator.name)), "uniqueId": creator.name, "nickname": creator.name.capitalize(),
+        "id": str(owner.user_id), "uniqueId": owner.unique_id, "nickname": owner.nickname,
         "avatarThumb": protocol.avatar_url(base_url, creator.name), "secUid": f"MS4wLjABAAAA{creator.name}",
         "roomId": str(creator.room_id), "status": _LIVE if creator.live else _OFFLINE,
     }
@@ -126,8 +127,8 @@ async def room_info(request: web.Request) -> web.Response:
     return web.json_response({"status_code": 0, "data": {
         "id": creator.room_id, "id_str": str(creator.room_id), "status": _LIVE if creator.live else _OFFLINE,
         "title": f"{creator.name} is LIVE", "user_count": creator.viewers,
-        "owner": {"id": stable_id(creator.name), "display_id": creator.name,
-                  "nickname": creator.name.capitalize(),
+        "owner": {"id": creator.owner.user_id, "display_id": creator.owner.unique_id,
+                  "nickname": creator.owner.nickname,
                   "avatar_thumb": {"url_list": [protocol.avatar_url(sim.base_url, creator.name)]}},
         "stats": {"total_user": creator.viewers, "like_count": creator.total_likes},
     }})
