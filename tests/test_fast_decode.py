@@ -17,26 +17,70 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from TikTokLive.events import EVENT_MAPPINGS
 from TikTokLive.proto import (
+    BattleResultResult,
+    BattleSettingsBattleStatus,
     CommonMessageData,
     ControlAction,
+    EnvelopeBusinessType,
+    EnvelopeDisplay,
     Gift,
+    GoalMessageSource,
     ImageModel,
+    LinkMicBattleBattleAction,
     MemberMessageAction,
+    PinMessageActionType,
+    ProfitRankType,
     ProtoMessageFetchResult,
     ProtoMessageFetchResultBaseProtoMessage,
     PushHeader,
     User,
+    WebcastBarrageMessage,
     WebcastChatMessage,
     WebcastControlMessage,
+    WebcastEmoteChatMessage,
     WebcastGiftMessage,
+    WebcastImDeleteMessage,
     WebcastLikeMessage,
+    WebcastLinkMicArmies,
+    WebcastLinkMicBattle,
     WebcastMemberMessage,
+    WebcastPollMessage,
     WebcastPushFrame,
+    WebcastQuestionNewMessage,
+    WebcastRankUpdateMessage,
     WebcastRoomMessage,
+    WebcastRoomPinMessage,
     WebcastRoomUserSeqMessage,
     WebcastSocialMessage,
+    WebcastSubNotifyMessage,
 )
-from TikTokLiveProto.v3.webcast.model.message.common import Text
+from TikTokLiveProto.v3.webcast.model.base.emoji import EmoteModel
+from TikTokLiveProto.v3.webcast.model.gift.model import (
+    LiveStreamGoal,
+    LiveStreamSubGoal,
+    LiveStreamSubGoalGift,
+    WebcastGoalUpdateMessage,
+)
+from TikTokLiveProto.v3.webcast.model.live.match import BattleBaseUserInfo, BattleUserInfo, HighScoreControlCfg
+from TikTokLiveProto.v3.webcast.model.message import (
+    PollBasicInfo,
+    PollEndContent,
+    PollOptionInfo,
+    PollStartContent,
+    PollUpdateVotesContent,
+    Question,
+    RankUpdate,
+)
+from TikTokLiveProto.v3.webcast.model.message.battle import (
+    BattleResult,
+    BattleSetting,
+    BattleUserArmies,
+    BattleUserArmy,
+    BattleUserInfoWrapper,
+    UserArmiesWrapper,
+)
+from TikTokLiveProto.v3.webcast.model.message.common import Text, TextPiece
+from TikTokLiveProto.v3.webcast.model.message.redenvelope import MessageRedEnvelopInfo, WebcastEnvelopeMessage
 
 from assistant.tiktok import connection, decode, reference, schema
 from assistant.tiktok.decode import Decoder, ack_frame
@@ -143,11 +187,108 @@ MESSAGES = {
         WebcastControlMessage, common=COMMON, action=st.sampled_from([*ControlAction, ControlAction(9)]), tips=TEXT,
     ),
 }
+
+# --- the types a streamer sees beside those (assistant/tiktok/rules.py says how each value is read) ------------
+
+
+def _optional(strategy):
+    return st.one_of(st.none(), strategy)
+
+
+def _enum(enum, *unknown):
+    """Values of a TikTokLive enum, and numbers it does not name (kept as numbers, as TikTok may send them)."""
+    return st.sampled_from([*enum, *(enum(number) for number in unknown)])
+
+
+HOST_IDS = st.one_of(st.sampled_from([7001, 7002, 7003]), INT64)  # a few, so that maps and lists share keys
+TIME_MS = st.one_of(st.just(0), st.integers(1_700_000_000_000, 1_900_000_000_000), INT64)
+TIME_S = st.one_of(st.just(0), st.integers(1_700_000_000, 1_900_000_000), INT32)
+SETTINGS = _optional(st.builds(
+    BattleSetting, battle_id=INT64, start_time_ms=TIME_MS, duration=st.one_of(st.sampled_from([0, 300]), INT32),
+    end_time_ms=TIME_MS, status=_enum(BattleSettingsBattleStatus, 9),
+))
+SCORE_CONTROL = _optional(st.builds(HighScoreControlCfg, normal_control_applied=st.booleans(),
+                                    threshold=st.one_of(st.sampled_from([0, 1000]), INT64)))
+ARMY = st.builds(BattleUserArmies, hostscore=INT64, anchor_id_str=TEXT, user_armies=st.lists(st.builds(
+    BattleUserArmy, user_id=INT64, nickname=TEXT, score=INT64, avatar_thumb=IMAGE, user_id_str=TEXT), max_size=3))
+BATTLE_HOST = st.builds(BattleUserInfoWrapper, key=HOST_IDS, value=_optional(st.builds(
+    BattleUserInfo, user=_optional(st.builds(BattleBaseUserInfo, user_id=HOST_IDS, nick_name=TEXT, display_id=TEXT,
+                                             avatar_thumb=IMAGE, room_id=INT64)))))
+BATTLE_RESULT = st.builds(BattleResult, user_id=INT64, result=_enum(BattleResultResult, 7), score=INT64)
+POLL_OPTIONS = st.lists(st.builds(PollOptionInfo, votes=INT64, display_content=TEXT, option_idx=INT32), max_size=3)
+INNER_USER = st.one_of(st.none(), st.builds(User, id=INT64, display_id=TEXT, nickname=TEXT, avatar_thumb=IMAGE))
+PINNED_CHAT = _optional(st.builds(WebcastChatMessage, common=COMMON, user=INNER_USER, content=TEXT))
+SUPER_FAN_KEY = st.one_of(PLAIN_KEY, st.sampled_from([
+    "ttlive_superfan_commentnotif_superfanjoined", "TTLIVE_SuperFan_became", "pm_ttlive_superfan_x", "",
+]))
+
+MESSAGES.update({
+    "WebcastLinkMicBattle": st.builds(
+        WebcastLinkMicBattle, common=COMMON, battle_id=INT64, action=_enum(LinkMicBattleBattleAction, 40),
+        battle_settings=SETTINGS, fuzzy_display_config_v2=SCORE_CONTROL,
+        battle_result=st.dictionaries(HOST_IDS, BATTLE_RESULT, max_size=3),
+        armies=st.lists(st.builds(UserArmiesWrapper, key=HOST_IDS, value=_optional(ARMY)), max_size=3),
+        anchors_info=st.lists(BATTLE_HOST, max_size=3), bubble_text=TEXT,
+    ),
+    "WebcastLinkMicArmies": st.builds(
+        WebcastLinkMicArmies, common=COMMON, battle_id=INT64, armies=st.dictionaries(HOST_IDS, ARMY, max_size=3),
+        battle_settings=SETTINGS, fuzzy_display_config_v2=SCORE_CONTROL, gift_id=INT64,
+    ),
+    "WebcastPollMessage": st.builds(
+        WebcastPollMessage, common=COMMON, poll_id=st.one_of(st.just(0), INT64), message_type=INT64,
+        start_content=_optional(st.builds(PollStartContent, start_time=TIME_S, end_time=st.one_of(TIME_S, TIME_MS),
+                                          option_list=POLL_OPTIONS, title=TEXT)),
+        update_votes_content=_optional(st.builds(PollUpdateVotesContent, option_list=POLL_OPTIONS)),
+        end_content=_optional(st.builds(PollEndContent, option_list=POLL_OPTIONS)),
+        poll_basic_info=_optional(st.builds(PollBasicInfo, poll_id_str=TEXT, title=TEXT, user_cnt=INT64)),
+    ),
+    "WebcastGoalUpdateMessage": st.builds(
+        WebcastGoalUpdateMessage, common=COMMON, update_source=_enum(GoalMessageSource, 30),
+        goal=_optional(st.builds(LiveStreamGoal, id=INT64, id_str=TEXT, description=TEXT, status=INT32,
+                                 sub_goals=st.lists(st.builds(
+                                     LiveStreamSubGoal, type=INT32, target=st.one_of(st.integers(0, 50), INT64),
+                                     progress=st.one_of(st.integers(0, 50), INT64),
+                                     gift=_optional(st.builds(LiveStreamSubGoalGift, name=TEXT))), max_size=3))),
+        contributor_id=INT64,
+    ),
+    "WebcastSubNotifyMessage": st.builds(WebcastSubNotifyMessage, common=COMMON, user=USER, sub_month=INT64),
+    "WebcastBarrageMessage": st.builds(
+        WebcastBarrageMessage, common=COMMON, user=USER, duration=INT64,
+        content=_optional(st.builds(Text, key=SUPER_FAN_KEY, default_pattern=TEXT)),
+        common_barrage_content=_optional(st.builds(Text, key=SUPER_FAN_KEY)),
+    ),
+    "WebcastQuestionNewMessage": st.builds(WebcastQuestionNewMessage, common=COMMON, data=_optional(st.builds(
+        Question, question_id=INT64, content=TEXT, user=INNER_USER, create_time=INT64))),
+    "WebcastEnvelopeMessage": st.builds(
+        WebcastEnvelopeMessage, common=_common(st.one_of(PLAIN_KEY, st.just("ttlive_superfanbox_x"))),
+        display=_enum(EnvelopeDisplay, 5), envelope_info=_optional(st.builds(
+            MessageRedEnvelopInfo, envelope_id=TEXT, business_type=_enum(EnvelopeBusinessType, 77),
+            diamond_count=INT32, people_count=INT32, unpack_at=st.one_of(TIME_S, INT32),
+            send_user_id=st.one_of(st.just(""), st.just("7001"), TEXT), send_user_name=TEXT,
+            send_user_avatar=IMAGE)),
+    ),
+    "WebcastEmoteChatMessage": st.builds(
+        WebcastEmoteChatMessage, common=COMMON, user=USER,
+        emote_list=st.lists(st.builds(EmoteModel, emote_id=TEXT, image=IMAGE, uuid=TEXT), max_size=3),
+    ),
+    "WebcastRoomPinMessage": st.builds(
+        WebcastRoomPinMessage, common=COMMON, action=_enum(PinMessageActionType, 8),
+        pin_msg_id=st.one_of(st.just(0), INT64), chat_message=PINNED_CHAT, method=TEXT,
+    ),
+    "WebcastImDeleteMessage": st.builds(WebcastImDeleteMessage, common=COMMON,
+                                        delete_msg_ids=st.lists(INT64, max_size=3),
+                                        delete_user_ids=st.lists(INT64, max_size=3)),
+    "WebcastRankUpdateMessage": st.builds(WebcastRankUpdateMessage, common=COMMON, updates=st.lists(st.builds(
+        RankUpdate, rank_type=_enum(ProfitRankType, 99), own_rank=INT64, countdown=INT64,
+        default_content=_optional(st.builds(Text, key=TEXT, default_pattern=st.one_of(
+            TEXT, st.just("No. {0:string} {1:string} {5:string}")), pieces=st.lists(
+            st.builds(TextPiece, type=INT32, string_value=TEXT), max_size=3)))), max_size=2)),
+})
 # Types the app does not use, with payloads valid or not: neither path relays anything for them.
 UNUSED = st.one_of(
     st.builds(lambda message: ("WebcastRoomMessage", bytes(message)),
               st.builds(WebcastRoomMessage, common=COMMON, content=TEXT)),
-    st.tuples(st.sampled_from(["WebcastBarrageMessage", "WebcastLinkMicBattle", "WebcastSomethingNew", ""]),
+    st.tuples(st.sampled_from(["WebcastGiftBroadcastMessage", "WebcastLinkMicMethod", "WebcastSomethingNew", ""]),
               st.binary(max_size=40)),
 )
 # Payloads both decoders refuse: a truncated varint (the simulator's "garbled" event), lengths running
@@ -199,6 +340,9 @@ def both_paths(frames):
     after = _now_ms()
     for event, _ in fast + reference_path.out:
         assert before <= event.pop("ts") <= after
+        pinned = event.get("chat")
+        if pinned is not None and before <= pinned["ts"] <= after:  # a pinned chat without its time gets the receipt's
+            pinned["ts"] = "received"
     return fast, reference_path.out, decoder
 
 
@@ -253,20 +397,20 @@ def test_unused_types_produce_nothing_and_are_not_decoded():
     decoder = Decoder("test")
     events = []
     result = schema.FetchResult.FromString(fetch_result(
-        [("WebcastRoomMessage", bytes(WebcastRoomMessage(content="hi"))), ("WebcastBarrageMessage", b"\x0f"),
+        [("WebcastRoomMessage", bytes(WebcastRoomMessage(content="hi"))), ("WebcastGiftBroadcastMessage", b"\x0f"),
          ("WebcastNewThing", GARBLED_PAYLOADS[0])], is_first=False))
     assert decoder.relay(result, lambda *event: events.append(event)) is False
     assert events == [] and decoder.garbled == 0
-    assert decoder.skipped == {"WebcastRoomMessage": 1, "WebcastBarrageMessage": 1, "WebcastNewThing": 1}
+    assert decoder.skipped == {"WebcastRoomMessage": 1, "WebcastGiftBroadcastMessage": 1, "WebcastNewThing": 1}
 
 
 def test_skipped_types_are_counted_per_method_into_the_dict_given_and_bounded():
-    skipped = {"WebcastRankUpdateMessage": 5}  # counted before, on an earlier connection
+    skipped = {"WebcastHourlyRankRewardMessage": 5}  # counted before, on an earlier connection
     decoder = Decoder("test", skipped)
-    methods = ["WebcastRankUpdateMessage", "WebcastChatMessage"] + [f"WebcastNew{n}" for n in range(300)]
+    methods = ["WebcastHourlyRankRewardMessage", "WebcastChatMessage"] + [f"WebcastNew{n}" for n in range(300)]
     decoder.relay(schema.FetchResult.FromString(fetch_result([(m, b"") for m in methods], is_first=False)),
                   lambda *event: None)
-    assert decoder.skipped is skipped and skipped["WebcastRankUpdateMessage"] == 6
+    assert decoder.skipped is skipped and skipped["WebcastHourlyRankRewardMessage"] == 6
     assert "WebcastChatMessage" not in skipped, "a relayed type is decoded, not skipped"
     assert len(skipped) == decode.MAX_SKIPPED_METHODS + 1
     assert sum(skipped.values()) == 6 + 300 and skipped[decode.OTHER_METHODS] == 300 - 199
@@ -334,7 +478,8 @@ def test_the_end_is_reported_and_the_first_result_marks_only_chat_as_history():
     ]
     result = schema.FetchResult.FromString(fetch_result(messages, is_first=True))
     assert decoder.relay(result, lambda event, message_id: events.append(event)) is True
-    assert [(e["type"], e.get("history")) for e in events] == [("chat", True), ("like", None), ("end", None)]
+    assert [(e["type"], e.get("history")) for e in events] == [("chat", True), ("like", None), ("pause", None),
+                                                              ("end", None)]
     assert events[-1]["reason"] == "suspended"
 
 

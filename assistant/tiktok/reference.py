@@ -14,7 +14,11 @@ most types and ends the connection); both read them from social messages only, a
 
 Then the normalisation of TikTokLive's event objects into the contract's events, as the app did before the fast
 path (assistant/tiktok.py as of aa809e3). About half a millisecond a message (betterproto2 and pydantic build
-every field): never on the per-frame path.
+every field): never on the per-frame path. The types a streamer sees beside chat and gifts came after the fast
+path: they are made here from TikTokLive's events by the rules the fast path reads them by (rules.py), and a
+pause or a resume from a control message as TikTokLive's LivePauseEvent and LiveUnpauseEvent. A super fan is
+TikTokLive's SuperFanEvent, SuperFanJoinEvent or SuperFanBoxEvent (a barrage or an envelope), read from the same
+text keys (rules.py says why `key`).
 """
 
 import functools
@@ -22,8 +26,10 @@ import functools
 from betterproto2 import Message, ProtoClassMetadata
 from TikTokLive.client.ws.ws_utils import extract_webcast_response_message
 from TikTokLive.events import EVENT_MAPPINGS
-from TikTokLive.proto import ControlAction, ProtoMessageFetchResult, WebcastPushFrame
+from TikTokLive.proto import ProtoMessageFetchResult, WebcastPushFrame
 from TikTokLive.proto.proto_utils import common_display_type
+
+from . import rules
 
 
 def read_frame(data):
@@ -116,16 +122,19 @@ def _first_url(image):
 def _user(user):
     if user is None:
         return None
-    return {"userId": str(user.id), "uniqueId": user.display_id or "", "nickname": user.nickname or "",
-            "avatarUrl": _first_url(user.avatar_thumb)}
+    return rules.plain_user(user.id, user.display_id or "", user.nickname or "", _first_url(user.avatar_thumb))
 
 
-def _with_user(kind, event, ts, **fields):
-    return {"type": kind, "ts": ts, "user": _user(event.user), **fields}
+def _with_user(type_name, event, ts, **fields):
+    return {"type": type_name, "ts": ts, "user": _user(event.user), **fields}
+
+
+def _message_id(message):
+    return message.common.msg_id if message.common else 0
 
 
 def _chat(event, ts, history):
-    chat = _with_user("chat", event, ts, comment=event.content)
+    chat = _with_user("chat", event, ts, comment=event.content, messageId=str(_message_id(event)))
     if history:
         chat["history"] = True
     return chat
@@ -155,10 +164,145 @@ def _social(event, ts, history):
 
 
 def _control(event, ts, history):
-    if event.action not in (ControlAction.STREAM_ENDED, ControlAction.STREAM_SUSPENDED):
+    return rules.control(event.action, ts)
+
+
+# --- the types a streamer sees beside those: TikTokLive's events read by the rules of rules.py ------------------
+
+
+def _settings_ends_at(settings):
+    return rules.battle_ends_at(settings.start_time_ms, settings.duration, settings.end_time_ms) if settings else None
+
+
+def _score_control(control):
+    return (control.normal_control_applied, control.threshold) if control else (False, 0)
+
+
+def _armies(pairs):
+    """({host id: [(user, score)]}, {host id: score}) from (host id, BattleUserArmies or None) pairs."""
+    supporters, scores = {}, {}
+    for host_id, army in pairs:
+        scores[host_id] = army.hostscore if army else 0
+        supporters[host_id] = [(rules.plain_user(member.user_id, "", member.nickname, _first_url(member.avatar_thumb)),
+                                member.score) for member in (army.user_armies if army else [])]
+    return supporters, scores
+
+
+def _battle_host(wrapper):
+    info = wrapper.value.user if wrapper.value else None
+    user_id = wrapper.key or (info.user_id if info else 0)
+    if info is None:
+        return user_id, rules.plain_user(user_id, "", "", "")
+    return user_id, rules.plain_user(user_id, info.display_id, info.nick_name, _first_url(info.avatar_thumb))
+
+
+def _battle(event, ts, history):
+    settings = event.battle_settings
+    phase = rules.battle_phase(event.action, settings.status if settings else 0)
+    if phase is None:
         return None
-    return {"type": "end", "ts": ts, "reason": "suspended" if event.action == ControlAction.STREAM_SUSPENDED
-            else "ended"}
+    supporters, scores = _armies((wrapper.key, wrapper.value) for wrapper in event.armies)
+    scores.update((user_id, result.score if result else 0) for user_id, result in event.battle_result.items())
+    results = {user_id: result.result if result else 0 for user_id, result in event.battle_result.items()}
+    return {"type": "battle", "ts": ts, "battleId": str(event.battle_id), "phase": phase,
+            "endsAt": _settings_ends_at(settings),
+            "teams": rules.battle_teams([_battle_host(wrapper) for wrapper in event.anchors_info], scores, supporters,
+                                        _score_control(event.fuzzy_display_config_v2)),
+            "result": rules.battle_result(results) if phase == "ended" else None}
+
+
+def _armies_event(event, ts, history):
+    supporters, scores = _armies(event.armies.items())
+    return {"type": "battle", "ts": ts, "battleId": str(event.battle_id), "phase": "scores",
+            "endsAt": _settings_ends_at(event.battle_settings),
+            "teams": rules.battle_teams([], scores, supporters, _score_control(event.fuzzy_display_config_v2)),
+            "result": None}
+
+
+def _poll(event, ts, history):
+    phase = rules.poll_phase(event.start_content is not None, event.update_votes_content is not None,
+                             event.end_content is not None)
+    if phase is None:
+        return None
+    content = {"started": event.start_content, "votes": event.update_votes_content, "ended": event.end_content}[phase]
+    start, info = event.start_content, event.poll_basic_info
+    return {"type": "poll", "ts": ts,
+            "pollId": str(event.poll_id) if event.poll_id else (info.poll_id_str if info else ""), "phase": phase,
+            "title": (start.title if start else "") or (info.title if info else ""),
+            "options": [{"text": option.display_content, "votes": option.votes} for option in content.option_list],
+            "endsAt": rules.epoch_ms(start.end_time) if start else None}
+
+
+def _goal(event, ts, history):
+    goal = event.goal
+    if goal is None:
+        return None
+    targets = [{"kind": rules.goal_kind(sub.gift is not None, sub.type), "target": sub.target,
+                "progress": sub.progress} for sub in goal.sub_goals]
+    return {"type": "goal", "ts": ts, "goalId": goal.id_str or str(goal.id),
+            "phase": rules.goal_phase(event.update_source, targets), "description": goal.description,
+            "targets": targets}
+
+
+def _barrage(event, ts, history):
+    keys = [text.key for text in (event.content, event.common_barrage_content) if text is not None]
+    kind = rules.superfan_kind(keys)
+    return None if kind is None else _with_user("superfan", event, ts, kind=kind)
+
+
+def _question(event, ts, history):
+    data = event.data
+    if data is None:
+        return None
+    return {"type": "question", "ts": ts, "user": _user(data.user), "questionId": str(data.question_id),
+            "text": data.content}
+
+
+def _envelope(event, ts, history):
+    if event.display == rules.ENVELOPE_HIDDEN:
+        return None
+    info = event.envelope_info
+    if info is None:
+        sender, business_type = None, 0
+    else:
+        sender = rules.plain_user(info.send_user_id, "", info.send_user_name, _first_url(info.send_user_avatar)) \
+            if info.send_user_id else None
+        business_type = info.business_type
+    if rules.is_super_fan_box(business_type, common_display_type(event.common)):
+        return {"type": "superfan", "ts": ts, "user": sender, "kind": "box"}
+    return {"type": "envelope", "ts": ts, "user": sender, "diamonds": info.diamond_count if info else 0,
+            "people": info.people_count if info else 0, "opensAt": rules.epoch_ms(info.unpack_at) if info else None}
+
+
+def _pin(event, ts, history):
+    pinned = event.chat_message
+    message_id = str(event.pin_msg_id or (_message_id(pinned) if pinned else 0))
+    if event.action == rules.PIN_CANCEL:
+        return {"type": "pin", "ts": ts, "messageId": message_id, "chat": None}
+    if pinned is None:
+        return None
+    created = pinned.common.create_time if pinned.common else 0
+    return {"type": "pin", "ts": ts, "messageId": message_id, "chat": {
+        "type": "chat", "ts": created if created > 0 else ts, "user": _user(pinned.user), "comment": pinned.content,
+        "messageId": message_id}}
+
+
+def _im_delete(event, ts, history):
+    if not event.delete_msg_ids and not event.delete_user_ids:
+        return None
+    return {"type": "chatDeleted", "ts": ts, "messageIds": [str(each) for each in event.delete_msg_ids],
+            "userIds": [str(each) for each in event.delete_user_ids]}
+
+
+def _rank(event, ts, history):
+    if not event.updates:
+        return None
+    update = event.updates[0]
+    text = update.default_content
+    return {"type": "rank", "ts": ts, "rankType": rules.rank_type(update.rank_type),
+            "position": rules.positive(update.own_rank),
+            "text": rules.formatted(text.default_pattern, [piece.string_value for piece in text.pieces])
+            if text else ""}
 
 
 # Method -> the former normalisation of TikTokLive's event for it: one for each method the fast path relays
@@ -172,4 +316,19 @@ NORMALISERS = {
     "WebcastSocialMessage": _social,
     "WebcastRoomUserSeqMessage": lambda event, ts, history: {"type": "viewers", "ts": ts, "viewerCount": event.total},
     "WebcastControlMessage": _control,
+    "WebcastLinkMicBattle": _battle,
+    "WebcastLinkMicArmies": _armies_event,
+    "WebcastPollMessage": _poll,
+    "WebcastGoalUpdateMessage": _goal,
+    "WebcastSubNotifyMessage": lambda event, ts, history: _with_user("subscribe", event, ts,
+                                                                     months=rules.positive(event.sub_month)),
+    "WebcastBarrageMessage": _barrage,
+    "WebcastQuestionNewMessage": _question,
+    "WebcastEnvelopeMessage": _envelope,
+    "WebcastEmoteChatMessage": lambda event, ts, history: _with_user(
+        "emote", event, ts, emotes=[{"emoteId": item.emote_id, "imageUrl": _first_url(item.image)}
+                                    for item in event.emote_list]),
+    "WebcastRoomPinMessage": _pin,
+    "WebcastImDeleteMessage": _im_delete,
+    "WebcastRankUpdateMessage": _rank,
 }
