@@ -364,6 +364,7 @@ console.log(JSON.stringify(JSON.parse(list).map((type) => [type.type, rows.draws
 """
 
 
+@pytest.mark.slow  # it starts Node
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_rows_js_draws_a_row_for_every_type_a_feed_shows():
     """Each type the list puts in a feed has its row in static/js/rows.js (the rows themselves, in Chromium:

@@ -343,6 +343,8 @@ def _live_now(sim_url):
     pinned = {"type": "chat", "user": mod, "comment": "giveaway at 9pm: follow + share to enter 🎁",
               "messageId": message_id(99)}
     return [
+        {"type": "viewers", "viewerCount": 18_400},
+        {"type": "like", "count": 15, "total": 48_215},
         battle("started", [{}, {"host": rival}], endsAt=in_ms(163)),
         battle("scores", [
             {"score": 12_450, "top": [{"user": fan(1, "Priya", "priya.sings"), "score": 6_000},
@@ -393,8 +395,8 @@ def test_screenshots_of_the_battle_card_the_poll_and_the_battle_overlay(server, 
         expect(page.locator("#battle-card .battle-top-row")).to_have_count(5, timeout=WAIT_MS)
         expect(page.locator("#poll-card")).to_have_attribute("data-total", "255")
         expect(shown.frame_locator("iframe").locator("#poll")).to_have_attribute("data-total", "255", timeout=WAIT_MS)
-        if viewport is PHONE:
-            page.locator("#live-now").scroll_into_view_if_needed()
+        if viewport is PHONE:  # the cards at the top of the screen
+            page.evaluate("() => window.scrollTo(0, document.getElementById('live-now').getBoundingClientRect().top + window.scrollY - 12)")
         cards = page.locator("#live-now").bounding_box()
         assert cards["x"] >= 0 and cards["x"] + cards["width"] <= viewport["width"], cards  # fits, no sideways scroll
         assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]

@@ -42,7 +42,8 @@ function mergeUser(user, more) {
 /**
  * The battle after `event`: a new battleId starts a new one; within one, each team (matched by its
  * host's userId, else by its place) takes what the event says of it: a score (null: masked), its top
- * supporters. `endsAt` and the hosts' names are kept from earlier events when an event leaves them out.
+ * supporters. `endsAt`, the hosts' names and the supporters are kept from earlier events when an event
+ * leaves them out.
  */
 function nextBattle(battle, event) {
   const same = battle && battle.battleId === String(event.battleId ?? '');
@@ -54,7 +55,9 @@ function nextBattle(battle, event) {
     const team = teams[at] || { host: {}, score: null, top: [] };
     const next = { ...team, host: mergeUser(team.host, { ...host, userId: host.userId ? String(host.userId) : undefined }) };
     if ('score' in given) next.score = scoreOf(given.score);
-    if (Array.isArray(given.top)) {
+    // A battle's supporters only come and climb: an event that names none (TikTok's end often does not)
+    // keeps those known.
+    if (list(given.top).length) {
       next.top = list(given.top).map((entry) => ({ user: isObject(entry.user) ? entry.user : {}, score: scoreOf(entry.score) }));
     }
     if (at >= 0 && at < teams.length) teams[at] = next;

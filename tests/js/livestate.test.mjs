@@ -36,12 +36,13 @@ test('a battle: the start names the hosts, later scores name them by userId alon
   assert.deepEqual(running.teams[1].top, [], 'a team an event says nothing of keeps what it had');
   assert.equal(running.result, null);
 
-  live.apply([battle('ended', { ts: NOW + 300_000, teams: [{ host: { userId: '44' }, score: 1500 }, { host: { userId: '43' }, score: 2000 }], result: { winner: '43' } })]);
+  live.apply([battle('ended', { ts: NOW + 300_000, teams: [{ host: { userId: '44' }, score: 1500, top: [] }, { host: { userId: '43' }, score: 2000 }], result: { winner: '43' } })]);
   const ended = battleView(live.battle, { creator: 'maya.sunny', now: NOW + 301_000 });
   assert.deepEqual(ended.result, { outcome: 'lost', text: 'Lost', winner: 'Rival' });
   assert.equal(ended.running, false);
   assert.equal(ended.secondsLeft, null, 'no countdown once it ended');
   assert.equal(ended.endedAt, NOW + 300_000);
+  assert.deepEqual(ended.teams[0].top, [{ user: fan, score: 1000 }], 'an end naming no supporters keeps them');
   assert.equal(battleView(live.battle, { creator: 'rival43' }).result.outcome, 'won', 'told from the other side');
 });
 
