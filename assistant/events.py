@@ -2,8 +2,8 @@
 event object"), in the contract's order, with what the rest of the app needs to know about each.
 
 Read by: the counting (metrics.py `metric`, insights/series.py `series_field`, insights/viewers.py
-`viewer_total`), a runner's backlog (streams/backlog.py `sheddable`), the records' `?types=` and the
-report's type filter (reports/args.py, reports/pages.py), the CSV export's columns (reports/exports.py
+`viewer_total` and `viewer_badge`), a runner's backlog (streams/backlog.py `sheddable`), the records' `?types=`
+and the report's type filter (reports/args.py, reports/pages.py), the CSV export's columns (reports/exports.py
 `csv_columns`), and the dashboard, which gets `for_browser()` rendered into its page (templates/index.html,
 read by static/js/eventtypes.js for feeds.js and rows.js).
 Every type is recorded and exported: the records keep every event that gets a `seq`.
@@ -51,6 +51,7 @@ class EventType:
     metric: str | None = None  # the metrics object's total it adds one to
     series_field: str | None = None  # the per-minute point's count it adds one to
     viewer_total: str | None = None  # the viewer card's total it adds to
+    viewer_badge: str | None = None  # the badge it gives the viewer's card (insights/viewers.py)
     feed: str | None = None  # the dashboard's feed that shows it (FEEDS); None: the cards only
     verb: str | None = None  # in the activity feed: what the viewer did, shown after their name
     csv_columns: tuple[str, ...] = ()  # its own CSV columns (reports/exports.py fills them)
@@ -71,9 +72,11 @@ class EventType:
 
 
 SAMPLE_USER = {"userId": "42", "uniqueId": "viewer42", "nickname": "Viewer 42", "avatarUrl": ""}
-# Other users in the samples: a battle's opponent and the creator (a room's owner), a top supporter.
+# Other users in the samples: a battle's opponent and the creator (a room's owner), a top supporter (whom TikTok
+# names by id, nickname and picture only).
 _OPPONENT = {"userId": "43", "uniqueId": "rival43", "nickname": "Rival 43", "avatarUrl": ""}
 _CREATOR = {"userId": "44", "uniqueId": "creator44", "nickname": "Creator 44", "avatarUrl": ""}
+_SUPPORTER = {**SAMPLE_USER, "uniqueId": ""}
 # TikTok's ids are 64-bit integers; the contract carries them as decimal strings (as `userId`).
 
 EVENT_TYPES = (
@@ -133,15 +136,15 @@ EVENT_TYPES = (
         "battle",
         fields=(
             Field("battleId", "string", "TikTok's id of the PK battle", "7302000000000000001"),
-            Field("phase", "string", "`started`, `scores` (the scores changed) or `ended`", "scores"),
+            Field("phase", "string", "`started`, `scores` (the scores changed) or `ended`", "ended"),
             Field("endsAt", "integer", "when the battle's time runs out, epoch ms; null when TikTok did not say",
                   1795753744091, nullable=True),
             Field("teams", "array", "one per side: `{host, score, top}`: the host (a user), the side's score (null "
                   "when TikTok masks it), its top supporters `[{user, score}]`, highest first",
-                  [{"host": _CREATOR, "score": 1500, "top": [{"user": SAMPLE_USER, "score": 1000}]},
+                  [{"host": _CREATOR, "score": 1500, "top": [{"user": _SUPPORTER, "score": 1000}]},
                    {"host": _OPPONENT, "score": None, "top": []}]),
             Field("result", "object", "`{winner}` once the battle ended: the winning host's userId, or null on a "
-                  "draw; null before the end", None, nullable=True),
+                  "draw; null before the end", {"winner": "44"}, nullable=True),
         ),
         has_user=False, csv_columns=("battleId", "phase"),
     ),
@@ -149,10 +152,10 @@ EVENT_TYPES = (
         "poll",
         fields=(
             Field("pollId", "string", "TikTok's id of the poll", "7303000000000000001"),
-            Field("phase", "string", "`started`, `votes` (the votes changed) or `ended`", "votes"),
+            Field("phase", "string", "`started`, `votes` (the votes changed) or `ended`", "started"),
             Field("title", "string", "the question asked", "Next song?"),
             Field("options", "array", "the choices, in order: `[{text, votes}]`",
-                  [{"text": "Rock", "votes": 12}, {"text": "Jazz", "votes": 7}]),
+                  [{"text": "Rock", "votes": 0}, {"text": "Jazz", "votes": 0}]),
             Field("endsAt", "integer", "when the poll closes, epoch ms; null when TikTok did not say", 1795753744091,
                   nullable=True),
         ),
@@ -173,13 +176,14 @@ EVENT_TYPES = (
         "subscribe",
         fields=(Field("months", "integer", "how many months the viewer has subscribed; null when TikTok did not say",
                       1, nullable=True),),
-        metric="totalSubscribes", feed="activity", verb="subscribed", csv_columns=("months",),
+        metric="totalSubscribes", viewer_badge="subscriber", feed="activity", verb="subscribed",
+        csv_columns=("months",),
     ),
     EventType(
         "superfan",
         fields=(Field("kind", "string", "`became` (the viewer became a super fan), `joined` (a super fan joined the "
                       "LIVE) or `box` (a super fan box was sent)", "became"),),
-        feed="activity", verb="is a super fan", csv_columns=("kind",),
+        viewer_badge="superfan", feed="activity", verb="is a super fan", csv_columns=("kind",),
     ),
     EventType(
         "question",

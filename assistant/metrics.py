@@ -6,8 +6,12 @@
   Others count at once.
 - Likes: the room total (the largest seen), never a sum of per-user batches.
 - Viewers: the latest room total, and the peak.
-- Comments, follows, shares and joins: one per event, into the total its type names (`metric` in
+- Comments, follows, shares, joins and subscriptions: one per event, into the total its type names (`metric` in
   assistant/events.py); the chat TikTok replays on connect (`history`) is not counted.
+- PK battles (`battles`: won, lost, drawn): at a battle's end, from the result naming the winner, for the
+  creator: the room's owner (TikTok's room info; until it is known, nothing is counted). A winner that is not
+  the creator is a loss; no winner, a draw. TikTok may send an end again: the runner publishes one end with a
+  result per battle (insights/battles.py), so each battle counts once.
 """
 
 import time
@@ -30,7 +34,9 @@ _FIELDS = (
     ("totalFollows", "follows"),
     ("totalShares", "shares"),
     ("totalJoins", "joins"),
+    ("totalSubscribes", "subscribes"),
 )
+BATTLE_OUTCOMES = ("won", "lost", "drawn")
 _ATTRIBUTES = dict(_FIELDS)
 # Type -> the attribute one event of it adds one to (its `metric` in assistant/events.py).
 _TALLIES = {kind.name: _ATTRIBUTES[kind.metric] for kind in events.EVENT_TYPES if kind.metric}
@@ -38,7 +44,7 @@ _TALLIES = {kind.name: _ATTRIBUTES[kind.metric] for kind in events.EVENT_TYPES i
 
 def full_metrics(stored):
     """A metrics object with every key: `stored` (possibly empty: nothing counted yet) over zeros."""
-    return {**{key: 0 for key, _ in _FIELDS}, **stored}
+    return {**{key: 0 for key, _ in _FIELDS}, "battles": dict.fromkeys(BATTLE_OUTCOMES, 0), **stored}
 
 
 def _streak_key(event):
@@ -46,8 +52,11 @@ def _streak_key(event):
 
 
 class StreamMetrics:
-    def __init__(self, streak_timeout=10.0, clock=time.monotonic, on_gift=None):
-        """`on_gift(event, units)`: told of every gift as it is counted (the leaderboards count the same)."""
+    def __init__(self, streak_timeout=10.0, clock=time.monotonic, on_gift=None, battle_outcome=None):
+        """`on_gift(event, units)`: told of every gift as it is counted (the leaderboards count the same).
+        `battle_outcome(event)`: how the battle a `battle` event ended went for the creator (won, lost, drawn), or
+        None when it counts nothing (insights/battles.py BattleTracker.outcome); without it, battles are not
+        counted."""
         self.current_viewers = 0
         self.peak_viewers = 0
         self.likes = 0
@@ -57,6 +66,9 @@ class StreamMetrics:
         self.follows = 0
         self.shares = 0
         self.joins = 0
+        self.subscribes = 0
+        self.battles = dict.fromkeys(BATTLE_OUTCOMES, 0)
+        self._battle_outcome = battle_outcome
         self._streak_timeout = streak_timeout
         self._clock = clock
         self._on_gift = on_gift
@@ -81,6 +93,8 @@ class StreamMetrics:
         elif kind == "viewers":
             self.current_viewers = event["viewerCount"]
             self.peak_viewers = max(self.peak_viewers, self.current_viewers)
+        elif kind == "battle":
+            return self._apply_battle(event)
         else:
             return False
         return True
@@ -91,6 +105,13 @@ class StreamMetrics:
         self.joins += joins
         self.likes = max(self.likes, likes_total)
         return changed
+
+    def _apply_battle(self, event):
+        outcome = self._battle_outcome(event) if self._battle_outcome is not None else None
+        if outcome is None:
+            return False
+        self.battles[outcome] += 1
+        return True
 
     def _apply_gift(self, event):
         key = _streak_key(event)
@@ -132,6 +153,8 @@ class StreamMetrics:
         """Continue from stored totals (a runner taking over a creator from another process)."""
         for key, attribute in _FIELDS:
             setattr(self, attribute, int(stored.get(key, 0)))
+        battles = stored.get("battles") or {}
+        self.battles = {outcome: int(battles.get(outcome, 0)) for outcome in BATTLE_OUTCOMES}
 
     def to_dict(self):
-        return {key: getattr(self, attribute) for key, attribute in _FIELDS}
+        return {**{key: getattr(self, attribute) for key, attribute in _FIELDS}, "battles": dict(self.battles)}

@@ -8,8 +8,9 @@ store hands out of a creator's stream. Plain dicts at run time: nothing here che
 
 from typing import NotRequired, TypedDict
 
-# The metrics object (metrics.py): its totals by name (`totalComments`...); empty while nothing is counted.
-Metrics = dict[str, int]
+# The metrics object (metrics.py): its totals by name (`totalComments`...), and `battles` ({won, lost, drawn});
+# empty while nothing is counted.
+Metrics = dict[str, int | dict[str, int]]
 
 
 class User(TypedDict):
@@ -19,6 +20,49 @@ class User(TypedDict):
     uniqueId: str
     nickname: str
     avatarUrl: str
+
+
+class BattleSupporter(TypedDict):
+    user: User  # TikTok names a supporter by id, nickname and picture: uniqueId is empty
+    score: int
+
+
+class BattleTeam(TypedDict):
+    """One side of a PK battle: its host, its score (None when TikTok masks it), its top supporters."""
+
+    host: User
+    score: int | None
+    top: list[BattleSupporter]
+
+
+class BattleResult(TypedDict):
+    winner: str | None  # the winning host's userId; None: a draw
+
+
+class PollOption(TypedDict):
+    text: str
+    votes: int
+
+
+class GoalTarget(TypedDict):
+    kind: str  # "gift", or TikTok's number of the sub-goal's type
+    target: int
+    progress: int
+
+
+class Emote(TypedDict):
+    emoteId: str
+    imageUrl: str
+
+
+class PinnedChat(TypedDict):
+    """The chat event a `pin` names (no `seq`: it is not an event of the stream)."""
+
+    type: str
+    ts: int
+    user: User | None
+    comment: str
+    messageId: str
 
 
 class Event(TypedDict):
@@ -32,6 +76,7 @@ class Event(TypedDict):
     history: NotRequired[bool]
     # chat
     comment: NotRequired[str]
+    messageId: NotRequired[str]  # and pin
     # gift
     giftId: NotRequired[int]
     giftName: NotRequired[str]
@@ -48,6 +93,41 @@ class Event(TypedDict):
     viewerCount: NotRequired[int]
     # end
     reason: NotRequired[str]
+    # battle
+    battleId: NotRequired[str]
+    phase: NotRequired[str]  # and poll, goal
+    endsAt: NotRequired[int | None]  # and poll
+    teams: NotRequired[list[BattleTeam]]
+    result: NotRequired[BattleResult | None]
+    # poll
+    pollId: NotRequired[str]
+    title: NotRequired[str]
+    options: NotRequired[list[PollOption]]
+    # goal
+    goalId: NotRequired[str]
+    description: NotRequired[str]
+    targets: NotRequired[list[GoalTarget]]
+    # subscribe
+    months: NotRequired[int | None]
+    # superfan
+    kind: NotRequired[str]
+    # question
+    questionId: NotRequired[str]
+    text: NotRequired[str]  # and rank
+    # envelope
+    diamonds: NotRequired[int]
+    people: NotRequired[int]
+    opensAt: NotRequired[int | None]
+    # emote
+    emotes: NotRequired[list[Emote]]
+    # pin
+    chat: NotRequired[PinnedChat | None]
+    # chatDeleted
+    messageIds: NotRequired[list[str]]
+    userIds: NotRequired[list[str]]
+    # rank
+    rankType: NotRequired[str]
+    position: NotRequired[int | None]
 
 
 class SeriesPoint(TypedDict):
@@ -75,15 +155,25 @@ class CardGift(TypedDict):
     diamonds: int
 
 
+class CardBattle(TypedDict):
+    """A PK battle of the creator's where the viewer was among the creator's top supporters."""
+
+    battleId: str
+    score: int  # the viewer's points in it
+    result: str  # how it went for the creator: won, lost or drawn
+
+
 class ViewerCard(TypedDict):
     """One viewer of a live (insights/viewers.py; the `viewer` request's answer)."""
 
     user: User
     firstSeen: int  # epoch ms
     lastSeen: int
-    totals: dict[str, int]  # comments, likes, gifts, diamonds, follows, shares
+    totals: dict[str, int]  # comments, likes, gifts, diamonds, follows, shares, battlePoints, battlesSupported
+    badges: list[str]  # "subscriber", "superfan"
     comments: list[CardComment]  # the last few, oldest first
     gifts: list[CardGift]
+    battles: list[CardBattle]
 
 
 class Gifter(TypedDict):
@@ -102,12 +192,19 @@ class Liker(TypedDict):
     likes: int
 
 
+class Supporter(TypedDict):
+    user: User
+    points: int  # over the live's battles
+    battles: int  # how many of them
+
+
 class Leaderboards(TypedDict):
     """The top viewers of a live in each board, highest first (insights/viewers.py)."""
 
     gifters: list[Gifter]
     chatters: list[Chatter]
     likers: list[Liker]
+    supporters: list[Supporter]  # the creator's top supporters in PK battles
 
 
 class StoredSnapshot(TypedDict):

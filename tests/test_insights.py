@@ -125,7 +125,8 @@ def test_a_card_keeps_the_last_50_comments_and_gifts():
     card = tallies.card("1")
     assert [c["comment"] for c in card["comments"]] == [f"line {n}" for n in range(10, 60)]
     assert len(card["gifts"]) == 50 and card["totals"] == {"comments": 60, "likes": 0, "gifts": 60, "diamonds": 120,
-                                                           "follows": 0, "shares": 0}
+                                                           "follows": 0, "shares": 0, "battlePoints": 0,
+                                                           "battlesSupported": 0}
     assert (card["firstSeen"], card["lastSeen"]) == (0, 59)
     assert tallies.card("2") is None
 

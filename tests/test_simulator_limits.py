@@ -9,10 +9,9 @@ import aiohttp
 import pytest
 import requests
 from support.simclient import SimulatorControl, chat, unique_name
-from test_simulator import Watcher, control, until, watching
+from test_simulator import Watcher, control, point_tiktoklive_at, until, watching
 from test_simulator_flood import RawPush, chat_text, read_frame
 from TikTokLive.client.errors import SignatureRateLimitError
-from TikTokLive.client.web.web_settings import WebDefaults
 from TikTokLive.events import (
     CommentEvent,
     ConnectEvent,
@@ -26,13 +25,6 @@ from assistant.simulator.state import KEEPALIVE_SECONDS
 
 NO_LIMITS = {"perMinute": None, "perHour": None, "perDay": None}
 QUICK_KEEPALIVE = 0.5
-
-
-def point_tiktoklive_at(monkeypatch, url: str) -> None:
-    monkeypatch.setattr(WebDefaults, "tiktok_app_url", url)
-    monkeypatch.setattr(WebDefaults, "tiktok_webcast_url", url + "/webcast")
-    monkeypatch.setattr(WebDefaults, "tiktok_sign_url", url)
-    monkeypatch.delenv("SIGN_API_URL", raising=False)  # it would override tiktok_sign_url
 
 
 @pytest.fixture

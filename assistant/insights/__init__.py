@@ -5,6 +5,7 @@ the store sooner, with the events that changed them: ActivitySeries); the viewer
 CARDS_SECONDS (any process answers a `viewer` request from there).
 """
 
+from .battles import BattleTracker
 from .series import ActivitySeries
 from .viewers import ViewerTallies
 
@@ -14,15 +15,21 @@ CARDS_SECONDS = 2.0
 
 
 class LiveInsights:
-    def __init__(self, max_viewers):
+    def __init__(self, max_viewers, battles=None):
+        """`battles`: the runner's BattleTracker (insights/battles.py), which names a battle's supporters."""
         self.viewers = ViewerTallies(max_viewers)
         self.series = ActivitySeries()
+        self._battles = battles if battles is not None else BattleTracker()
         self._boards_sent = None
         self._boards_at = self._series_at = self._cards_at = 0.0
 
     def apply(self, event, likes_added):
         self.viewers.apply(event)
         self.series.apply(event, likes_added)
+        if event["type"] == "battle":  # an end with a result credits the creator's top supporters
+            outcome = self._battles.outcome(event)
+            if outcome is not None:
+                self.viewers.credit_supporters(event, self._battles.supporters(event), outcome)
 
     def count_gift(self, event, units):
         self.viewers.count_gift(event, units)

@@ -223,12 +223,13 @@ class EmoteChat:
 
 @dataclass(frozen=True)
 class Pin:
-    """A chat line pinned above the chat (`chat`, whose message_id is `message_id`) or unpinned (None), by
-    `operator` (the room's owner)."""
+    """A chat line pinned above the chat (`chat`, whose message_id is `message_id`, said at `chat_ts`, epoch ms;
+    None: now) or unpinned (None), by `operator` (the room's owner)."""
 
     message_id: int
     chat: Chat | None
     operator: SimUser | None
+    chat_ts: int | None = None
 
 
 @dataclass(frozen=True)

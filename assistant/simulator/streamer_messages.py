@@ -302,7 +302,7 @@ def _envelope(user: SimUser, diamonds: int, people: int, opens_at: int | None, b
 
 def _pin(pin: Pin, room_id: int, base_url: str) -> WebcastRoomPinMessage:
     """A chat line pinned (PinMessageActionType PIN) with the line itself (chat_message, as it was sent: its own
-    common header and msg_id), or unpinned (PIN_CANCEL); pin_msg_id names the line either way."""
+    common header, msg_id and time), or unpinned (PIN_CANCEL); pin_msg_id names the line either way."""
     message = WebcastRoomPinMessage(pin_msg_id=pin.message_id, method="WebcastChatMessage",
                                     action=PinMessageActionType.PIN_CANCEL if pin.chat is None else
                                     PinMessageActionType.PIN)
@@ -311,6 +311,6 @@ def _pin(pin: Pin, room_id: int, base_url: str) -> WebcastRoomPinMessage:
     if pin.chat is not None:
         message.chat_message = WebcastChatMessage(
             common=CommonMessageData(method="WebcastChatMessage", msg_id=pin.message_id, room_id=room_id,
-                                     create_time=now_ms(), is_show_msg=True),
+                                     create_time=pin.chat_ts or now_ms(), is_show_msg=True),
             content=pin.chat.comment, content_language="en", user=user_proto(pin.chat.user, base_url))
     return message

@@ -116,8 +116,10 @@ def _epoch_ms(raw: dict, key: str, high: int = INT64_MAX) -> int | None:
 def _battle(raw: dict, pick_user: PickUser, owner: SimUser | None) -> Battle:
     phase = _choice(raw, "phase", ("started", "scores", "ended"))
     # A 1v1 battle (streamer_messages.py): its start names both sides, a change of scores one or both.
-    teams = tuple(_team(team, index, pick_user, owner) for index, team in enumerate(
-        json_list(raw.get("teams", MISSING), "'teams'", 2 if phase == "started" else 1, 2)))
+    teams = json_list(raw.get("teams", MISSING), "'teams'", 1, 2)
+    if phase == "started" and len(teams) != 2:
+        raise BadRequest("a battle starts with its two sides: 'teams' must have 2 items")
+    teams = tuple(_team(team, index, pick_user, owner) for index, team in enumerate(teams))
     if len({team.host.user_id for team in teams}) != len(teams):
         raise BadRequest("'teams' must have a different host each (a team without 'host' is the creator's)")
     if phase == "started" and any(team.score != 0 or team.top for team in teams):
@@ -254,16 +256,19 @@ def _pin(raw: dict, pick_user: PickUser, owner: SimUser | None) -> Pin:
     message_id = _id(raw, "messageId")
     if "chat" not in raw:
         raise BadRequest("'chat' is required: the pinned chat event, or null to unpin")
-    chat = None
+    chat, said_at = None, None
     if raw["chat"] is not None:
+        # The pinned chat event whole; its `ts`, when it was said, is the line's own (the event pinned is an
+        # event of the past, `seq` aside).
         line = json_object(raw["chat"], "'chat'")
-        check_keys(line, {"type", "user", "comment", "messageId"}, "'chat'")
+        check_keys(line, {"type", "ts", "user", "comment", "messageId"}, "'chat'")
         if line.get("type", "chat") != "chat":
             raise BadRequest("'chat' must be a chat event (type 'chat')")
         if "messageId" in line and tiktok_id(line["messageId"], "'chat.messageId'") != message_id:
             raise BadRequest("'chat.messageId' must be the pin's 'messageId'")
+        said_at = _epoch_ms(line, "ts")
         chat = Chat(user(line.get("user"), pick_user), text(line, "comment"), message_id)
-    return Pin(message_id=message_id, chat=chat, operator=owner)
+    return Pin(message_id=message_id, chat=chat, operator=owner, chat_ts=said_at)
 
 
 def _chat_deleted(raw: dict, pick_user: PickUser, owner: SimUser | None) -> ChatDeleted:

@@ -6,11 +6,29 @@ import random
 from dataclasses import dataclass
 
 from . import catalogue
-from .model import Chat, Event, Follow, Gift, GiftInfo, Join, Like, Raw, Share, SimUser, Viewers, stable_id
+from .model import (
+    Chat,
+    Event,
+    Follow,
+    Gift,
+    GiftInfo,
+    Join,
+    Like,
+    Rank,
+    Raw,
+    Share,
+    SimUser,
+    Viewers,
+    room_owner,
+    stable_id,
+)
+from .stories import Stories
+from .wire import now_ms
 
 # A "shuffle bag" of event kinds: every kind comes out at least once in each pass through the
 # bag (45 draws), so a dashboard sees all of them within a couple of seconds at the default rate.
-# "raw": one of the messages below, of the types a dashboard does not show (about one event in eleven).
+# "raw": one of the messages below, a ranking's place or one of the types a dashboard does not show (about one
+# event in eleven). Battles, polls and subscriptions come now and then besides (stories.py).
 _BAG: dict[str, int] = {"chat": 14, "like": 9, "gift": 6, "join": 5, "raw": 4, "viewers": 3, "follow": 2, "share": 2}
 _POOL_SIZE = 60
 _MAX_EVENTS_PER_TICK = 500
@@ -32,10 +50,10 @@ _ABANDON_PROBABILITY = 0.05
 # Barrage messages); jwdeveloper/TikTokLiveJava's client builder, with handlers for rank updates (the hourly rank
 # among them), in-room banners and link-mic methods; a Douyin LIVE, on the same Webcast protocol, with 36 in-room
 # banners in 5 minutes beside 652 chat lines (jwwsjlm/douyinLive issue #56). How often each comes is our guess.
-def _rank_update(rng: random.Random, creator_id: int) -> Raw:
-    return Raw("WebcastRankUpdateMessage", {"group_type": 1, "updates": [
-        {"rank_type": rng.choice([0, 8]), "own_rank": rng.randint(1, 99), "countdown": rng.randint(60, 3600),
-         "owneronrank": True}]})
+def _rank_update(rng: random.Random, creator_id: int) -> Rank:
+    rank_type, name = rng.choice([(0, "hourly"), (8, "daily")])
+    place = rng.randint(1, 99)
+    return Rank(rank_type, place, f"No. {place} in the {name} ranking")
 
 
 def _hourly_rank_reward(rng: random.Random, creator_id: int) -> Raw:
@@ -80,16 +98,20 @@ class TrafficGenerator:
         self._bag: list[str] = []
         self._budget = 0.0
         self._streaks: list[_Streak] = []
+        self._stories = Stories(room_owner(creator), self._rng, self.pick_user)
 
     def pick_user(self) -> SimUser:
         """One of the room's regular viewers."""
         return self._rng.choice(self._pool)
 
-    def tick(self, seconds: float, rate: float, viewers: int, total_likes: int) -> list[Event]:
-        """The events of the last `seconds` at `rate` a second, given the room's current figures."""
+    def tick(self, seconds: float, rate: float, viewers: int, total_likes: int,
+             now: int | None = None) -> list[Event]:
+        """The events of the last `seconds` at `rate` a second, given the room's current figures, sent at `now`
+        (epoch ms; the clock's by default); with the battles, polls and subscriptions that follow them."""
         self._budget = min(self._budget + max(rate, 0.0) * seconds, _MAX_EVENTS_PER_TICK)
         count = int(self._budget)
         self._budget -= count
+        now = now if now is not None else now_ms()
         events: list[Event] = []
         for _ in range(count):
             event = self._next(viewers, total_likes)
@@ -98,6 +120,7 @@ class TrafficGenerator:
             elif isinstance(event, Viewers):
                 viewers = event.viewer_count
             events.append(event)
+            events += self._stories.after(event, now, rate)
         return events
 
     def _next(self, viewers: int, total_likes: int) -> Event:

@@ -186,6 +186,8 @@ _FIELDS: dict[str, set[str]] = {
     "garbled": {"method"},
     "raw": {"method", "message"},
 }
+# Every type the events API takes.
+EVENT_TYPES = (*_FIELDS, *streamer_parsing.FIELDS)
 
 
 def parse_events(body: Any, pick_user: Callable[[], SimUser], total_likes: int,
@@ -213,8 +215,7 @@ def _event(raw: dict, pick_user: Callable[[], SimUser], total_likes: int, owner:
     if isinstance(kind, str) and kind in streamer_parsing.FIELDS:
         return streamer_parsing.parse(kind, raw, pick_user, owner)
     if kind not in _FIELDS:
-        raise BadRequest(f"unknown event type {kind!r}; expected one of "
-                         f"{', '.join([*_FIELDS, *streamer_parsing.FIELDS])}")
+        raise BadRequest(f"unknown event type {kind!r}; expected one of {', '.join(EVENT_TYPES)}")
     if kind == "raw":
         check_keys(raw, _FIELDS[kind] | {"type"}, "a raw event")
         return _raw(raw)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import eventlet
 
 from ..insights import LiveInsights
+from ..insights.battles import BattleTracker
 from ..metrics import StreamMetrics
 from ..store import StoreUnavailable
 from .backlog import Backlog
@@ -45,33 +46,43 @@ def _chat_key(event):
     return (event.get("user") or {}).get("userId"), event.get("comment")
 
 
-class _ReplayedChat:
-    """The chat TikTok sends again, to drop: on connect it replays its last lines (`history`), which a runner
-    before this one (by a process that died, or before a restart) may have delivered already; and after a
-    reconnect it may send the last attempt's lines again (known by their message ids)."""
+class _Intake:
+    """What the drain loop takes of TikTok's events before it numbers them. It drops what TikTok sends again: the
+    chat it replays on connect (`history`), which a runner before this one (by a process that died, or before a
+    restart) may have delivered already; the lines it may send again after a reconnect (known by their message
+    ids); a battle's end after the first (insights/battles.py). And it completes each battle event there
+    (`battles`: the hosts named in full, the creator's side first; it outlives a live's counts, as the creator
+    and their battles do)."""
 
     def __init__(self):
+        self.battles = BattleTracker()
         self._message_ids = OrderedDict()
         self._delivered = set()  # (userId, comment) of the chat delivered before this runner
 
     def remember_delivered(self, events):
+        """Events published before this runner: the stored recent ones, or a record's recent chat."""
         self._delivered.update(_chat_key(event) for event in events if event["type"] == "chat")
+        self.battles.replay(events)
 
     def forget_delivered(self):
         self._delivered = set()
 
-    def is_replay(self, event, message_id):
-        if event["type"] != "chat":
-            return False
+    def take(self, event, message_id):
+        """The event to number, or None to drop it."""
+        kind = event["type"]
+        if kind == "battle":
+            return self.battles.complete(event)
+        if kind != "chat":
+            return event
         if event.get("history") and _chat_key(event) in self._delivered:
-            return True  # replayed on connect, delivered before this runner (a restart, a takeover)
+            return None  # replayed on connect, delivered before this runner (a restart, a takeover)
         if message_id:
             if message_id in self._message_ids:
-                return True  # replayed again after a reconnect: shown and counted already
+                return None  # replayed again after a reconnect: shown and counted already
             self._message_ids[message_id] = None
             if len(self._message_ids) > _MESSAGE_IDS_KEPT:
                 self._message_ids.popitem(last=False)
-        return False
+        return event
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,7 @@ class StreamRunner:
         self.queue = None  # {retryAfter, ahead} while `queued` for the sign budget
         self.seq = state.seq
         self.connected_at = state.connected_at  # epoch seconds of the first connection, by any owner
+        self._intake = _Intake()
         self._count_afresh()
         self.metrics.restore(state.metrics)
         self.recording = LiveRecording(records, username)
@@ -113,16 +125,13 @@ class StreamRunner:
         self._backlog = Backlog(username, shed=state.shed)
         self._capture = LiveCapture(self._settings.capture_dir, self._settings.capture_max_bytes, username) \
             if self._settings.capture_dir else None
-        # What TikTok sent that the app does not show, and the decode check, counted since the creator was first
-        # followed (by any owner).
+        # What TikTok sent that the app does not show, and the decode check: since first followed (by any owner).
         self._skipped = dict(state.skipped)
         self._decode_check = DecodeCheck(username, self._settings.decode_check_rate, state.decode_check)
-        self._connection = ConnectionSupervisor(username, store, self._settings, self._backlog,
-                                                was_connected=lambda: bool(self.connected_at),
-                                                before_first_attempt=self._hand_over_previous_record,
-                                                skipped=self._skipped,
-                                                decode_check=self._decode_check if self._decode_check.rate else None,
-                                                capture=self._capture)
+        self._connection = ConnectionSupervisor(
+            username, store, self._settings, self._backlog, was_connected=lambda: bool(self.connected_at),
+            before_first_attempt=self._hand_over_previous_record, skipped=self._skipped,
+            decode_check=self._decode_check if self._decode_check.rate else None, capture=self._capture)
         self._garbled_before = state.garbled  # undecodable upstream input before this runner
         self._drainer = None
         self._stopped = False
@@ -130,20 +139,20 @@ class StreamRunner:
         self._metrics_dirty = False
         self._metrics_sent_at = 0.0
         self._store_down = False  # an outage is logged once, not per batch
-        self._replayed_chat = _ReplayedChat()
 
     def _count_afresh(self):
         """Totals, boards, series and viewer cards at zero: a new runner, or a new live of the creator."""
-        self.insights = LiveInsights(self._settings.max_viewers)
-        self.metrics = StreamMetrics(streak_timeout=self._settings.streak_timeout, on_gift=self.insights.count_gift)
+        self.insights = LiveInsights(self._settings.max_viewers, self._intake.battles)
+        self.metrics = StreamMetrics(self._settings.streak_timeout, on_gift=self.insights.count_gift,
+                                     battle_outcome=self._intake.battles.outcome)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self):
         log.info("Runner for @%s started%s", self.username, f" at seq {self.seq}" if self.seq else "")
-        if self.seq:  # taking over: the boards, series, viewer cards and recent chat go on from the stored ones
+        if self.seq:  # taking over: the boards, series, viewer cards, recent chat and battles go on from the stored
             self.insights.restore(*self._store.insights(self.username))
-            self._replayed_chat.remember_delivered(self._store.snapshot(self.username)["recent"])
+            self._intake.remember_delivered(self._store.snapshot(self.username)["recent"])
         self._store_status()
         if self.connected_at:  # taking over from a process that died: its sessions see `reconnecting`
             self._on_status(self)
@@ -158,10 +167,10 @@ class StreamRunner:
         self._connection.restart_if_finished()
 
     def stop(self, unwatched=False):
-        """Close the upstream connection and end both green threads; safe to call twice. `unwatched`: the
-        stop is for want of watchers, and ends the live's record (reason "stopped"). Any other stop (the
-        lease went to another process, a shutdown) leaves the record live, for the runner that goes on with it
-        (another process's, or this server's once restarted)."""
+        """Close the upstream connection and end both green threads; safe to call twice. `unwatched`: the stop is
+        for want of watchers, and ends the live's record (reason "stopped"). Any other stop (the lease went to
+        another process, a shutdown) leaves the record live, for the runner that goes on with it (another
+        process's, or this server's once restarted)."""
         if self._stopped:
             return
         self._stopped = True
@@ -233,8 +242,8 @@ class StreamRunner:
                     self._set_status(status, error)
                 case SignQueued(retry_after, ahead):
                     self._set_queued({"retryAfter": retry_after, "ahead": ahead})
-                case Connected(room_id):
-                    self._joined_room(room_id)
+                case Connected(room_id, owner_id):
+                    self._joined_room(room_id, owner_id)
                     self._set_status("connected", None)
                 case PreviousRecord(record):
                     self._restore(record)
@@ -259,7 +268,8 @@ class StreamRunner:
             batch.append(self._number(ended_streak))
 
     def _ingest(self, event, message_id, batch):
-        if self._replayed_chat.is_replay(event, message_id):
+        event = self._intake.take(event, message_id)
+        if event is None:
             return
         if event["type"] == "end":  # the totals shown with the end are final: no streak is left open
             self._finalise_streaks(batch, everything=True)
@@ -336,7 +346,7 @@ class StreamRunner:
         record is ahead of the store (this process started during that live) its counts are taken up."""
         resumes = self.recording.resumes(record)
         if resumes:
-            self._replayed_chat.remember_delivered(record.recent_chat)
+            self._intake.remember_delivered(record.recent_chat)
         if record.seq <= self.seq:
             return
         self.seq = record.seq
@@ -349,11 +359,12 @@ class StreamRunner:
             self.connected_at = self.connected_at or record.started_at
         self._replace_counts()
 
-    def _joined_room(self, room_id):
+    def _joined_room(self, room_id, owner_id):
+        self._intake.battles.know_creator(owner_id)
         if self.recording.is_new_live(room_id):
             log.info("Runner for @%s: a new live (room %s); its counts start at zero", self.username, room_id)
             self._count_afresh()
-            self._replayed_chat.forget_delivered()
+            self._intake.forget_delivered()
             self.connected_at = time.time()
             self._replace_counts()
         self.recording.connected(room_id, self.connected_at or time.time(), self.seq, self.metrics.to_dict())

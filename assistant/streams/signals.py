@@ -41,9 +41,11 @@ class SignQueued:
 
 @dataclass(frozen=True, slots=True)
 class Connected:
-    """The push socket is up, in TikTok's room `room_id` (every LIVE of a creator is a new room)."""
+    """The push socket is up, in TikTok's room `room_id` (every LIVE of a creator is a new room), whose owner
+    (the creator) has the user id `owner_id` (None when TikTok's room info could not be read)."""
 
     room_id: str
+    owner_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

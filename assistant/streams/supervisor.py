@@ -180,9 +180,9 @@ class ConnectionSupervisor:
                 return
             eventlet.sleep(delay)
 
-    def _connected(self, room_id):
+    def _connected(self, room_id, owner_id):
         """The attempt's `on_connected` (asyncio side)."""
-        self._backlog.put(Connected(room_id))
+        self._backlog.put(Connected(room_id, owner_id))
 
     def _connecting_status(self):
         return "reconnecting" if self._was_connected() else "connecting"

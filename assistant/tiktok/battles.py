@@ -61,6 +61,9 @@ def link_mic_battle(message, ts, history):
 
 
 def link_mic_armies(message, ts, history):
+    """The scores, or None for a message without any (nothing to show)."""
+    if not message.armies:
+        return None
     armies = {}
     for entry in message.armies:
         armies[entry.key] = entry.value

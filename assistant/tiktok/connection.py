@@ -16,9 +16,10 @@ on the per-frame path, replace that:
 
 Around the sign-server request (the only one in TikTokLive 7.0.1's connect, `TikTokLiveClient.start`:
 `self._web.fetch_signed_websocket(...)`, after the room-id lookup and the live check, which go to TikTok
-itself), not per frame: without a TikTok session, the room's info is asked first, since an age-restricted
-room is only told apart there (TikTokLive raises AgeRestrictedError from `fetch_room_info` alone); then
-`before_sign` is awaited, where the sign budget is spent. And `on_open` is called once the push socket is up.
+itself), not per frame: the room's info is asked first, for its owner (the creator's user id, whose PK battles
+are won or lost) and, without a TikTok session, since an age-restricted room is only told apart there
+(TikTokLive raises AgeRestrictedError from `fetch_room_info` alone); then `before_sign` is awaited, where the
+sign budget is spent. And `on_open` is called once the push socket is up.
 
 With a capture (`keep(kind, data)`, CAPTURE_DIR: docs/captures.md), what TikTok sent is handed over byte for
 byte: each push frame as `_FastConnect` reads it off the socket, before any decoding ("frame"), and the body of
@@ -169,8 +170,9 @@ class _FastWSClient(WebcastWSClient):
 class _FastClient(TikTokLiveClient):
     """A TikTokLiveClient that passes each fetch result to `decoder` and events to `on_event`, then awaits
     `between_frames()` (if given) before it reads the next frame; calls `on_open()` once the push socket is
-    up; right before its sign-server request, checks an anonymous client's room for an age restriction,
-    then awaits `before_sign()` (if given); and hands what TikTok sent to `keep(kind, data)` (if given)."""
+    up; right before its sign-server request, reads the room's info (its owner; an anonymous client's room is
+    refused there when age-restricted), then awaits `before_sign()` (if given); and hands what TikTok sent to
+    `keep(kind, data)` (if given)."""
 
     def __init__(self, unique_id, decoder, on_event, on_open, between_frames=None, before_sign=None,
                  keep=None, web_kwargs=None):
@@ -181,13 +183,13 @@ class _FastClient(TikTokLiveClient):
         self._on_event = on_event
         self._between_frames = between_frames
         self._end_task = None
+        self.owner_id = None  # the room owner's user id (a string), once the room's info was read
         if _session is not None:
             self._web.set_session(*_session)
         sign = self._web.fetch_signed_websocket  # the route object, called by start() once per connect
 
         async def sign_when_allowed(*args, **kwargs):
-            if _session is None:
-                await self._refuse_if_age_restricted()
+            await self._read_room_info()
             if before_sign is not None:
                 await before_sign()
             return await sign(*args, **kwargs)
@@ -196,15 +198,26 @@ class _FastClient(TikTokLiveClient):
         if keep is not None:
             _keep_fetch_results(self._web.signer.client, keep)
 
-    async def _refuse_if_age_restricted(self):
+    async def _read_room_info(self):
+        """TikTok's room info (TikTokLive's fetch_room_info, `room/info`): its `owner` is the creator, whose PK
+        battles count as won or lost (metrics.py). Without a TikTok session it is also where an age-restricted
+        room is told apart. A room info that cannot be read costs only the owner's id: the connect itself
+        tells what is wrong, if anything is."""
         try:
-            await self._web.fetch_room_info()
+            info = await self._web.fetch_room_info()
         except AgeRestrictedError as ex:
-            raise UpstreamError("age_restricted", f"@{self.unique_id}'s LIVE is age-restricted: TikTok shows it "
-                                "only to a logged-in viewer. Set TIKTOK_SESSION_ID and TIKTOK_TARGET_IDC "
-                                "(docs/configuration.md, \"Age-restricted rooms\")") from ex
-        except Exception as ex:  # the connect itself tells what is wrong, if anything is
+            if _session is None:
+                raise UpstreamError("age_restricted", f"@{self.unique_id}'s LIVE is age-restricted: TikTok shows "
+                                    "it only to a logged-in viewer. Set TIKTOK_SESSION_ID and TIKTOK_TARGET_IDC "
+                                    "(docs/configuration.md, \"Age-restricted rooms\")") from ex
             log.debug("Room info of @%s could not be read: %s", self.unique_id, _reason(ex))
+            return
+        except Exception as ex:
+            log.debug("Room info of @%s could not be read: %s", self.unique_id, _reason(ex))
+            return
+        owner = info.get("owner") if isinstance(info, dict) else None
+        owner_id = (owner.get("id_str") or owner.get("id")) if isinstance(owner, dict) else None
+        self.owner_id = str(owner_id) if owner_id else None
 
     async def _parse_webcast_response(self, webcast_response):
         if self._decoder.relay(webcast_response, self._on_event) and self._end_task is None:

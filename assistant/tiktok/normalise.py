@@ -130,8 +130,9 @@ def question(message, ts, history):
 
 def envelope(message, ts, history):
     """EnvelopeMessage: a treasure chest (MessageRedEnvelopInfo), or a super fan box (rules.is_super_fan_box);
-    nothing when it is taken off the screen. The sender is named by id, name and picture, not as a User."""
-    if message.display == rules.ENVELOPE_HIDDEN:
+    nothing when it is taken off the screen, or says nothing of itself. The sender is named by id, name and
+    picture, not as a User."""
+    if message.display == rules.ENVELOPE_HIDDEN or not message.HasField("envelope_info"):
         return None
     info = message.envelope_info
     sender = rules.plain_user(info.send_user_id, "", info.send_user_name, first_url(info.send_user_avatar)) \
@@ -143,7 +144,9 @@ def envelope(message, ts, history):
 
 
 def emote(message, ts, history):
-    """EmoteChatMessage: stickers in chat (EmoteModel)."""
+    """EmoteChatMessage: stickers in chat (EmoteModel); none, nothing to show."""
+    if not message.emote_list:
+        return None
     return {"type": "emote", "ts": ts, "user": viewer(message),
             "emotes": [{"emoteId": item.emote_id, "imageUrl": first_url(item.image)} for item in message.emote_list]}
 

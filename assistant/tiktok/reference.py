@@ -212,6 +212,8 @@ def _battle(event, ts, history):
 
 
 def _armies_event(event, ts, history):
+    if not event.armies:
+        return None
     supporters, scores = _armies(event.armies.items())
     return {"type": "battle", "ts": ts, "battleId": str(event.battle_id), "phase": "scores",
             "endsAt": _settings_ends_at(event.battle_settings),
@@ -259,19 +261,15 @@ def _question(event, ts, history):
 
 
 def _envelope(event, ts, history):
-    if event.display == rules.ENVELOPE_HIDDEN:
-        return None
     info = event.envelope_info
-    if info is None:
-        sender, business_type = None, 0
-    else:
-        sender = rules.plain_user(info.send_user_id, "", info.send_user_name, _first_url(info.send_user_avatar)) \
-            if info.send_user_id else None
-        business_type = info.business_type
-    if rules.is_super_fan_box(business_type, common_display_type(event.common)):
+    if event.display == rules.ENVELOPE_HIDDEN or info is None:
+        return None
+    sender = rules.plain_user(info.send_user_id, "", info.send_user_name, _first_url(info.send_user_avatar)) \
+        if info.send_user_id else None
+    if rules.is_super_fan_box(info.business_type, common_display_type(event.common)):
         return {"type": "superfan", "ts": ts, "user": sender, "kind": "box"}
-    return {"type": "envelope", "ts": ts, "user": sender, "diamonds": info.diamond_count if info else 0,
-            "people": info.people_count if info else 0, "opensAt": rules.epoch_ms(info.unpack_at) if info else None}
+    return {"type": "envelope", "ts": ts, "user": sender, "diamonds": info.diamond_count,
+            "people": info.people_count, "opensAt": rules.epoch_ms(info.unpack_at)}
 
 
 def _pin(event, ts, history):
@@ -327,7 +325,7 @@ NORMALISERS = {
     "WebcastEnvelopeMessage": _envelope,
     "WebcastEmoteChatMessage": lambda event, ts, history: _with_user(
         "emote", event, ts, emotes=[{"emoteId": item.emote_id, "imageUrl": _first_url(item.image)}
-                                    for item in event.emote_list]),
+                                    for item in event.emote_list]) if event.emote_list else None,
     "WebcastRoomPinMessage": _pin,
     "WebcastImDeleteMessage": _im_delete,
     "WebcastRankUpdateMessage": _rank,

@@ -17,8 +17,9 @@ class TikTokStream:
     """One upstream connection to a creator: connect, relay events until the socket closes.
 
     `on_event(event, message_id)` gets each normalised event (message_id lets the runner drop the
-    chat TikTok replays again on a reconnect); `on_connected(room_id)` is called once the push socket is open,
-    with the id (a string) of the room it joined: every LIVE of a creator is a new room;
+    chat TikTok replays again on a reconnect); `on_connected(room_id, owner_id)` is called once the push socket
+    is open, with the id (a string) of the room it joined (every LIVE of a creator is a new room) and its
+    owner's user id (a string; None when TikTok's room info could not be read);
     `between_frames()`, a coroutine function, is awaited after each frame's events (a runner far behind
     can hold its reader there: the backlog then waits in the upstream socket, not in memory);
     `before_sign()`, a coroutine function, right before the sign-server request (never, when the attempt fails
@@ -65,7 +66,7 @@ class TikTokStream:
 
     def _opened(self):
         self._connected_at = time.monotonic()
-        self._on_connected(str(self._client.room_id))
+        self._on_connected(str(self._client.room_id), self._client.owner_id)
 
     def silent_for(self):
         """Seconds since anything (a frame of any kind) arrived on the push socket; None until connected."""
