@@ -1,15 +1,16 @@
 // A PK battle, drawn from livestate.js's battleView: each host (picture, name, score), the scores as one
 // bar (even and hatched while TikTok masks a score), the countdown to its end, the result from the
-// creator's side once it ended, and each side's top supporters. The dashboard's battle card
-// (livecards.js) and the overlay's battle widget (overlay.js: no supporters, names as plain text) both
-// draw it here. Text goes in with textContent only (dom.js).
+// creator's side once it ended, each side's top supporters, and the live's battles won, lost and
+// drawn. The dashboard's battle card (livecards.js) and the overlay's battle widget (overlay.js: the bar
+// and the clock only, names as plain text) both draw it here. Text goes in with textContent only (dom.js).
 //
 // Hooks (templates/index.html, overlay.html): the element gets data-battle-id, data-phase, data-outcome
 // (won|lost|drawn, '' before the end) and data-masked; each `.battle-team` data-user-id, data-own and
-// data-score ('' when masked); each `.battle-segment` data-share; `.battle-clock` data-seconds.
+// data-score ('' when masked); each `.battle-segment` data-share; `.battle-clock` data-seconds;
+// `.battle-record` (the live's battles, on the dashboard) data-won, data-lost, data-drawn.
 
 import { avatar, h, setText } from './dom.js';
-import { formatCount, formatExact } from './format.js';
+import { formatCount, formatExact, toCount } from './format.js';
 import { battleView, clockText } from './livestate.js';
 import { nickEl } from './rows.js';
 import { createLinger, createTicker } from './ticker.js';
@@ -48,13 +49,23 @@ function supportersEl(team, links) {
       h('span', { className: 'battle-top-score num', text: entry.score === null ? '—' : formatCount(entry.score).text }))));
 }
 
+/** "This live: 2 won · 1 lost · 0 drawn", from the metrics' `battles`; null before any battle ended. */
+function recordEl(battles) {
+  const counts = ['won', 'lost', 'drawn'].map((key) => [key, toCount(battles && battles[key])]);
+  if (counts.every(([, n]) => n === 0)) return null;
+  return h('p', { className: 'battle-record', dataset: Object.fromEntries(counts) },
+    h('span', { className: 'battle-record-label', text: 'This live' }),
+    h('span', { className: 'num', text: counts.map(([key, n]) => `${formatExact(n)} ${key}`).join(' · ') }));
+}
+
 /**
  * el: the element to draw into (emptied and hidden while there is no battle). creator(): the creator
  * followed (their side comes first and the result is theirs); supporters: draw the top supporters;
- * links: names and pictures open the viewer card; lingerMs: an ended battle shows this long after its
- * end (null: until the next). Returns {show(battle)}.
+ * links: names and pictures open the viewer card; record(): the metrics' `battles` of this live, said
+ * under the battle (null: not said); lingerMs: an ended battle shows this long after its end (null:
+ * until the next). Returns {show(battle)}.
  */
-export function createBattleWidget(el, { creator = () => null, supporters = true, links = true, lingerMs = null } = {}) {
+export function createBattleWidget(el, { creator = () => null, supporters = true, links = true, record = () => null, lingerMs = null } = {}) {
   let battle = null;
 
   function view() {
@@ -99,6 +110,8 @@ export function createBattleWidget(el, { creator = () => null, supporters = true
     if (supporters && shown.teams.some((team) => team.top.length)) {
       parts.push(h('div', { className: 'battle-tops' }, ...shown.teams.map((team) => supportersEl(team, links))));
     }
+    const tally = recordEl(record());
+    if (tally) parts.push(tally);
     el.replaceChildren(...parts);
     showClock(shown);
   }

@@ -1,27 +1,27 @@
 // The Insights area (docs/dashboard.md, "Insights"): the leaderboards, the charts of the per-minute
 // series and the viewer card, wired to the page's elements (ids listed in templates/index.html).
-// main.js hands it the contract's data; requestViewer(userId) sends the `viewer` request; badges(userId)
-// are the viewer's badges for the card (fans.js).
+// main.js hands it the contract's data; requestViewer(userId) sends the `viewer` request.
 
 import { createCharts } from './charts.js';
 import { createLeaderboards } from './leaderboards.js';
 import { createViewerCard } from './viewercard.js';
 
-const NO_BOARDS = { gifters: [], chatters: [], likers: [] };
+const NO_BOARDS = { gifters: [], chatters: [], likers: [], supporters: [] };
 
-export function createInsights({ requestViewer, badges }, root = document) {
+export function createInsights({ requestViewer }, root = document) {
   const byId = (id) => root.getElementById(id);
   const boards = createLeaderboards({
     gifters: byId('board-gifters'),
     chatters: byId('board-chatters'),
     likers: byId('board-likers'),
+    supporters: byId('board-supporters'),
   });
   const charts = createCharts({
     viewers: byId('chart-viewers'),
     activity: byId('chart-activity'),
     picker: byId('chart-metric'),
   });
-  const card = createViewerCard(byId('viewer-card'), requestViewer, badges, root);
+  const card = createViewerCard(byId('viewer-card'), requestViewer, root);
 
   return {
     /** Another creator (or none): everything empty, the card closed. */

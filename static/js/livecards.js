@@ -1,5 +1,5 @@
-// What is happening on the LIVE, on the dashboard (docs/dashboard.md, "On the LIVE now"): the battle card,
-// the poll card and TikTok's goal (a row of cards under the totals, shown while one of them has
+// What is happening on the LIVE, on the dashboard (docs/dashboard.md, "On the LIVE now"): the battle card
+// (with the live's battles won, lost and drawn, from the metrics), the poll card and TikTok's goal (a row of cards under the totals, shown while one of them has
 // something), the pinned chat line above the chat, and whether the creator paused (said in the header,
 // through onPaused). All of it is folded from the events by livestate.js: the snapshot's recent events,
 // then the live ones; drawn once per animation frame.
@@ -21,7 +21,8 @@ export function createLiveCards({ creator, onPaused }, root = document) {
   const byId = (id) => root.getElementById(id);
   const els = { area: byId('live-now'), battle: byId('battle-card'), poll: byId('poll-card'), goal: byId('tiktok-goal'), pin: byId('chat-pin') };
   const state = createLiveState();
-  const battle = createBattleWidget(els.battle, { creator });
+  let battles = null; // the metrics' `battles`: this live's won, lost and drawn
+  const battle = createBattleWidget(els.battle, { creator, record: () => battles });
   const poll = createPollWidget(els.poll);
   const goal = createGoalCard(els.goal);
   let changed = new Set(PARTS);
@@ -63,6 +64,7 @@ export function createLiveCards({ creator, onPaused }, root = document) {
     /** Another creator, or none: nothing under way. */
     reset() {
       state.reset();
+      battles = null;
       for (const part of PARTS) changed.add(part);
       requestFlush(render);
     },
@@ -75,5 +77,12 @@ export function createLiveCards({ creator, onPaused }, root = document) {
     },
     /** New events, in seq order. */
     push: apply,
+    /** The metrics (a snapshot's, or an update): the battle card says the live's battles. */
+    metrics(values) {
+      if (!values || typeof values !== 'object' || !('battles' in values)) return;
+      battles = values.battles;
+      changed.add('battle');
+      requestFlush(render);
+    },
   };
 }

@@ -75,12 +75,18 @@ function endedAt(before, phase, event) {
   return before.endedAt ?? epochMs(event.ts);
 }
 
-/** The poll after `event`: a new pollId is a new poll; its options are replaced when the event lists them. */
+/**
+ * The poll after `event`: a new pollId is a new poll; its options are replaced when the event lists them,
+ * an option without its text keeping the one it had at its place (TikTok may send the counts alone).
+ */
 function nextPoll(poll, event) {
   const same = poll && poll.pollId === String(event.pollId ?? '');
   const before = same ? poll : { pollId: String(event.pollId ?? ''), title: '', options: [], endsAt: null, endedAt: null };
   const options = Array.isArray(event.options)
-    ? list(event.options).map((option) => ({ text: String(option.text ?? ''), votes: scoreOf(option.votes) ?? 0 }))
+    ? list(event.options).map((option, i) => ({
+      text: typeof option.text === 'string' && option.text ? option.text : (before.options[i] && before.options[i].text) || '',
+      votes: scoreOf(option.votes) ?? 0,
+    }))
     : before.options;
   const phase = ['started', 'votes', 'ended'].includes(event.phase) ? event.phase : before.phase || 'votes';
   return {

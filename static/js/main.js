@@ -6,7 +6,6 @@ import { addressRequest, createAddress } from './address.js';
 import { createBanner } from './banner.js';
 import { createChatTools } from './chattools.js';
 import { createConnection } from './connection.js';
-import { createFans } from './fans.js';
 import { createFeeds } from './feeds.js';
 import { createForm } from './form.js';
 import { createHeader } from './header.js';
@@ -33,10 +32,8 @@ const feeds = createFeeds(
     rows: { chat: chatTools.chatRow },
   },
 );
-// Subscribers and super fans seen in this live, for the viewer card's badges.
-const fans = createFans();
 // Insights: leaderboards, charts, the viewer card (insights.js); `connection` is made below.
-const insights = createInsights({ requestViewer: (userId) => connection.viewer(userId), badges: fans.badges });
+const insights = createInsights({ requestViewer: (userId) => connection.viewer(userId) });
 // The battle, the poll, TikTok's goal, the pinned line and the creator's pause (livecards.js).
 const liveCards = createLiveCards({
   creator: () => connection.username,
@@ -137,7 +134,6 @@ const connection = createConnection({
     chatTools.setCreator(username);
     feeds.clear();
     liveCards.reset();
-    fans.reset();
     metrics.reset();
     insights.reset();
     banner.update({ username, error: null });
@@ -148,19 +144,19 @@ const connection = createConnection({
   onSnapshot(snapshot) {
     feeds.replace(snapshot.recent);
     liveCards.snapshot(snapshot.recent);
-    fans.apply(snapshot.recent); // added to what the tab knew: a subscriber stays one
     metrics.reset();
     metrics.update(snapshot.metrics);
+    liveCards.metrics(snapshot.metrics);
     insights.snapshot(snapshot);
   },
   onEvents(events) {
     feeds.push(events);
     liveCards.push(events);
-    fans.apply(events);
     chatTools.live(events); // alerts and speech: live events only, never the snapshot
   },
   onMetrics(values) {
     metrics.update(values);
+    liveCards.metrics(values);
   },
   onLeaderboards(boards) {
     insights.leaderboards(boards);

@@ -1,12 +1,10 @@
-// What the LIVE is doing (livestate.js) and who is a fan (fans.js), folded from contract events, in Node
-// (`node --test tests/js/`; tests/test_chat_tools.py runs it): a battle's scores, masked scores, its result
-// from the creator's side and its countdown; a poll's shares; TikTok's goal; the pinned line, a deletion
-// and the creator's pause; the viewer card's badges.
+// What the LIVE is doing (livestate.js), folded from contract events, in Node (`node --test tests/js/`;
+// tests/test_chat_tools.py runs it): a battle's scores, masked scores, its result from the creator's side
+// and its countdown; a poll's shares; TikTok's goal; the pinned line, a deletion and the creator's pause.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { createFans, MAX_FANS } from '../../static/js/fans.js';
 import {
   battleView, clockText, createLiveState, deletionOf, goalView, lingerLeft, pollView, secondsLeft, shares,
 } from '../../static/js/livestate.js';
@@ -85,6 +83,10 @@ test('a poll: votes replace the options, shares and the lead, "final" once ended
   assert.equal(open.total, 4);
   assert.deepEqual(open.options.map((o) => [o.text, o.votes, o.share, o.leads]), [['Rock', 3, 75, true], ['Jazz', 1, 25, false]]);
   assert.equal(open.secondsLeft, 45);
+  live.apply([{ type: 'poll', pollId: 'p1', phase: 'votes', options: [{ votes: 4 }, { text: '', votes: 2 }] }]);
+  assert.deepEqual(pollView(live.poll).options.map((o) => [o.text, o.votes]), [['Rock', 4], ['Jazz', 2]],
+    'votes without their texts keep the start\'s, by position');
+  live.apply([{ type: 'poll', pollId: 'p1', phase: 'votes', options: [{ text: 'Rock', votes: 3 }, { text: 'Jazz', votes: 1 }] }]);
   live.apply([{ type: 'poll', pollId: 'p1', phase: 'ended', ts: NOW + 60_000 }]);
   const closed = pollView(live.poll, { now: NOW + 61_000 });
   assert.equal(closed.running, false);
@@ -153,24 +155,4 @@ test('clocks, shares and lingering', () => {
   assert.equal(lingerLeft(NOW, null, NOW + 999_999), null, 'no limit');
   assert.equal(lingerLeft(NOW, 30_000, NOW + 10_000), 20_000);
   assert.equal(lingerLeft(NOW, 30_000, NOW + 40_000), 0);
-});
-
-test('fans: subscribers and super fans as the viewer card\'s badges, bounded', () => {
-  const fans = createFans();
-  fans.apply([
-    { type: 'subscribe', user: fan, months: 3 },
-    { type: 'superfan', user: fan, kind: 'joined' },
-    { type: 'subscribe', user: rival, months: null },
-    { type: 'chat', user: maya, comment: 'hi' },
-    { type: 'subscribe', user: {} },
-  ]);
-  assert.deepEqual(fans.badges('42').map((b) => [b.kind, b.text, b.title]), [
-    ['subscriber', 'Subscriber', 'Subscribed to the creator for 3 months'], ['superfan', 'Super fan', 'A super fan of the creator']]);
-  assert.deepEqual(fans.badges(43).map((b) => b.title), ['Subscribed to the creator']);
-  assert.deepEqual(fans.badges('44'), []);
-  for (let n = 0; n < MAX_FANS; n += 1) fans.apply([{ type: 'superfan', user: { userId: `u${n}` } }]);
-  assert.deepEqual(fans.badges('42'), [], 'the oldest went first');
-  assert.equal(fans.badges(`u${MAX_FANS - 1}`).length, 1);
-  fans.reset();
-  assert.deepEqual(fans.badges(`u${MAX_FANS - 1}`), []);
 });
