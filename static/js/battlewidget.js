@@ -12,8 +12,8 @@
 import { avatar, h, setText } from './dom.js';
 import { formatCount, formatExact, toCount } from './format.js';
 import { battleView, clockText } from './livestate.js';
+import { createLiveWidget } from './livewidget.js';
 import { nickEl } from './rows.js';
-import { createLinger, createTicker } from './ticker.js';
 
 const TOP_SHOWN = 3; // supporters shown per side
 
@@ -68,32 +68,7 @@ function recordEl(battles) {
 export function createBattleWidget(el, { creator = () => null, supporters = true, links = true, record = () => null, lingerMs = null } = {}) {
   let battle = null;
 
-  function view() {
-    return battleView(battle, { creator: creator(), now: Date.now() });
-  }
-
-  /** The countdown, ticking while the battle runs and has time left. */
-  function showClock(shown) {
-    const clock = el.querySelector('.battle-clock');
-    if (clock) {
-      clock.dataset.seconds = shown.secondsLeft === null ? '' : String(shown.secondsLeft);
-      setText(clock, shown.secondsLeft === null ? '' : clockText(shown.secondsLeft));
-    }
-    ticker.run(Boolean(clock && shown.running && shown.secondsLeft));
-  }
-
-  const ticker = createTicker(() => showClock(view()));
-  const linger = createLinger(lingerMs, () => draw());
-
-  function draw() {
-    const found = view();
-    const shown = linger.keeps(found) ? found : null;
-    el.hidden = shown === null;
-    if (!shown) {
-      ticker.run(false);
-      el.replaceChildren();
-      return;
-    }
+  function fill(shown) {
     Object.assign(el.dataset, {
       battleId: shown.battleId, phase: shown.phase, outcome: shown.result ? shown.result.outcome : '', masked: String(shown.masked),
     });
@@ -113,14 +88,24 @@ export function createBattleWidget(el, { creator = () => null, supporters = true
     const tally = recordEl(record());
     if (tally) parts.push(tally);
     el.replaceChildren(...parts);
-    showClock(shown);
   }
+
+  /** The countdown, while the battle runs and TikTok said when it ends. */
+  function clock(shown) {
+    const shownClock = el.querySelector('.battle-clock');
+    if (!shownClock) return false;
+    shownClock.dataset.seconds = shown.secondsLeft === null ? '' : String(shown.secondsLeft);
+    setText(shownClock, shown.secondsLeft === null ? '' : clockText(shown.secondsLeft));
+    return shown.running && Boolean(shown.secondsLeft);
+  }
+
+  const widget = createLiveWidget(el, { view: () => battleView(battle, { creator: creator(), now: Date.now() }), fill, clock, lingerMs });
 
   return {
     /** Draw this battle (livestate.js's), or nothing (null). */
     show(next) {
       battle = next;
-      draw();
+      widget.draw();
     },
   };
 }

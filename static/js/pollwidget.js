@@ -9,7 +9,7 @@
 import { h, setText } from './dom.js';
 import { formatCount, formatExact } from './format.js';
 import { clockText, pollView } from './livestate.js';
-import { createLinger, createTicker } from './ticker.js';
+import { createLiveWidget } from './livewidget.js';
 
 function optionEl(option) {
   const fill = h('span', { className: 'poll-fill' });
@@ -25,27 +25,7 @@ function optionEl(option) {
 export function createPollWidget(el, { lingerMs = null } = {}) {
   let poll = null;
 
-  /** The countdown ("final" once closed), ticking while the poll is open and has time left. */
-  function showClock(shown) {
-    const clock = el.querySelector('.poll-clock');
-    clock.dataset.seconds = shown.secondsLeft === null ? '' : String(shown.secondsLeft);
-    if (!shown.running) setText(clock, 'final');
-    else setText(clock, shown.secondsLeft === null ? 'open' : clockText(shown.secondsLeft));
-    ticker.run(Boolean(shown.running && shown.secondsLeft));
-  }
-
-  const ticker = createTicker(() => showClock(pollView(poll, { now: Date.now() })));
-  const linger = createLinger(lingerMs, () => draw());
-
-  function draw() {
-    const found = pollView(poll, { now: Date.now() });
-    const shown = linger.keeps(found) ? found : null;
-    el.hidden = shown === null;
-    if (!shown) {
-      ticker.run(false);
-      el.replaceChildren();
-      return;
-    }
+  function fill(shown) {
     Object.assign(el.dataset, { pollId: shown.pollId, phase: shown.phase, total: String(shown.total) });
     el.replaceChildren(
       h('header', { className: 'poll-head' },
@@ -55,14 +35,24 @@ export function createPollWidget(el, { lingerMs = null } = {}) {
       h('ol', { className: 'poll-options' }, ...shown.options.map(optionEl)),
       h('p', { className: 'poll-total num', text: `${formatExact(shown.total)} ${shown.total === 1 ? 'vote' : 'votes'}` }),
     );
-    showClock(shown);
   }
+
+  /** The countdown ("open" when TikTok said no end, "final" once closed), while the poll is open. */
+  function clock(shown) {
+    const shownClock = el.querySelector('.poll-clock');
+    shownClock.dataset.seconds = shown.secondsLeft === null ? '' : String(shown.secondsLeft);
+    if (!shown.running) setText(shownClock, 'final');
+    else setText(shownClock, shown.secondsLeft === null ? 'open' : clockText(shown.secondsLeft));
+    return shown.running && Boolean(shown.secondsLeft);
+  }
+
+  const widget = createLiveWidget(el, { view: () => pollView(poll, { now: Date.now() }), fill, clock, lingerMs });
 
   return {
     /** Draw this poll (livestate.js's), or nothing (null). */
     show(next) {
       poll = next;
-      draw();
+      widget.draw();
     },
   };
 }
