@@ -13,6 +13,7 @@ import requests
 from support.dashboardclient import wait_until
 from support.simclient import chat
 
+from assistant import events
 from assistant.reports import csvcells
 from assistant.reports.exports import CSV_COLUMNS, csv_chunks
 
@@ -62,6 +63,48 @@ def test_every_text_column_of_the_export_is_neutralised_and_its_numbers_are_not(
         ("'-Rose", "3", "6", "false")
     assert (like_row["count"], viewers_row["viewerCount"]) == ("-4", "-5"), "numbers the server writes: numbers"
     assert viewers_row["streaking"] == "" and viewers_row["userId"] == ""
+
+
+def _hostile(value, text):
+    """`value` with every string in it, keys aside, replaced by `text`."""
+    if isinstance(value, str):
+        return text
+    if isinstance(value, dict):
+        return {key: _hostile(item, text) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_hostile(item, text) for item in value]
+    return value
+
+
+@pytest.mark.parametrize("kind", events.EVENT_TYPES, ids=lambda kind: kind.name)
+def test_every_type_exports_its_own_columns_as_plain_cells(kind):
+    """Each type of the registry (assistant/events.py): its row names its type and fills its own columns with
+    its fields' values (numbers as numbers, text as text: never a list's or an object's repr; which columns
+    are filled: tests/test_event_types.py); `deleted` is for chat rows."""
+    sample = kind.sample(seq=7)
+    row = _parsed([sample])[0]
+    assert (row["seq"], row["type"]) == ("7", kind.name)
+    assert row["userId"] == (events.SAMPLE_USER["userId"] if kind.has_user else "")
+    computed = {("gift", "diamonds"): "3", ("gift", "streaking"): "false"}  # 1 diamond x 3; the sample's end
+    for column in kind.csv_columns:
+        value = sample.get(column)
+        assert not isinstance(value, dict | list), f"{kind.name}.{column} is not one cell"
+        expected = computed.get((kind.name, column), "" if value is None else str(value).lower()
+                                if isinstance(value, bool) else str(value))
+        assert row[column] == expected, (kind.name, column)
+    assert row["deleted"] == ("false" if kind.name == "chat" else "")
+
+
+@pytest.mark.parametrize("kind", events.EVENT_TYPES, ids=lambda kind: kind.name)
+def test_every_types_text_is_neutralised(kind):
+    """A viewer's text in any field of any type (a poll's title, a question, a goal's description, a host's
+    name...) reaches the CSV with a quote in front when it starts like a formula."""
+    sample = {**_hostile(kind.sample(), "=HYPERLINK(\"http://x\")"), "type": kind.name}
+    row = _parsed([sample])[0]
+    for column in ("uniqueId", "nickname", *kind.csv_columns):
+        if isinstance(sample.get(column, sample.get("user", {}).get(column)), str):
+            assert row[column] == "'=HYPERLINK(\"http://x\")", (kind.name, column)
+    assert not [cell for cell in row.values() if cell.startswith(csvcells.FORMULA_STARTS)]
 
 
 # --- end to end: the real server, the simulator, the exports ---------------------------------------------

@@ -10,12 +10,15 @@ import threading
 import time
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from support.appserver import REPO, free_port
 
 from assistant.config import SettingsError
+from assistant.events import BY_NAME, EVENT_TYPES
 from assistant.records import Records, RecordsDatabaseUnusable, RecordsUnavailable, migrate, reads
 from assistant.records.engine import database_url as engine_url
 from assistant.records.schema import events, metadata
@@ -76,12 +79,35 @@ def test_migrations_build_exactly_the_schema(database_url, open_records):
     engine = create_engine(engine_url(database_url, None))
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        assert MigrationContext.configure(connection).get_current_revision() == "0002"
     engine.dispose()
     done = subprocess.run([sys.executable, "-m", "assistant.records", "current"], cwd=REPO, capture_output=True,
                           text=True, env={"DATABASE_URL": database_url, "PYTHONWARNINGS": "ignore"}, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().endswith("revision 0001")
+    assert done.stdout.strip().endswith("revision 0002")
+
+
+def test_a_database_of_the_first_schema_is_migrated_with_its_events(database_url, open_records):
+    """A database made by 0001 (the records before deleted chat) keeps its events; they read back unmarked."""
+    engine = create_engine(engine_url(database_url, None))
+    with engine.begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", migrate.MIGRATIONS)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        live_id = connection.execute(text(
+            "INSERT INTO lives (username, room_id, status, started_at, updated_at, seq, metrics) "
+            "VALUES ('old', 'r', 'ended', 1, 1, 1, '{}') RETURNING id")).scalar()
+        connection.execute(text("INSERT INTO events (live_id, seq, ts, type, user_id, data) VALUES (:live, 1, 1, "
+                                "'chat', '101', :data)"), {"live": live_id, "data": json.dumps(chat(1, "before"))})
+    engine.dispose()
+    records = open_records(database_url)
+    assert records.events(live_id) == ([chat(1, "before")], None)
+    records.add_events("old", "r", [chat(2, "after", messageId="m2"), event(3, "chatDeleted", messageIds=["m2"])],
+                       3, {})
+    records.flush()
+    assert records.health() is None
+    assert [e.get("deleted", False) for e in records.events(live_id)[0]] == [False, True, False]
 
 
 def test_processes_starting_together_migrate_in_turn(postgres_server):
@@ -214,6 +240,69 @@ def test_events_by_type_with_search_and_after(records):
     page, cursor = records.events(live, types=["chat"], after=cursor, limit=2)
     assert [e["seq"] for e in page] == [5, 6] and cursor == 6
     assert records.events(live, types=["chat"], after=cursor, limit=2) == ([chat(7, "quiet")], None)
+
+
+def test_every_type_is_recorded_and_read_back_whole(records):
+    """Each type of the registry, nested objects and arrays, nulls and 64-bit ids as text included (the
+    chatDeleted's sample deletes the chat's)."""
+    written = [kind.sample(seq=seq) for seq, kind in enumerate(EVENT_TYPES, 1)]
+    records.open_live("all", "r", 1.0, 0, {})
+    records.add_events("all", "r", written, len(written), {})
+    records.flush()
+    assert records.health() is None
+    chat_line, *others = written
+    assert chat_line["messageId"] in BY_NAME["chatDeleted"].sample()["messageIds"], "the samples name the line"
+    assert list(records.iter_events(records.latest("all").id)) == [{**chat_line, "deleted": True}, *others]
+
+
+def test_battle_events_are_the_last_of_each_battles_phases(records):
+    """What the report reads of the battles: of each battle, the last event of each phase, in seq order, picked
+    by the database (a battle sends its scores a few times a second)."""
+    def battle(seq, battle_id, phase, score):
+        return event(seq, "battle", battleId=battle_id, phase=phase, endsAt=None, result=None,
+                     teams=[{"host": ALICE, "score": score, "top": []}, {"host": BOB, "score": None, "top": []}])
+
+    written = [battle(1, "b1", "started", 0), *(battle(seq, "b1", "scores", seq) for seq in range(2, 300)),
+               chat(300, "between"), battle(301, "b2", "started", 0), battle(302, "b1", "ended", 299),
+               battle(303, "b2", "scores", 5), battle(304, "b2", "scores", 6)]
+    records.open_live("pk", "r", 1.0, 0, {})
+    records.add_events("pk", "r", written, 304, {})
+    records.flush()
+    live = records.latest("pk").id
+    assert [(e["seq"], e["battleId"], e["phase"]) for e in records.battle_events(live)] == [
+        (1, "b1", "started"), (299, "b1", "scores"), (301, "b2", "started"), (302, "b1", "ended"),
+        (304, "b2", "scores")]
+    assert records.battle_events(live + 1) == []
+
+
+def test_deleted_chat_is_kept_and_marked(records):
+    """A chatDeleted marks the chat lines of its messageIds `deleted`, in the same flush as the lines or a later
+    one, in that live only; what it names that is not a chat line, or was never recorded, stays as it was."""
+    pinned = event(4, "pin", messageId="m1", chat=chat(1, "spam", messageId="m1"))
+    records.open_live("del", "r", 1.0, 0, {})
+    records.open_live("other", "r", 1.0, 0, {})
+    records.add_events("other", "r", [chat(1, "spam elsewhere", messageId="m1")], 1, {})
+    records.add_events("del", "r", [chat(1, "spam", messageId="m1"), chat(2, "fine", messageId="m2"),
+                                    chat(3, "spam again", messageId="m3", user=BOB), pinned,
+                                    event(5, "chatDeleted", messageIds=["m1", "m3", "never-seen"],
+                                          userIds=["101", "202"])], 5, {})
+    records.flush()
+    live = records.latest("del").id
+    marked = [(e["seq"], e.get("deleted")) for e in records.events(live)[0]]
+    assert marked == [(1, True), (2, None), (3, True), (4, None), (5, None)], "the pin of a deleted line: a pin"
+    assert records.events(live)[0][0] == {**chat(1, "spam", messageId="m1"), "deleted": True}
+
+    records.add_events("del", "r", [chat(6, "late", messageId="7316"), event(7, "chatDeleted", messageIds=["m2"])],
+                       7, {})
+    records.flush()
+    records.add_events("del", "r", [event(8, "chatDeleted", messageIds=[7316])], 8, {})  # an id as a number
+    records.flush()
+    assert records.health() is None
+    assert [e["seq"] for e in records.events(live)[0] if e.get("deleted")] == [1, 2, 3, 6]
+    assert [e["seq"] for e in records.events(live, search="spam")[0]] == [1, 3], "a search finds them, marked"
+    assert all(e.get("deleted") for e in records.events(live, search="spam")[0])
+    assert "deleted" not in records.events(records.latest("other").id)[0][0], "another live's m1 is not touched"
+    assert [e.get("deleted") for e in records.iter_events(live, types=["chat"])] == [True, True, True, True]
 
 
 def test_iter_events_reads_in_chunks(records, monkeypatch):

@@ -20,9 +20,10 @@ from support.appserver import RunningServer
 from support.dashboardclient import wait_until
 from support.inprocess import running_app
 from support.recordrows import add_chat_flood, add_live, sqlite_url
-from support.recordsample import counted
+from support.recordsample import counted, sample_events, with_battles
 from support.simclient import chat
 
+from assistant.reports import battles
 from assistant.reports.exports import CSV_COLUMNS
 
 HTML = {"Accept": "text/html"}
@@ -127,7 +128,7 @@ def test_api_shapes(client, mixed_live):
     assert set(live) == {"id", "username", "roomId", "status", "startedAt", "endedAt", "endReason", "metrics",
                          "leaderboards", "series"}
     assert live["roomId"] == "7300000000000000001" and live["endReason"] == "ended"
-    assert set(live["leaderboards"]) == {"gifters", "chatters", "likers"}
+    assert set(live["leaderboards"]) == {"gifters", "chatters", "likers", "supporters"}
     assert live["leaderboards"]["gifters"][0]["diamonds"] == 5
     assert live["series"]["bucketSeconds"] == 60 and live["series"]["points"]
 
@@ -239,7 +240,8 @@ def test_export_of_a_million_events_streams_in_constant_memory(records_server, s
     print(f"1,000,000 events: generated in {generated:.1f} s, exported ({size / 1e6:.0f} MB) in {exported:.1f} s, "
           f"server RSS grew {growth:.1f} MB")
     assert lines == 1_000_001, "the header and one row per event"
-    assert last.endswith(b'line 1000000, with a comma",,,,,,\r\n')
+    empty = len(CSV_COLUMNS) - CSV_COLUMNS.index("comment") - 2  # the other types' columns; then `deleted`
+    assert last.endswith(b'line 1000000, with a comma"' + b"," * empty + b",false\r\n")
     assert growth < 50, f"the server's RSS grew {growth:.1f} MB during the export"
 
 
@@ -312,6 +314,122 @@ def test_report_page_reads_without_javascript(client, mixed_live):
     assert text.count('class="row gift-row"') == 1, "a streak is one row, at its end"
     searched = client.get(f"/streams/{mixed_live['id']}?q=comma", headers=HTML).text
     assert searched.count('class="row chat-row') == 1
+
+
+def _battle_rows(page):
+    """The report's battle rows: (outcome, the row's text without its time, tags and spacing)."""
+    rows = re.findall(r'<tr class="battle-row" data-battle-id="[^"]*" data-outcome="(\w+)">(.*?)</tr>', page, re.S)
+    return [(outcome, " ".join(html.unescape(re.sub(r"<time.*?</time>|<[^>]+>", " ", body)).split()))
+            for outcome, body in rows]
+
+
+def test_the_report_lists_each_battle_with_its_opponent_scores_and_result(client, database):
+    username = _name("pk.host")
+    plain = sample_events("http://127.0.0.1:9", username, 1_700_000_000_000, minutes=30, seed=3)
+    events = with_battles(plain, "http://127.0.0.1:9", username, ["won", "lost", "drawn", "won", None])
+    metrics, boards, points = counted(events)
+    live_id = add_live(database, username, "7300000000000000777", events, metrics=metrics, leaderboards=boards,
+                       points=points)
+    page = client.get(f"/streams/{live_id}", headers=HTML).text
+
+    ended = {e["battleId"]: e for e in events if e["type"] == "battle" and e["phase"] == "ended"}
+    opponents = {e["battleId"]: e["teams"][1]["host"]["nickname"] for e in events if e["type"] == "battle"}
+    rows = _battle_rows(page)
+    assert [outcome for outcome, _ in rows] == ["won", "lost", "drawn", "won", "none"]
+    for (outcome, text), battle_id in zip(rows, sorted(opponents), strict=True):
+        assert opponents[battle_id] in text
+        if battle_id in ended:
+            ours, theirs = (team["score"] for team in ended[battle_id]["teams"])
+            assert f"{ours:,} – {theirs:,}" in text, text
+            assert text.endswith({"won": "Won", "lost": "Lost", "drawn": "Draw"}[outcome])
+    assert rows[-1][1].endswith("No result"), "the live ended without the battle's end"
+    assert re.search(r'id="battle-tally"[^>]*data-won="2"\s+data-lost="1" data-drawn="1"', page)
+
+
+def test_a_masked_score_reads_masked_and_a_battle_without_the_creator_names_the_winner(client, database):
+    username = _name("masked")
+    creator = {"userId": "1", "uniqueId": username, "nickname": "Host"}
+    rival = {"userId": "2", "uniqueId": "rival", "nickname": "Rival <b>"}
+    other = {"userId": "3", "uniqueId": "other", "nickname": "Other"}
+
+    def battle(seq, battle_id, phase, teams, result=None):
+        return {"seq": seq, "ts": 1_700_000_000_000 + seq * 1000, "type": "battle", "battleId": battle_id,
+                "phase": phase, "endsAt": None, "teams": teams, "result": result}
+
+    events = [
+        battle(1, "b1", "started", [{"host": creator, "score": 0, "top": []}, {"host": rival, "score": 0, "top": []}]),
+        battle(2, "b1", "scores", [{"host": creator, "score": 900, "top": []}, {"host": rival, "score": None,
+                                                                                 "top": []}]),
+        battle(3, "b1", "ended", [], {"winner": "2"}),  # an end without teams: the last scores are the final ones
+        battle(4, "b2", "scores", [{"host": rival, "score": 5, "top": []}, {"host": other, "score": 7, "top": []}]),
+        battle(5, "b2", "ended", [{"host": rival, "score": 5, "top": []}, {"host": other, "score": 7, "top": []}],
+               {"winner": "3"}),
+        battle(6, "b3", "started", [{"host": creator, "score": 0, "top": []}, {"host": rival, "score": 0, "top": []}]),
+    ]
+    live_id = add_live(database, username, "1", events, status="live")
+    page = client.get(f"/streams/{live_id}", headers=HTML).text
+    assert _battle_rows(page) == [("lost", "RB Rival <b> 900 – masked Lost"),  # RB: the initials' circle
+                                  ("other", "RB Rival <b> & OT Other 5 – 7 Other won"),
+                                  ("running", "RB Rival <b> 0 – 0 Running")]
+    assert "Rival &lt;b&gt;" in page, "a host's name is text"
+    assert re.search(r'data-won="0"\s+data-lost="1" data-drawn="0"', page)
+    assert 'id="battles"' not in client.get(f"/streams/{add_live(database, username, '2')}", headers=HTML).text
+
+
+def test_a_host_named_by_id_alone_is_known_from_the_lives_other_battle_events():
+    """TikTok's scores (LinkMicArmies) name the hosts by id: the creator, and the names, come from another
+    event of the live, another battle's included."""
+    host = {"userId": "1", "uniqueId": "Maya.Sunny", "nickname": "Maya"}
+    rival = {"userId": "2", "uniqueId": "rival", "nickname": "Rival"}
+
+    def battle(battle_id, phase, teams, result=None):
+        return {"seq": 1, "ts": 1, "type": "battle", "battleId": battle_id, "phase": phase, "teams": teams,
+                "result": result}
+
+    listed = battles.listed([
+        battle("b1", "started", [{"host": host, "score": 0}, {"host": rival, "score": 0}]),
+        battle("b2", "scores", [{"host": {"userId": "2"}, "score": 8}, {"host": {"userId": "1"}, "score": 9}]),
+        battle("b2", "ended", [], {"winner": "1"}),
+    ], "maya.sunny")
+    assert [(b.battle_id, b.outcome, b.ours.host, b.ours.score, [side.host for side in b.opponents]) for b in listed] \
+        == [("b1", None, host, 0, [rival]), ("b2", "won", host, 9, [rival])]
+    assert battles.tally(listed, {}) == {"won": 1, "lost": 0, "drawn": 0}
+    assert battles.tally(listed, {"battles": {"won": 2, "lost": 1}}) == {"won": 2, "lost": 1, "drawn": 0}
+
+
+def test_deleted_chat_lines_are_marked_in_the_report_and_the_exports(app, client):
+    """Through the records' writer: the lines a chatDeleted names stay in the report, the API and the exports,
+    marked deleted."""
+    records = app.extensions["records"]
+    username = _name("moderated")
+    lines = [{**_chat(n, text, n=n), "messageId": f"73010000000000000{n:02d}"}
+             for n, text in enumerate(["hello", "=SPAM()", "still here", "spam again"], 1)]
+    deletion = {"seq": 5, "ts": 1_700_000_005_000, "type": "chatDeleted", "messageIds": [lines[1]["messageId"],
+                lines[3]["messageId"]], "userIds": ["2", "4"]}
+    records.open_live(username, "7301", time.time(), 0, {})
+    records.add_events(username, "7301", [*lines, deletion], 5, {"totalComments": 4})
+    records.flush()
+    live_id = records.latest(username).id
+
+    page = client.get(f"/streams/{live_id}", headers=HTML).text
+    rows = re.findall(r'<li class="row chat-row([^"]*)" data-seq="(\d+)"[^>]*?( data-deleted="true")?>(.*?)</li>', page,
+                      re.S)
+    assert [(seq, classes.strip(), bool(marked), "tag-deleted" in body) for classes, seq, marked, body in rows] == [
+        ("1", "", False, False), ("2", "is-deleted", True, True), ("3", "", False, False),
+        ("4", "is-deleted", True, True)]
+    api = client.get(f"/api/streams/{live_id}/events?types=chat").json["events"]
+    assert [event.get("deleted") for event in api] == [None, True, None, True]
+    assert api[1] == {**lines[1], "deleted": True}
+    for types in ("chatDeleted", "chatdeleted", "CHATDELETED"):  # the names, case aside
+        assert client.get(f"/api/streams/{live_id}/events?types={types}").json["events"] == [deletion]
+
+    exported = list(csv.DictReader(io.StringIO(client.get(f"/streams/{live_id}/export.csv").text, newline="")))
+    assert [(row["type"], row["comment"], row["messageId"], row["deleted"]) for row in exported] == [
+        ("chat", "hello", lines[0]["messageId"], "false"), ("chat", "'=SPAM()", lines[1]["messageId"], "true"),
+        ("chat", "still here", lines[2]["messageId"], "false"), ("chat", "spam again", lines[3]["messageId"], "true"),
+        ("chatDeleted", "", "", "")]
+    jsonl = [json.loads(line) for line in client.get(f"/streams/{live_id}/export.jsonl").text.splitlines()]
+    assert jsonl == [lines[0], {**lines[1], "deleted": True}, lines[2], {**lines[3], "deleted": True}, deletion]
 
 
 def test_latest_redirects_to_the_creators_newest_live(client, database):
@@ -389,3 +507,63 @@ def test_the_report_page_and_the_api_agree_on_a_recorded_live(records_server, si
     assert shown == [html.escape(line, quote=False) for line in NASTY_LINES[:5]]
     gifter = record["leaderboards"]["gifters"][0]
     assert f'data-user-id="77" data-value="{gifter["diamonds"]}"' in page
+
+
+RIVAL = {"userId": "2002", "uniqueId": "rival.r", "nickname": "Rival R"}
+OTHER = {"userId": "2003", "uniqueId": "other.o", "nickname": "Other O"}
+
+
+def _battle(battle_id, phase, teams, **fields):
+    return {"type": "battle", "battleId": battle_id, "phase": phase, "teams": teams, **fields}
+
+
+def test_the_report_lists_the_battles_and_the_deleted_lines_of_a_recorded_live(records_server, simulator,
+                                                                              quiet_creator, open_tab):
+    """Through the simulator, the unmodified TikTokLive client in the real server and its records writer: each
+    battle in the report with its opponent, final scores and result, the live's W/L/D as the dashboard
+    counted it; a chat line TikTok deleted gone from nothing in the records, marked."""
+    name = quiet_creator("pk")
+    client = open_tab(records_server.url)
+    client.watch_until_connected(name)
+    creator = simulator.stream(name)["userId"]
+    simulator.inject(name, [
+        {**chat("good luck!", user_id="11"), "messageId": "m1"},
+        _battle("b1", "started", [{}, {"host": RIVAL}]),
+        _battle("b1", "scores", [{"score": 1500}, {"host": RIVAL, "score": 900}]),
+        _battle("b1", "ended", [{"score": 1600}, {"host": RIVAL, "score": 1200}], result={"winner": creator}),
+        {**chat("=spam", user_id="12"), "messageId": "m2"},
+        _battle("b2", "started", [{}, {"host": OTHER}]),
+        _battle("b2", "scores", [{"score": 300}, {"host": OTHER, "score": None}]),  # TikTok masks it
+        _battle("b2", "ended", [{"score": 300}, {"host": OTHER, "score": None}], result={"winner": OTHER["userId"]}),
+        {"type": "chatDeleted", "messageIds": ["m2"], "userIds": ["12"]},
+        _battle("b3", "started", [{}, {"host": RIVAL}]),
+        _battle("b3", "ended", [{"score": 5}, {"host": RIVAL, "score": 5}], result={"winner": None}),
+    ])
+    wait_until(lambda: (client.latest_metrics() or {}).get("battles") == {"won": 1, "lost": 1, "drawn": 1},
+               message="the battles counted on the dashboard")
+    client.wait_for_event(lambda e: e["type"] == "chatDeleted", message="the deletion")
+    simulator.end(name)
+    client.wait_for_event(lambda e: e["type"] == "end", message="the end")
+
+    def recorded():
+        streams = _fetch(records_server, f"/api/streams?username={name}").json()["streams"]
+        return streams if streams and streams[0]["status"] == "ended" else None
+
+    [live] = wait_until(recorded, timeout=10, message="the live recorded and ended")
+    assert live["metrics"]["battles"] == {"won": 1, "lost": 1, "drawn": 1}
+    page = _fetch(records_server, f"/streams/{live['id']}", headers=HTML).text
+    rows = _battle_rows(page)
+    assert [outcome for outcome, _ in rows] == ["won", "lost", "drawn"]
+    assert [text for _, text in rows] == [  # the hosts' pictures are the simulator's
+        "Rival R 1,600 – 1,200 Won", "Other O 300 – masked Lost", "Rival R 5 – 5 Draw"]
+    assert re.search(r'data-won="1"\s+data-lost="1" data-drawn="1"', page)
+    listed = _fetch(records_server, f"/streams?username={name}", headers=HTML).text
+    assert re.search(r'class="col-num num col-battles" data-won="1" data-lost="1" data-drawn="1">\s*<span[^>]*>1–1–1',
+                     listed)
+
+    chat_rows = re.findall(r'<li class="row chat-row([^"]*)"[^>]*data-message-id="(\d+)"', page)
+    assert [classes.strip() for classes, _ in chat_rows] == ["", "is-deleted"]
+    exported = list(csv.DictReader(io.StringIO(_fetch(records_server, f"/streams/{live['id']}/export.csv?types=chat")
+                                               .text, newline="")))
+    assert [(row["comment"], row["deleted"]) for row in exported] == [("good luck!", "false"), ("'=spam", "true")]
+    assert [row["messageId"] for row in exported] == [messageid for _, messageid in chat_rows]

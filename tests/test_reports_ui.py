@@ -21,7 +21,7 @@ from support.appserver import RunningServer
 from support.browserpage import DESKTOP, PHONE, WAIT_MS, needs_chromium
 from support.dashboardclient import wait_until
 from support.recordrows import add_live, sqlite_url
-from support.recordsample import counted, sample_events
+from support.recordsample import counted, sample_events, with_battles, with_deletions
 from support.simclient import chat, unique_name
 
 pytest_plugins = ["support.browserfixtures"]
@@ -39,13 +39,18 @@ def recorded(simulator, tmp_path_factory):
                                                    ("amara_music", 7, 35), ("liam.vibes", 3, 20)]):
         _add_sample(database, simulator.url, name, now - hours_ago * 3600, minutes, seed=n)
     _add_sample(database, simulator.url, "nova.kai", now - 600, 10, seed=7, status="live")
-    live_id = _add_sample(database, simulator.url, creator, now - 2 * 3600, 45, seed=13)
+    live_id = _add_sample(database, simulator.url, creator, now - 2 * 3600, 45, seed=13,
+                          battles=["won", "lost", "won", "drawn", "won"], deletions=6)
     yield {"server": server, "creator": creator, "id": live_id, "database": database}
     server.stop()
 
 
-def _add_sample(database, sim_url, username, started_at, minutes, seed, status="ended"):
+def _add_sample(database, sim_url, username, started_at, minutes, seed, status="ended", battles=(), deletions=0):
     events = sample_events(sim_url, username, int(started_at * 1000), minutes=minutes, seed=seed)
+    if battles:
+        events = with_battles(events, sim_url, username, battles, masked_last=True)
+    if deletions:
+        events = with_deletions(events, deletions)
     metrics, boards, points = counted(events)
     return add_live(database, username, str(7_300_000_000_000 + seed), events, started_at=started_at, status=status,
                     metrics=metrics, leaderboards=boards, points=points, minutes=minutes)
@@ -108,6 +113,49 @@ def test_streams_then_the_report_with_chat_and_charts(recorded, page, tmp_path):
     assert "q=SONG" in page.url
     page.fill("#chat-search", "")
     expect(chat).to_have_count(100)
+
+
+def test_the_report_shows_the_battles_and_the_deleted_lines(recorded, page, browser, tmp_path):
+    server = recorded["server"]
+    page.goto(f"{server.url}/streams/{recorded['id']}")
+    battles = page.locator("#battle-list tbody tr")
+    expect(battles).to_have_count(5)
+    assert [row.get_attribute("data-outcome") for row in battles.all()] == ["won", "lost", "won", "drawn", "won"]
+    tally = page.locator("#battle-tally")
+    expect(tally).to_have_text(re.compile(r"3\s+won\s+1\s+lost\s+1\s+drawn"))
+    expect(battles.last.locator(".battle-masked")).to_have_text("masked")
+    expect(battles.first.locator(".battle-host img, .battle-host .avatar-initials")).to_have_count(1)
+    deleted = page.locator("#chat-feed > li.is-deleted")
+    assert deleted.count() >= 1, "a deleted line among the first hundred"
+    expect(deleted.first.locator(".tag-deleted")).to_have_text("deleted")
+    assert deleted.first.locator(".chat-text").evaluate("(el) => getComputedStyle(el).textDecorationLine") == \
+        "line-through"
+    page.wait_for_load_state("networkidle")
+    page.locator("#battles").scroll_into_view_if_needed()
+    _screenshot(page, "report-battles.png", tmp_path)
+    deleted.first.scroll_into_view_if_needed()
+    _screenshot(page, "report-deleted.png", tmp_path)
+
+    # the search brings rows from the events API: a deleted one is marked the same way
+    line = deleted.first.locator(".chat-text").text_content()
+    page.fill("#chat-search", line)
+    expect(page.locator("#chat-status")).to_contain_text("lines with")
+    expect(page.locator("#chat-feed > li.is-deleted .tag-deleted").first).to_have_text("deleted")
+
+    context = browser.new_context(viewport=PHONE)
+    try:
+        phone = context.new_page()
+        phone.goto(f"{server.url}/streams/{recorded['id']}")
+        expect(phone.locator("#battle-list tbody tr")).to_have_count(5)
+        phone.locator("#battles").scroll_into_view_if_needed()
+        phone.wait_for_timeout(300)
+        _screenshot(phone, "report-battles-mobile.png", tmp_path)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        for outcome in phone.locator("#battle-list .battle-outcome").all():  # the result, without scrolling
+            box = outcome.bounding_box()
+            assert box["x"] + box["width"] <= PHONE["width"], box
+    finally:
+        context.close()
 
 
 def test_streams_on_a_phone_scrolls_the_table_inside_its_panel(recorded, browser, tmp_path):
@@ -208,9 +256,14 @@ def test_a_running_lives_report_refreshes_in_place_until_it_ends(recorded, page,
     expect(rows).to_have_count(1)
 
     # new chat and a gift: at the end of their lists, the totals, boards and charts moving, no reload
-    simulator.inject(name, [chat(f"line {n}", user_id=str(n)) for n in (2, 3, 4)] + [ROSES])
+    simulator.inject(name, [{**chat(f"line {n}", user_id=str(n)), "messageId": f"m{n}"} for n in (2, 3, 4)] + [ROSES])
     expect(rows).to_have_count(4)
     assert rows.locator(".chat-text").all_text_contents() == ["the first line", "line 2", "line 3", "line 4"]
+    # TikTok deletes a line shown: the next round marks it (the record keeps it)
+    simulator.inject(name, [{"type": "chatDeleted", "messageIds": ["m3"], "userIds": ["3"]}])
+    expect(rows.nth(2)).to_have_class(re.compile(r"\bis-deleted\b"))
+    expect(rows.nth(2).locator(".tag-deleted")).to_have_text("deleted")
+    assert page.locator("#chat-feed > li.is-deleted").count() == 1
     gifts = page.locator("#gift-feed > li")
     expect(gifts).to_have_count(1)
     expect(gifts.first).to_have_attribute("data-diamonds", "3")

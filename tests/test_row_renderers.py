@@ -12,7 +12,8 @@ chat's search: the server's rows of `?q=` against the rows the search box brings
 JavaScript, what a reader sees (the rows' text) is what the scripts write.
 
 The events are chosen to be awkward: markup, entities, quotes, emoji, a leading `=`, blank and long lines,
-right-to-left text, a viewer without a userId or a handle or any user at all, a picture and none, a gift
+right-to-left text, a line with TikTok's messageId and one TikTok deleted (kept, marked), a viewer without a
+userId or a handle or any user at all, a picture and none, a gift
 streak (one row, at its end), a gift worth five figures and one without a name or picture.
 """
 
@@ -123,6 +124,10 @@ def _events(sim_url, start_ms):
     add({"type": "chat", "user": users["maya"], "comment": "replayed on connect", "history": True})
     for who, text in lines:
         add({"type": "chat", "comment": text, **({"user": users[who]} if who else {})})
+    add({"type": "chat", "user": users["leo"], "comment": "a line with TikTok's id",
+         "messageId": "7301000000000000001"})
+    add({"type": "chat", "user": users["formula"], "comment": "=deleted by TikTok", "messageId": "7301000000000000002",
+         "deleted": True})  # as the records read it out (recordrows stores the mark in its column)
     for n in range(1, 6):  # a streak of five Roses: four updates, then its end
         add({"type": "gift", "user": users["maya"], "giftId": 5655, "giftName": "Rose", "diamondCount": 1,
              "repeatCount": n, "streaking": n < 5, "imageUrl": gift_image_url(sim_url, 5655)})

@@ -107,6 +107,10 @@ class Records:
         """([event dicts] in seq order after seq `after`, next cursor (a seq) or None)."""
         return self._read(reads.events_page, live_id, types, search, after, limit)
 
+    def battle_events(self, live_id):
+        """The live's battle events that say how each battle went: the last of each battle's phases, in seq order."""
+        return self._read(reads.battle_events, live_id)
+
     def iter_events(self, live_id, types=None):
         """Every event of the live in seq order, read EXPORT_CHUNK at a time (constant memory)."""
         after = None

@@ -4,6 +4,8 @@ The queued operations are folded per live first: its row is then written once (i
 the latest seq, metrics and status), the viewer cards and series points in one upsert each, and the events
 of every live in one statement given straight to the driver (`_insert_events`): most of what is written
 is events, and SQLAlchemy's processing of each row's parameters cost three times the insert itself.
+After them, each `chatDeleted` marks the chat lines it names `deleted` (`_mark_deleted`): in this same
+transaction, so a line deleted within the half second it was written in is marked too.
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .engine import compact_json, without_nul
-from .schema import POINT_FIELDS, TOTALS, lives, series_points, viewers
+from .schema import MESSAGE_ID_CHARS, POINT_FIELDS, TOTALS, events, lives, series_points, viewers
 
 _DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
@@ -70,7 +72,7 @@ def _upsert(connection, table, rows, keys, replace=True):
     connection.execute(statement, rows)
 
 
-_EVENT_COLUMNS = ("live_id", "seq", "ts", "type", "user_id", "data")
+_EVENT_COLUMNS = ("live_id", "seq", "ts", "type", "user_id", "message_id", "data")
 _EVENT_CONFLICT = "ON CONFLICT (live_id, seq) DO NOTHING"  # TikTok's replayed chat after a restart: kept once
 _INSERT_EVENTS = {
     # sqlite3's executemany binds each row in C.
@@ -79,16 +81,23 @@ _INSERT_EVENTS = {
     # One statement for the whole batch: psycopg sends each column as one array (an executemany is a
     # round of the protocol per row).
     "postgresql": f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) SELECT * FROM unnest(%s::bigint[], "
-                  f"%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::json[]) {_EVENT_CONFLICT}",
+                  f"%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::json[]) {_EVENT_CONFLICT}",
 }
 
 
+def _message_id(value):
+    """A messageId as the column holds it (TikTok's are int64: 20 characters at most; never a refused write)."""
+    return without_nul(str(value))[:MESSAGE_ID_CHARS]
+
+
 def _event_row(live_id, event):
-    """The event's values in _EVENT_COLUMNS order."""
+    """The event's values in _EVENT_COLUMNS order; `message_id` a chat line's only (a pin names one too: the
+    index that a chatDeleted reads holds the lines it may mark, and nothing else)."""
     user = event.get("user") or {}
-    user_id = user.get("userId")
-    return (live_id, event["seq"], event["ts"], event["type"],
-            None if user_id is None else without_nul(str(user_id)), compact_json(event))
+    user_id, kind = user.get("userId"), event["type"]
+    message_id = event.get("messageId") if kind == "chat" else None
+    return (live_id, event["seq"], event["ts"], kind, None if user_id is None else without_nul(str(user_id)),
+            None if message_id is None else _message_id(message_id), compact_json(event))
 
 
 def _insert_events(connection, rows):
@@ -99,6 +108,17 @@ def _insert_events(connection, rows):
         connection.exec_driver_sql(_INSERT_EVENTS[dialect], tuple(list(column) for column in zip(*rows, strict=True)))
     else:
         connection.exec_driver_sql(_INSERT_EVENTS[dialect], rows)
+
+
+def _mark_deleted(connection, deletions):
+    """`deletions`: (live id, a chatDeleted event). Its live's chat lines of those messageIds get `deleted`;
+    lines never recorded (sent before the recording began) are not there to mark."""
+    for live_id, event in deletions:
+        message_ids = [_message_id(message_id) for message_id in event.get("messageIds") or ()]
+        if message_ids:
+            # No other term: SQLite then takes the messageId index (given `type`, it may take the type's instead)
+            connection.execute(update(events).where(events.c.live_id == live_id, events.c.message_id.in_(message_ids))
+                               .values(deleted=True))
 
 
 def _viewer_row(live_id, user_id, card):
@@ -125,7 +145,7 @@ def _inserted_id(connection, change, username, room_id, now):
 def write(connection, ops, ids, now):
     """Write the queued `ops` (kind, (username, room_id), args) as of `now` (epoch seconds); `ids` caches
     (username, room_id) -> live id."""
-    event_rows, viewer_rows, point_rows = [], [], []
+    event_rows, viewer_rows, point_rows, deletions = [], [], [], []
     for key, change in _fold(ops).items():
         live_id = ids.get(key) or _stored_id(connection, *key)
         if live_id is not None:
@@ -136,9 +156,11 @@ def write(connection, ops, ids, now):
             continue  # an end or a touch of a live never stored
         ids[key] = live_id
         event_rows.extend(_event_row(live_id, event) for event in change.events)
+        deletions.extend((live_id, event) for event in change.events if event["type"] == "chatDeleted")
         viewer_rows.extend(_viewer_row(live_id, user_id, card) for user_id, card in change.cards.items())
         point_rows.extend({"live_id": live_id, **{name: point.get(name, 0) for name in POINT_FIELDS}}
                           for point in change.points.values())
     _insert_events(connection, event_rows)
+    _mark_deleted(connection, deletions)
     _upsert(connection, viewers, viewer_rows, ("live_id", "user_id"))
     _upsert(connection, series_points, point_rows, ("live_id", "t"))

@@ -5,7 +5,7 @@ LiveRecord (the runner's restore), which keeps the stored numbers."""
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, desc, or_, select
+from sqlalchemy import and_, desc, func, or_, select
 
 from .schema import POINT_FIELDS, events, lives, series_points, viewers
 
@@ -101,14 +101,26 @@ def get_live(connection, live_id):
     return {**_summary(row), "endReason": row.end_reason, "leaderboards": row.leaderboards, "series": series}
 
 
+def battle_events(connection, live_id):
+    """The battle events a report needs, in seq order: of each battle (`battleId`), the last event of each
+    `phase` (started, scores, ended). The scores come a few times a second while a battle runs: the
+    database picks the last of each on the type's index, and only those are read and decoded."""
+    battle, phase = events.c.data["battleId"].as_string(), events.c.data["phase"].as_string()
+    last = (select(func.max(events.c.seq)).where(events.c.live_id == live_id, events.c.type == "battle")
+            .group_by(battle, phase))
+    query = select(events.c.data).where(events.c.live_id == live_id, events.c.seq.in_(last))
+    return connection.execute(query.order_by(events.c.seq)).scalars().all()
+
+
 def _escaped(text):
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def events_page(connection, live_id, types, search, after, limit):
     """Up to `limit` events after seq `after`, in seq order, and the next cursor (the last seq; None when
-    no more). `search`: chat comments holding this text, case aside (ASCII case on SQLite)."""
-    query = select(events.c.data).where(events.c.live_id == live_id)
+    no more). `search`: chat comments holding this text, case aside (ASCII case on SQLite); deleted lines
+    too, marked."""
+    query = select(events.c.data, events.c.deleted).where(events.c.live_id == live_id)
     if types:
         query = query.where(events.c.type.in_(types))
     if after is not None:
@@ -116,7 +128,12 @@ def events_page(connection, live_id, types, search, after, limit):
     if search:
         query = query.where(events.c.type == "chat",
                             events.c.data["comment"].as_string().ilike(f"%{_escaped(search)}%", escape="\\"))
-    found = connection.execute(query.order_by(events.c.seq).limit(limit + 1)).scalars().all()
-    page = found[:limit]
+    found = connection.execute(query.order_by(events.c.seq).limit(limit + 1)).all()
+    page = [_marked(data, deleted) for data, deleted in found[:limit]]
     return page, (page[-1]["seq"] if len(found) > limit else None)
+
+
+def _marked(event, deleted):
+    """The event as recorded, with `deleted: true` when TikTok deleted the chat line (batch.py marks it)."""
+    return {**event, "deleted": True} if deleted else event
 

@@ -9,6 +9,7 @@ The migrations (migrations/versions) create exactly these tables: a test compare
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -18,12 +19,16 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
+    text,
 )
 
 TOTALS = ("comments", "likes", "gifts", "diamonds", "follows", "shares")  # a viewer's tallies
 POINT_FIELDS = ("t", "viewers", "likes", "diamonds", "comments", "joins", "follows", "shares")  # a series point
 
+MESSAGE_ID_CHARS = 32
 Id = BigInteger().with_variant(Integer, "sqlite")
+_HAS_MESSAGE_ID = text("message_id IS NOT NULL")
 
 metadata = MetaData()
 
@@ -56,8 +61,14 @@ events = Table(
     Column("type", String(16), nullable=False),
     Column("user_id", String(64)),
     Column("data", JSON, nullable=False),  # the contract's event object as emitted, seq included
+    Column("message_id", String(MESSAGE_ID_CHARS)),  # a chat event's `messageId` (TikTok's id of the line), or null
+    # TikTok deleted this chat line (a `chatDeleted` event named its messageId): read out as `deleted: true`
+    Column("deleted", Boolean(create_constraint=False), nullable=False, server_default=false()),
     UniqueConstraint("live_id", "seq", name="uq_events_live_seq"),  # also the keyset-paging index
     Index("ix_events_live_type_seq", "live_id", "type", "seq"),
+    # A chatDeleted finds its lines by messageId; only the chat lines are in it
+    Index("ix_events_live_message", "live_id", "message_id", sqlite_where=_HAS_MESSAGE_ID,
+          postgresql_where=_HAS_MESSAGE_ID),
 )
 
 viewers = Table(

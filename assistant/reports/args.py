@@ -42,18 +42,22 @@ def limit(args, default, highest):
     return int(raw)
 
 
+_NAMES_BY_LOWER = {name.lower(): name for name in events.NAMES}  # `chatDeleted` has a capital
+
+
 def event_types(args):
-    """`types=chat,gift` (or `types=chat&types=gift`, as a form's checkboxes send it): a tuple of the
-    contract's types (assistant/events.py) in its order, or None for every type."""
-    names = [name.strip().lower() for raw in args.getlist("types") for name in raw.split(",")]
+    """`types=chat,gift` (or `types=chat&types=gift`, as a form's checkboxes send it; case aside): a tuple of
+    the contract's types (assistant/events.py) in its order, or None for every type."""
+    names = [name.strip() for raw in args.getlist("types") for name in raw.split(",")]
     names = [name for name in names if name]
     if not names:
         return None
-    unknown = sorted(set(names) - set(events.NAMES))
+    unknown = sorted({name for name in names if name.lower() not in _NAMES_BY_LOWER})
     if unknown:
         expected = ", ".join(events.NAMES)
         raise BadQuery(f"unknown event type {', '.join(unknown)[:80]!r} in types: expected some of {expected}")
-    return tuple(kind for kind in events.NAMES if kind in names)
+    wanted = {_NAMES_BY_LOWER[name.lower()] for name in names}
+    return tuple(kind for kind in events.NAMES if kind in wanted)
 
 
 def username(args, required=False):

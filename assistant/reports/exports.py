@@ -13,8 +13,9 @@ import re
 from .. import events
 from . import csvcells
 
-# Every event's columns, then each type's own (assistant/events.py `csv_columns`).
-CSV_COLUMNS = ("seq", "ts", "type", "userId", "uniqueId", "nickname", *events.CSV_COLUMNS)
+# Every event's columns, then each type's own (assistant/events.py `csv_columns`), then the records' own
+# mark: `deleted` on a chat line TikTok deleted (records/batch.py; `true` or `false` on chat rows).
+CSV_COLUMNS = ("seq", "ts", "type", "userId", "uniqueId", "nickname", *events.CSV_COLUMNS, "deleted")
 EVENTS_PER_CHUNK = 500
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -53,14 +54,15 @@ def csv_row(event):
     """One event as the CSV's columns; columns the event's type lacks are empty, text is made spreadsheet-safe
     (csvcells). `diamonds`: the gift's whole value so far. `streaking`: `true` on a streak's steps, `false`
     on the gift row that counts (a streak's end, a gift that does not streak), so that the diamonds of the
-    `false` rows add up to the live's total."""
+    `false` rows add up to the live's total. `deleted`: `true` on a chat line TikTok deleted."""
     user = event.get("user") or {}
     kind = event.get("type")
     own = [None] * len(events.CSV_COLUMNS)
     for index, read in _READERS.get(kind, ()):
         own[index] = read(event)
+    deleted = ("true" if event.get("deleted") else "false") if kind == "chat" else None
     return csvcells.row((event.get("seq"), event.get("ts"), kind, user.get("userId"), user.get("uniqueId"),
-                         user.get("nickname"), *own))
+                         user.get("nickname"), *own, deleted))
 
 
 def csv_chunks(events):

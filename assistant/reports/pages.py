@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, render_te
 from ..events import NAMES as EVENT_TYPE_NAMES
 from ..records import RecordsUnavailable
 from . import args as query
-from . import exports, formatting
+from . import battles, exports, formatting
 from .args import BadQuery
 
 bp = Blueprint("reports", __name__)
@@ -111,16 +111,18 @@ def latest_report():
 
 @bp.get("/streams/<live_id>")
 def report_page(live_id):
-    """The report: totals, charts, leaderboards, the chat (`q=` search, `after=` next page), the gifts
-    (`gifts_after=`)."""
+    """The report: totals, charts, leaderboards, the PK battles, the chat (`q=` search, `after=` next page),
+    the gifts (`gifts_after=`)."""
     live = _live(live_id)
     search = query.search(request.args)
     chat = _events_page(live, ("chat",), search, query.cursor(request.args, "after"), CHAT_PER_PAGE)
     gifts = _events_page(live, ("gift",), after=query.cursor(request.args, "gifts_after"),
                          limit=GIFT_EVENTS_PER_PAGE)
+    fought = battles.listed(_records().battle_events(live["id"]), live["username"])
     return render_template("report.html", live=live, chat=chat, gifts=gifts, search=search or "",
                            paged=bool(request.args.get("after") or request.args.get("gifts_after")),
-                           event_types=EVENT_TYPE_NAMES)
+                           event_types=EVENT_TYPE_NAMES, battles=fought,
+                           battle_tally=battles.tally(fought, live["metrics"]))
 
 
 # --- JSON API ---------------------------------------------------------------------------------------

@@ -210,7 +210,7 @@ class Envelope:
 @dataclass(frozen=True)
 class Emote:
     emote_id: str
-    image_url: str  # empty: the simulator's own picture (images.py)
+    image_url: str | None  # "": none; None: the simulator's own picture (images.py)
 
 
 @dataclass(frozen=True)

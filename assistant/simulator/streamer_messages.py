@@ -21,6 +21,7 @@ from TikTokLive.proto import (
     EnvelopeBusinessType,
     EnvelopeDisplay,
     GoalMessageSource,
+    ImageModel,
     LinkMicArmiesTriggerReason,
     LinkMicBattleBattleAction,
     MessageType,
@@ -72,6 +73,7 @@ from .catalogue import ROSE
 from .model import (
     Battle,
     ChatDeleted,
+    Emote,
     EmoteChat,
     Envelope,
     Goal,
@@ -152,11 +154,8 @@ def build_message(event, room_id: int, base_url: str) -> ProtoMessageFetchResult
         case EmoteChat(user, emotes):
             method, viewer = "WebcastEmoteChatMessage", user
             message = WebcastEmoteChatMessage(emote_list=[
-                EmoteModel(emote_id=emote.emote_id,
-                           image=image(emote.image_url or f"{base_url}/_sim/emote/{quote(emote.emote_id, safe='')}.svg",
-                                       f"sim/emote/{emote.emote_id}"))
-                for emote in emotes])
-        case Pin():
+                EmoteModel(emote_id=emote.emote_id, image=_emote_image(emote, base_url)) for emote in emotes])
+        case Pin():  # pinned by the room's owner (RoomPinMessage.operator)
             method, message = "WebcastRoomPinMessage", _pin(event, room_id, base_url)
         case ChatDeleted(message_ids, user_ids):
             method = "WebcastImDeleteMessage"
@@ -168,7 +167,8 @@ def build_message(event, room_id: int, base_url: str) -> ProtoMessageFetchResult
                 action=ControlAction.STREAM_PAUSED if isinstance(event, Pause) else ControlAction.STREAM_UNPAUSED)
         case Rank(rank_type, position, text):
             # One RankUpdate: the ranking (ProfitRankType), the creator's place (own_rank; owneronrank: ranked at
-            # all) and its line, a Text whose pattern puts its one piece in place.
+            # all) and its line, a Text whose pattern puts its one piece in place; in the gift rankings' group
+            # (EntranceGroupType GIFT), as the hourly and daily rankings are.
             method = "WebcastRankUpdateMessage"
             message = WebcastRankUpdateMessage(group_type=1, updates=[RankUpdate(
                 rank_type=rank_type, own_rank=position or 0, owneronrank=position is not None,
@@ -288,6 +288,14 @@ def _goal(goal: Goal) -> WebcastGoalUpdateMessage:
                 id=index + 1, id_str=str(index + 1), type=target.kind, target=target.target, progress=target.progress,
                 gift=_SUB_GOAL_GIFT if target.kind == SUB_GOAL_GIFT else None)
                 for index, target in enumerate(goal.targets)]))
+
+
+def _emote_image(emote: Emote, base_url: str) -> ImageModel | None:
+    """The emote's picture: its URL as given ("": none), else the simulator's own (images.py)."""
+    if emote.image_url == "":
+        return None
+    url = emote.image_url or f"{base_url}/_sim/emote/{quote(emote.emote_id, safe='')}.svg"
+    return image(url, f"sim/emote/{emote.emote_id}")
 
 
 def _envelope(user: SimUser, diamonds: int, people: int, opens_at: int | None, base_url: str,

@@ -245,8 +245,8 @@ def _emote(raw: dict, pick_user: PickUser, owner: SimUser | None) -> EmoteChat:
     for item in json_list(raw.get("emotes", MISSING), "'emotes'", 1, MAX_EMOTES):
         item = json_object(item, "an emote")
         check_keys(item, {"emoteId", "imageUrl"}, "an emote")
-        image_url = item.get("imageUrl", "")
-        if not isinstance(image_url, str) or len(image_url) > 2000:
+        image_url = item.get("imageUrl")
+        if image_url is not None and (not isinstance(image_url, str) or len(image_url) > 2000):
             raise BadRequest("an emote's 'imageUrl' must be a string of at most 2000 characters")
         emotes.append(Emote(emote_id=text(item, "emoteId", max_len=64), image_url=image_url))
     return EmoteChat(user=user(raw.get("user"), pick_user), emotes=tuple(emotes))

@@ -167,10 +167,7 @@ def pin(message, ts, history):
 
 def im_delete(message, ts, history):
     """ImDeleteMessage: chat TikTok removed, by message id and by viewer."""
-    if not message.delete_msg_ids and not message.delete_user_ids:
-        return None
-    return {"type": "chatDeleted", "ts": ts, "messageIds": [str(each) for each in message.delete_msg_ids],
-            "userIds": [str(each) for each in message.delete_user_ids]}
+    return rules.chat_deleted(ts, message.delete_msg_ids, message.delete_user_ids)
 
 
 def rank(message, ts, history):
@@ -179,9 +176,8 @@ def rank(message, ts, history):
         return None
     update = message.updates[0]
     text = update.default_content
-    return {"type": "rank", "ts": ts, "rankType": rules.rank_type(update.rank_type),
-            "position": rules.positive(update.own_rank),
-            "text": rules.formatted(text.default_pattern, [piece.string_value for piece in text.pieces])}
+    return rules.rank(ts, update.rank_type, update.own_rank, text.default_pattern,
+                      [piece.string_value for piece in text.pieces])
 
 
 # Method name -> normaliser, for every message the app relays.

@@ -75,11 +75,17 @@ def _event_class(method):
     return event_class
 
 
+# The types nearly every frame carries. The others the app relays (a battle, a poll...) come now and then: their
+# classes are made the first time a frame carries one (streams/decodecheck.py, in a real thread).
+_EVERY_FRAME = ("WebcastChatMessage", "WebcastGiftMessage", "WebcastLikeMessage", "WebcastMemberMessage",
+                "WebcastSocialMessage", "WebcastRoomUserSeqMessage", "WebcastControlMessage")
+
+
 def warm():
     """Ahead of the first frame: prepare the classes nearly every frame needs, the push frame's, the fetch
-    result's and those of the types the app relays (about two seconds of CPU, once per process)."""
+    result's and those of the types nearly every frame carries (about two seconds of CPU, once per process)."""
     _build(WebcastPushFrame, ProtoMessageFetchResult)
-    prepare(NORMALISERS)
+    prepare(_EVERY_FRAME)
 
 
 def prepare(methods):
@@ -285,22 +291,13 @@ def _pin(event, ts, history):
         "messageId": message_id}}
 
 
-def _im_delete(event, ts, history):
-    if not event.delete_msg_ids and not event.delete_user_ids:
-        return None
-    return {"type": "chatDeleted", "ts": ts, "messageIds": [str(each) for each in event.delete_msg_ids],
-            "userIds": [str(each) for each in event.delete_user_ids]}
-
-
 def _rank(event, ts, history):
     if not event.updates:
         return None
     update = event.updates[0]
     text = update.default_content
-    return {"type": "rank", "ts": ts, "rankType": rules.rank_type(update.rank_type),
-            "position": rules.positive(update.own_rank),
-            "text": rules.formatted(text.default_pattern, [piece.string_value for piece in text.pieces])
-            if text else ""}
+    return rules.rank(ts, update.rank_type, update.own_rank, text.default_pattern if text else "",
+                      [piece.string_value for piece in text.pieces] if text else [])
 
 
 # Method -> the former normalisation of TikTokLive's event for it: one for each method the fast path relays
@@ -327,6 +324,7 @@ NORMALISERS = {
         "emote", event, ts, emotes=[{"emoteId": item.emote_id, "imageUrl": _first_url(item.image)}
                                     for item in event.emote_list]) if event.emote_list else None,
     "WebcastRoomPinMessage": _pin,
-    "WebcastImDeleteMessage": _im_delete,
+    "WebcastImDeleteMessage": lambda event, ts, history: rules.chat_deleted(ts, event.delete_msg_ids,
+                                                                            event.delete_user_ids),
     "WebcastRankUpdateMessage": _rank,
 }

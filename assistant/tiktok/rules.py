@@ -190,6 +190,21 @@ def is_super_fan_box(business_type, display_key):
     return business_type == _SUPER_FAN_BOX or _SUPER_FAN_BOX_KEY in display_key.lower()
 
 
+def chat_deleted(ts, message_ids, user_ids):
+    """ImDeleteMessage's `delete_msg_ids` and `delete_user_ids` as a `chatDeleted`; None when it names none."""
+    if not message_ids and not user_ids:
+        return None
+    return {"type": "chatDeleted", "ts": ts, "messageIds": [str(each) for each in message_ids],
+            "userIds": [str(each) for each in user_ids]}
+
+
+def rank(ts, number, own_rank, pattern, pieces):
+    """A RankUpdate as a `rank`: its ranking (`rank_type`), the creator's place in it (`own_rank`: 0, not
+    ranked) and its line (`default_content`: its pattern and its pieces' string values)."""
+    return {"type": "rank", "ts": ts, "rankType": rank_type(number), "position": positive(own_rank),
+            "text": formatted(pattern, pieces)}
+
+
 def rank_type(number):
     """A ranking's name (ProfitRankType), or TikTok's number for one the schema does not know."""
     return _RANK_TYPES.get(number, str(int(number)))

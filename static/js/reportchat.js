@@ -1,13 +1,14 @@
 // A live's report: its chat's search and next pages, through the events API
 // (GET /api/streams/<id>/events?types=chat&q=&after=&limit=) instead of reloading the page. The
 // page works without it: the search form and the "More chat" link are plain GET requests. Rows
-// are the dashboard's chat rows (rows.js, without viewer-card links); the text searched for is
-// marked in every row (highlight.js).
+// are the dashboard's chat rows (rows.js, without viewer-card links), a deleted line marked; the text
+// searched for is marked in every row (highlight.js).
 //
 // For a live still running (reportlive.js) it says whether the reader is at the newest page (no
 // search, no page left to load), takes the newest lines at the end, and goes to the newest.
 
 import { searchRanges } from './chatfilter.js';
+import { h } from './dom.js';
 import { highlight } from './highlight.js';
 import { chatRow } from './rows.js';
 
@@ -23,6 +24,25 @@ export function lastSeq(list, param) {
   return new URL(window.location.href).searchParams.get(param) || null;
 }
 
+/**
+ * A chat row of the dashboard (without viewer-card links); a line TikTok deleted, which the record keeps
+ * with `deleted: true`, is marked as templates/_records.html marks it.
+ */
+function reportChatRow(event) {
+  const row = chatRow(event, { links: false });
+  if (event.messageId !== undefined && event.messageId !== null) row.dataset.messageId = String(event.messageId);
+  if (event.deleted) markDeleted(row);
+  return row;
+}
+
+function markDeleted(row) {
+  if (row.dataset.deleted === 'true') return;
+  row.classList.add('is-deleted');
+  row.dataset.deleted = 'true';
+  const tag = h('span', { className: 'tag tag-deleted', text: 'deleted', attrs: { title: 'TikTok deleted this line (moderation)' } });
+  row.querySelector('.row-time').before(tag);
+}
+
 /** Add rows at the end of a feed's list; a list scrolled to its end stays there (it follows the newest). */
 export function appendRows(list, rows) {
   if (rows.length === 0) return;
@@ -34,7 +54,7 @@ export function appendRows(list, rows) {
 /**
  * els: {form, input, list, more, status}: the search form and its box, the chat <ol>, the "More
  * chat" link (data-after: the next page's cursor) and the line that says what is shown. Returns
- * {atNewest(), lastSeq(), append(events), showNewest()}.
+ * {atNewest(), lastSeq(), markDeleted(messageIds), append(events), showNewest()}.
  */
 export function createReportChat(liveId, { form, input, list, more, status }) {
   let query = input.value.trim();
@@ -51,7 +71,7 @@ export function createReportChat(liveId, { form, input, list, more, status }) {
   }
 
   function rowsOf(events) {
-    const rows = events.map((event) => chatRow(event, { links: false }));
+    const rows = events.map(reportChatRow);
     rows.forEach(mark);
     return rows;
   }
@@ -140,6 +160,13 @@ export function createReportChat(liveId, { form, input, list, more, status }) {
     /** The seq the newest lines come after: the last row's, else the page's own `after`, else null. */
     lastSeq() {
       return lastSeq(list, 'after');
+    },
+    /** TikTok deleted the lines of these messageIds (a chatDeleted event's): their rows shown are marked. */
+    markDeleted(messageIds) {
+      const ids = new Set(messageIds.map(String));
+      for (const row of list.querySelectorAll('.chat-row[data-message-id]')) {
+        if (ids.has(row.dataset.messageId)) markDeleted(row);
+      }
     },
     /** Chat events newer than every row (oldest first), at the end. */
     append(events) {

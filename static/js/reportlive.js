@@ -3,7 +3,8 @@
 // in place the totals (metrics.js, exact as the server writes them; the chat's count too), the
 // leaderboards that changed (leaderboards.js) and the charts' whole series (charts.js); then the chat
 // and the gifts newer than the last rows shown (/api/streams/<id>/events?types=...&after=<seq>), in
-// the dashboard's rows (rows.js). New chat goes at the end only while the reader sees the chat's end
+// the dashboard's rows (rows.js), and TikTok's deletions (chatDeleted), which mark the lines shown as
+// deleted (reportchat.js). New chat goes at the end only while the reader sees the chat's end
 // (reportchat.js: no search, no page left to load); otherwise a button says how many lines came ("12
 // new lines", from the comments' total) and shows them when clicked. The gifts take new rows while
 // there is no "More gifts" page.
@@ -78,6 +79,7 @@ export function refreshReport(report, { charts, series, chat }) {
   let seenComments = toCount(byId('metric-comments').dataset.value);
   let comments = seenComments;
   let giftsAfter = lastSeq(giftList, 'gifts_after');
+  let deletionsAfter = null; // the last chatDeleted event seen
 
   const note = h('button', {
     className: 'feed-more report-new',
@@ -134,6 +136,14 @@ export function refreshReport(report, { charts, series, chat }) {
     note.hidden = true;
   }
 
+  /** TikTok's deletions since the last round (all of the live's at first): the lines shown get their mark. */
+  async function newDeletions() {
+    const page = await getJson(eventsUrl('chatDeleted', deletionsAfter));
+    if (!page.events.length) return;
+    deletionsAfter = String(page.events[page.events.length - 1].seq);
+    chat.markDeleted(page.events.flatMap((event) => event.messageIds || []));
+  }
+
   async function newGifts() {
     if (byId('gift-more')) return; // an earlier page of gifts: its next page has the new ones
     const page = await getJson(eventsUrl('gift', giftsAfter));
@@ -177,6 +187,7 @@ export function refreshReport(report, { charts, series, chat }) {
         comments = toCount(live.metrics && live.metrics.totalComments);
         setText(byId('chat-count'), formatExact(comments));
         await newChat();
+        await newDeletions();
         await newGifts();
         ended = live.status !== 'live';
       }

@@ -21,6 +21,19 @@ def _connect(path):
     return connection
 
 
+def _insert_events(connection, live_id, events):
+    """The events as the writer stores them: a chat line's messageId in its column, and an event given with
+    `deleted: true` (as the records read it out) stored without it, its column set."""
+    rows = []
+    for e in events:
+        data = {key: value for key, value in e.items() if key != "deleted"}
+        rows.append((live_id, e["seq"], e["ts"], e["type"], (e.get("user") or {}).get("userId"),
+                     e.get("messageId") if e["type"] == "chat" else None, bool(e.get("deleted")),
+                     json.dumps(data, ensure_ascii=False)))
+    connection.executemany("INSERT INTO events (live_id, seq, ts, type, user_id, message_id, deleted, data) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
 def add_live(path, username, room_id, events=(), started_at=None, status="ended", metrics=None,
              leaderboards=None, points=(), minutes=30):
     """A live and its events (contract dicts with seq, ts, type), `minutes` long when ended; returns its id."""
@@ -35,10 +48,7 @@ def add_live(path, username, room_id, events=(), started_at=None, status="ended"
              max((e["seq"] for e in events), default=0), json.dumps(metrics),
              None if leaderboards is None else json.dumps(leaderboards)))
         live_id = cursor.lastrowid
-        connection.executemany(
-            "INSERT INTO events (live_id, seq, ts, type, user_id, data) VALUES (?, ?, ?, ?, ?, ?)",
-            ((live_id, e["seq"], e["ts"], e["type"], (e.get("user") or {}).get("userId"),
-              json.dumps(e, ensure_ascii=False)) for e in events))
+        _insert_events(connection, live_id, events)
         connection.executemany(
             "INSERT INTO series_points (live_id, t, viewers, likes, diamonds, comments, joins, follows, shares) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -71,10 +81,7 @@ def add_events(path, live_id, events, metrics=None, leaderboards=None):
     """More events of a live already written (a live still running, as the writer adds them), and, when
     given, its totals and leaderboards as they now are."""
     with closing(_connect(path)) as connection, connection:
-        connection.executemany(
-            "INSERT INTO events (live_id, seq, ts, type, user_id, data) VALUES (?, ?, ?, ?, ?, ?)",
-            ((live_id, e["seq"], e["ts"], e["type"], (e.get("user") or {}).get("userId"),
-              json.dumps(e, ensure_ascii=False)) for e in events))
+        _insert_events(connection, live_id, events)
         connection.execute("UPDATE lives SET seq = max(seq, ?), updated_at = ? WHERE id = ?",
                            (max((e["seq"] for e in events), default=0), time.time(), live_id))
         if metrics is not None:
