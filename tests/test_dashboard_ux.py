@@ -135,7 +135,9 @@ def test_every_event_type_is_drawn_in_the_feed_the_list_names(server, open_dashb
     feeds.js and rows.js: each type's sample is a row of its type in the feed the list names, an activity row
     says its verb; a type without a feed is in none."""
     window = open_dashboard(server)
-    samples = [kind.sample(seq=seq) for seq, kind in enumerate(events.EVENT_TYPES, 1)]
+    # chatDeleted's sample takes away chat's (the messageId they share): what it does is tested in
+    # tests/test_streamer_events_ui.py.
+    samples = [kind.sample(seq=seq) for seq, kind in enumerate(events.EVENT_TYPES, 1) if kind.name != "chatDeleted"]
     window.page.evaluate("""async ({samples, names}) => {
         const { createFeeds } = await import('/static/js/feeds.js');
         const lists = Object.fromEntries(names.map((name) => [name, document.createElement('ol')]));

@@ -13,6 +13,8 @@ import dataclasses
 import io
 import json
 import re
+import shutil
+import subprocess
 import types
 import typing
 from pathlib import Path
@@ -386,3 +388,30 @@ def test_every_type_is_recorded_exported_and_filtered(app):
     for kind in events.EVENT_TYPES:
         only = client.get(f"/api/streams/{live_id}/events?types={kind.name}").get_json()["events"]
         assert [event["type"] for event in only] == [kind.name]
+
+
+# --- the dashboard's rows ----------------------------------------------------------------------------------
+
+# static/js/rows.js imported in Node, the page's #event-types block (the list, as the page gets it) given as
+# the document it reads: whether it draws a row for each type (its own builder, or an activity row's verb).
+_ROWS_IN_NODE = """
+const list = process.argv[1];
+globalThis.document = { getElementById: (id) => (id === 'event-types' ? { textContent: list } : null) };
+const rows = await import('./static/js/rows.js');
+console.log(JSON.stringify(JSON.parse(list).map((type) => [type.type, rows.drawsType(type.type)])));
+"""
+
+
+@pytest.mark.slow  # it starts Node
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_rows_js_draws_a_row_for_every_type_a_feed_shows():
+    """Each type the list puts in a feed has its row in static/js/rows.js (the rows themselves, in Chromium:
+    tests/test_dashboard_ux.py); the types of no feed have none there (their cards draw them)."""
+    listed = json.dumps(events.for_browser())
+    found = subprocess.run([shutil.which("node"), "--input-type=module", "-e", _ROWS_IN_NODE, listed],
+                           cwd=DOCS.parent, capture_output=True, text=True, timeout=30, check=True)
+    drawn = dict(json.loads(found.stdout))
+    missing = [kind.name for kind in events.EVENT_TYPES if kind.feed and not drawn[kind.name]]
+    assert not missing, f"static/js/rows.js draws no row for {missing}"
+    assert drawn["chat"] and drawn["emote"] and drawn["envelope"] and drawn["subscribe"]
+    assert not drawn["like"] and not drawn["battle"], "a type of no feed has no row"

@@ -24,6 +24,14 @@ def test_every_option_parsed_and_the_query_canonical():
     assert overlay.for_page()["goal"] == {"metric": "follows", "target": 250}
 
 
+def test_the_battle_and_poll_widgets_need_no_option_of_their_own():
+    overlay = parse_overlay("maya", {"widgets": "poll,battle,chat"})
+    assert overlay.widgets == ("chat", "battle", "poll")  # one order, whatever the URL's
+    assert overlay.query() == "widgets=chat,battle,poll"
+    assert overlay.for_page()["widgets"] == ["chat", "battle", "poll"]
+    assert parse_overlay("maya", {"widgets": "battle"}).for_page()["goal"] is None
+
+
 @pytest.mark.parametrize("params", [
     {"widgets": "chat", "fontScale": "0.4"}, {"widgets": "chat", "fontScale": "3.01"},
     {"widgets": "chat", "fontScale": "1.234"}, {"widgets": "chat", "seconds": "1"}, {"widgets": "chat", "queue": "101"},
@@ -47,8 +55,9 @@ def test_bad_options_are_one_sentence(params):
     ({"widgets": "goal", "goal": "coins:5"}, "goal", "goal must be diamonds:N, likes:N or follows:N (for example "
                                                      "diamonds:5000), not 'coins:5'."),
     ({"widgets": "alerts", "tts": "yes"}, "tts", "tts must be 0 or 1, not 'yes'."),
-    ({"widgets": " , "}, "widgets", "widgets must name one or more of chat, gifts, alerts, goal."),
-    ({"widgets": "chat,confetti"}, None, "Unknown widget 'confetti': choose from chat, gifts, alerts, goal."),
+    ({"widgets": " , "}, "widgets", "widgets must name one or more of chat, gifts, alerts, goal, battle, poll."),
+    ({"widgets": "chat,confetti"}, None, "Unknown widget 'confetti': choose from chat, gifts, alerts, goal, battle, "
+                                         "poll."),
     ({"widgets": "goal"}, None, "The goal widget needs goal=diamonds:N, likes:N or follows:N "
                                 "(for example diamonds:5000)."),
 ])

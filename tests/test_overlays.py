@@ -18,56 +18,23 @@ import pytest
 import requests
 from playwright.sync_api import expect
 from support.appserver import RunningServer
-from support.browserpage import REPO, WAIT_MS, Dashboard, chat, gift_streak, marker, needs_chromium, user
+from support.browserpage import (
+    CHECKERBOARD,
+    REPO,
+    WAIT_MS,
+    Dashboard,
+    chat,
+    gift_streak,
+    marker,
+    needs_chromium,
+    user,
+)
 from support.dashboardclient import DashboardClient, refusal, wait_until
 
 pytest_plugins = ["support.browserfixtures"]
 pytestmark = needs_chromium
 
-OBS_SIZE = {"width": 600, "height": 800}
 TRANSPARENT = "rgba(0, 0, 0, 0)"
-
-
-class Overlay:
-    """An overlay page in its own browser context (its own sessionStorage, like an OBS browser source)."""
-
-    def __init__(self, browser, url):
-        self.page = browser.new_context(viewport=OBS_SIZE).new_page()
-        self.page_errors = []
-        self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
-        self.response = self.page.goto(url)
-
-    def wait_connected(self):
-        expect(self.page.locator("#overlay")).to_have_attribute("data-status", "connected", timeout=WAIT_MS)
-        return self
-
-    @property
-    def session_id(self):
-        return self.page.locator("#overlay").get_attribute("data-session-id")
-
-    def data(self, selector, name):
-        return self.page.locator(selector).get_attribute(f"data-{name}")
-
-    def expect_data(self, selector, name, value, timeout=WAIT_MS):
-        expect(self.page.locator(selector)).to_have_attribute(f"data-{name}", str(value), timeout=timeout)
-
-
-@pytest.fixture
-def open_overlay(browser):
-    """open_overlay(server, "/overlay/<name>?...", connected=True): an Overlay; closed (and checked for
-    JavaScript errors) after the test."""
-    opened = []
-
-    def open_(server, path, connected=True):
-        overlay = Overlay(browser, server.url + path)
-        opened.append(overlay)
-        return overlay.wait_connected() if connected else overlay
-
-    yield open_
-    for overlay in opened:
-        overlay.page.context.close()
-    for overlay in opened:
-        assert not overlay.page_errors, f"JavaScript errors in the overlay: {overlay.page_errors}"
 
 
 def single_gift(n, name, diamonds):
@@ -196,7 +163,7 @@ def test_bad_options_answer_400_with_one_plain_line(server, open_overlay):
     overlay = open_overlay(server, "/overlay/someone?widgets=chat,confetti", connected=False)
     assert overlay.response.status == 400
     problem = overlay.page.locator("#overlay-problem")
-    expect(problem).to_have_text("Unknown widget 'confetti': choose from chat, gifts, alerts, goal.")
+    expect(problem).to_have_text("Unknown widget 'confetti': choose from chat, gifts, alerts, goal, battle, poll.")
     assert overlay.page.locator("#overlay").count() == 0
     assert overlay.page.evaluate("() => getComputedStyle(document.body).backgroundColor") == TRANSPARENT
 
@@ -302,13 +269,6 @@ def test_a_big_font_scale_in_a_narrow_source_still_lays_out(server, simulator, q
     page.screenshot(path=tmp_path / "overlay-fontscale3-400x700.png", animations="disabled")
     print(f"screenshot in {tmp_path}")
 
-
-# A checkerboard behind the overlay, as image editors show see-through: what OBS lays over the video.
-CHECKERBOARD = """<!doctype html><html><head><style>
-html, body { margin: 0; height: 100%; }
-body { background: #8a8f99 conic-gradient(#c5c8cf 25%, #8a8f99 0 50%, #c5c8cf 0 75%, #8a8f99 0) 0 0 / 32px 32px; }
-iframe { display: block; width: 100%; height: 100%; border: 0; color-scheme: light; }
-</style></head><body><iframe src="URL"></iframe></body></html>"""
 
 SHOTS = {  # widget: (query, size)
     "chat": ("widgets=chat&max=6", {"width": 520, "height": 400}),

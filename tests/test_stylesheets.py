@@ -19,10 +19,10 @@ PASSWORD = "team password"
 
 BASE = ["theme", "base"]
 PAGES = {
-    "dashboard": ("/", [*BASE, "totals", "feeds", "dashboard", "chat-tools", "vendor/uPlot.min", "insights",
-                        "overlay-builder"]),
-    "creator's dashboard": ("/@maya", [*BASE, "totals", "feeds", "dashboard", "chat-tools", "vendor/uPlot.min",
-                                       "insights", "overlay-builder"]),
+    "dashboard": ("/", [*BASE, "totals", "feeds", "dashboard", "live-now", "chat-tools", "vendor/uPlot.min",
+                        "insights", "overlay-builder"]),
+    "creator's dashboard": ("/@maya", [*BASE, "totals", "feeds", "dashboard", "live-now", "chat-tools",
+                                       "vendor/uPlot.min", "insights", "overlay-builder"]),
     "recorded lives": ("/streams", [*BASE, "records"]),
     "a live's report": ("/streams/{live_id}", [*BASE, "totals", "feeds", "chat-tools", "vendor/uPlot.min",
                                                "insights", "records"]),

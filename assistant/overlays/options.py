@@ -9,7 +9,7 @@ Parameters (all optional but `widgets`; a widget's options are checked even when
 
 | name | values | default | for |
 |---|---|---|---|
-| `widgets` | a comma-separated subset of chat, gifts, alerts, goal | (required) | the page |
+| `widgets` | a comma-separated subset of chat, gifts, alerts, goal, battle, poll | (required) | the page |
 | `goal` | `diamonds:N`, `likes:N` or `follows:N`, N from 1 to 1,000,000,000 | (required with goal) | goal |
 | `max` | rows shown, 1 to 50 | 8 | chat, gifts |
 | `minDiamonds` | a gift's whole value (diamonds x count) that alerts, 1 to 1,000,000 | 1 | alerts |
@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 from ..usernames import UsernameError, parse_username
 
-WIDGETS = ("chat", "gifts", "alerts", "goal")
+WIDGETS = ("chat", "gifts", "alerts", "goal", "battle", "poll")
 GOAL_METRICS = ("diamonds", "likes", "follows")
 MAX_GOAL = 1_000_000_000
 SIGNATURE_PARAM = "sig"

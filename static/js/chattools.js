@@ -13,7 +13,7 @@ import { createChatView } from './chatview.js';
 import { h } from './dom.js';
 import { requestFlush } from './frame.js';
 import { anchorPopover } from './popover.js';
-import { chatRow } from './rows.js';
+import { rowOf } from './rows.js';
 import { createSettings, parseThreshold, SPEECH_MODES, SPEECH_RATES } from './settings.js';
 import { createSpeech, QUEUE_CAP, speechText, wantsSpeech } from './speech.js';
 import { createTone } from './tone.js';
@@ -276,13 +276,18 @@ export function createChatTools(root = document) {
     settings.update({ muted });
   });
 
-  // The chat's "N new" button sits under the toolbar, which is one row or two (chat-tools.css).
+  // The chat's "N new" button sits under the toolbar, which is one row or two (chat-tools.css), and the
+  // pinned line when there is one (livecards.js).
   const toolbar = els.search.closest('.chat-tools');
+  const pinned = byId('chat-pin');
   const feedBox = els.list.closest('.feed');
   if (toolbar && feedBox && typeof ResizeObserver === 'function') {
-    new ResizeObserver(() => {
-      feedBox.style.setProperty('--chat-tools-height', `${toolbar.offsetHeight}px`);
-    }).observe(toolbar);
+    const observer = new ResizeObserver(() => {
+      const pin = pinned && !pinned.hidden ? pinned.offsetHeight : 0;
+      feedBox.style.setProperty('--chat-tools-height', `${toolbar.offsetHeight + pin}px`);
+    });
+    observer.observe(toolbar);
+    if (pinned) observer.observe(pinned);
   }
   els.speechHint.textContent = `Only new chat is read, one line at a time. When it comes faster than that, at most ${QUEUE_CAP} lines wait and older ones are skipped.`;
   anchorPopover(els.keywordsPanel, els.keywordsButton);
@@ -290,9 +295,10 @@ export function createChatTools(root = document) {
   applySettings();
 
   return {
-    /** The feed's chat row builder: chatRow(event), decorated. */
+    /** The chat feed's row builder: the row of a chat line or an emote (rows.js), decorated. */
     chatRow(event) {
-      return view.decorate(chatRow(event), event);
+      const row = rowOf(event);
+      return row && view.decorate(row, event);
     },
     /** The creator changed (null: none): mentions follow, alerts and speech of the last one stop. */
     setCreator(username) {

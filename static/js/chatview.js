@@ -85,6 +85,11 @@ export function createChatView(list, { status = null, empty = null } = {}) {
     count();
   }
 
+  // Rows come and go (new lines, the oldest past the cap, lines TikTok deleted): the count follows.
+  new MutationObserver(() => {
+    if (query) requestFlush(count);
+  }).observe(list, { childList: true });
+
   return {
     /** Decorate a chat row built from `event`, now and whenever the search or keywords change. */
     decorate(row, event) {
@@ -92,7 +97,6 @@ export function createChatView(list, { status = null, empty = null } = {}) {
       const nick = row.querySelector('.nick');
       rows.set(row, { event, nick: nick ? nick.textContent : '' });
       apply(row);
-      if (query) requestFlush(count);
       return row;
     },
     /** The chat's classes for an event under the keywords and creator in force. */

@@ -111,36 +111,38 @@ export function linkUser(el, user) {
 export function avatar(user, className = 'avatar', { link = false } = {}) {
   const name = (user && (user.nickname || user.uniqueId)) || '?';
   const key = (user && (user.userId || user.uniqueId)) || name;
-  const src = safeImageUrl(user && user.avatarUrl);
   const circle = () => {
     const el = initialsCircle(name, key, className);
     return link ? linkUser(el, user) : el;
   };
-  if (!usableImage(src)) return circle();
-  const img = h('img', {
-    className,
-    attrs: { src, alt: '', width: 32, height: 32, decoding: 'async', referrerpolicy: 'no-referrer' },
-  });
-  if (link) linkUser(img, user);
-  img.addEventListener('error', () => {
-    imageFailed(src);
-    img.replaceWith(circle());
-  }, { once: true });
-  return img;
+  const picture = tiktokImage(user && user.avatarUrl, { className, alt: '', size: 32 }, circle);
+  return link ? linkUser(picture, user) : picture;
 }
 
-/** A gift picture, or a neutral gift glyph when there is none or it fails to load. */
-export function giftImage(url, name) {
+/** A picture from TikTok (http(s) only: safeImageUrl), or what `fallback()` makes when there is none, it
+ * is over the loading budget, or it fails to load. */
+function tiktokImage(url, { className, alt, size }, fallback) {
   const src = safeImageUrl(url);
-  const fallback = () => h('span', { className: 'gift-image gift-image-fallback', attrs: { 'aria-hidden': 'true' } });
   if (!usableImage(src)) return fallback();
   const img = h('img', {
-    className: 'gift-image',
-    attrs: { src, alt: name || 'gift', width: 28, height: 28, decoding: 'async', referrerpolicy: 'no-referrer' },
+    className,
+    attrs: { src, alt, width: size, height: size, decoding: 'async', referrerpolicy: 'no-referrer' },
   });
   img.addEventListener('error', () => {
     imageFailed(src);
     img.replaceWith(fallback());
   }, { once: true });
   return img;
+}
+
+/** A gift picture, or a neutral gift glyph when there is none or it fails to load. */
+export function giftImage(url, name) {
+  return tiktokImage(url, { className: 'gift-image', alt: name || 'gift', size: 28 },
+    () => h('span', { className: 'gift-image gift-image-fallback', attrs: { 'aria-hidden': 'true' } }));
+}
+
+/** An emote (a sticker sent in chat), or a plain sticker glyph when its picture cannot be shown. */
+export function emoteImage(url) {
+  return tiktokImage(url, { className: 'emote-image', alt: 'emote', size: 40 },
+    () => h('span', { className: 'emote-image emote-image-fallback', text: 'sticker' }));
 }

@@ -1,13 +1,17 @@
-// The three feeds as lists: chat, gifts (one row per streak, updated in place) and activity (joins,
-// follows, shares, stream end). Incoming events are queued and drawn once per animation frame;
-// every list keeps at most `cap` rows (oldest removed). A paused feed (pause.js: the mouse on it,
-// or scrolled away from the top) holds its new rows instead, at most `cap` of them, and draws them
-// when it is released. The rows themselves are built in rows.js.
+// The feeds as lists: chat, gifts (one row per streak, updated in place) and activity, each showing the
+// types the page's list gives it (eventtypes.js); and the questions panel, when the page has one: TikTok's
+// Q&A questions and the chat's questions (chatfilter.js). Incoming events are queued and drawn once per
+// animation frame; every list keeps at most `cap` rows (oldest removed). A paused feed (pause.js: the
+// mouse on it, or scrolled away from the top) holds its new rows instead, at most `cap` of them, and
+// draws them when it is released. A `chatDeleted` event takes the chat lines it names out of the chat
+// and the questions, drawn, queued or held. The rows themselves are built in rows.js.
 
+import { isQuestion } from './chatfilter.js';
 import { feedOf } from './eventtypes.js';
 import { frameTime, requestFlush } from './frame.js';
+import { deletionOf } from './livestate.js';
 import { createPause } from './pause.js';
-import { activityRow, chatRow, giftKey, giftRow, updateGiftRow } from './rows.js';
+import { giftKey, giftRow, questionRow, rowOf, updateGiftRow } from './rows.js';
 
 export const DEFAULT_CAP = 200;
 // New rows drawn per feed and redraw: at least this many, or a quarter of the backlog, so a burst is
@@ -63,6 +67,7 @@ class SimpleFeed {
     this.dropped = 0; // pending events dropped unseen (no frames in a hidden tab), still new to count
     this.bulk = false; // draw everything pending at once (a snapshot, a release), not in small steps
     this.pause = NEVER_PAUSED;
+    this.shownEvents = new WeakMap(); // row -> the event it shows
     this.flush = this.flush.bind(this);
   }
 
@@ -129,6 +134,8 @@ class SimpleFeed {
     const fragment = document.createDocumentFragment();
     for (let i = items.length - 1; i >= 0; i -= 1) {
       const row = this.build(items[i]);
+      if (!row) continue;
+      this.shownEvents.set(row, items[i]);
       if (calm) row.classList.add('row-enter'); // a gentle fade-in, only when traffic is light
       fragment.append(row);
     }
@@ -148,6 +155,21 @@ class SimpleFeed {
   }
 
   removed() {}
+
+  /** Take out every event `gone(event)` names: its row, or the event while it is queued or held. */
+  drop(gone) {
+    this.pending = this.pending.filter((event) => !gone(event));
+    const held = this.held.length;
+    this.held = this.held.filter((event) => !gone(event));
+    this.pause.add(this.held.length - held);
+    for (const row of Array.from(this.list.children)) {
+      const event = this.shownEvents.get(row);
+      if (event && gone(event)) {
+        this.removed(row);
+        row.remove();
+      }
+    }
+  }
 }
 
 /**
@@ -186,6 +208,11 @@ class GiftFeed extends SimpleFeed {
   hold() {
     let rows = 0;
     for (const event of this.pending) {
+      if (event.type !== 'gift') { // a row of its own (a treasure chest)
+        rows += 1;
+        this.held.push(event);
+        continue;
+      }
       const key = giftKey(event);
       if (this.updateActive(event, key)) continue;
       if (!this.heldStreaks.has(key)) rows += 1; // else: an update of a held streak's row
@@ -215,10 +242,11 @@ class GiftFeed extends SimpleFeed {
     let used = 0;
     for (const event of this.pending) {
       used += 1;
-      const key = giftKey(event);
-      if (this.updateActive(event, key)) continue;
-      const row = giftRow(event, key);
-      if (event.streaking === true) this.active.set(key, row);
+      const key = event.type === 'gift' ? giftKey(event) : null;
+      if (key !== null && this.updateActive(event, key)) continue;
+      const row = key === null ? rowOf(event) : giftRow(event, key);
+      if (!row) continue;
+      if (key !== null && event.streaking === true) this.active.set(key, row);
       created.push(row);
       if (created.length >= limit) break;
     }
@@ -251,35 +279,55 @@ function feedFor(event) {
   return feedOf(event.type);
 }
 
+/** Whether the questions panel shows an event: TikTok's Q&A question, or a question asked in the chat. */
+function isAsked(event) {
+  return Boolean(event && (event.type === 'question' || (event.type === 'chat' && isQuestion(event.comment))));
+}
+
 /**
- * lists: {chat, gifts, activity} <ol> elements; newButtons (optional): their "N new" buttons, which
- * make the feeds pausable (each feed's box is its list's `.feed` ancestor); rows (optional):
- * {chat(event)}, a chat row builder in place of rows.js chatRow (the chat tools decorate rows).
+ * lists: {chat, gifts, activity, questions (optional)} <ol> elements; newButtons (optional): their "N new"
+ * buttons, which make the feeds pausable (each feed's box is its list's `.feed` ancestor); rows (optional):
+ * {chat(event)}, the chat feed's row builder in place of rows.js rowOf (the chat tools decorate rows).
  * Returns {push(events), replace(events), clear()}. Unknown event types are ignored.
  */
 export function createFeeds(lists, { cap = DEFAULT_CAP, newButtons = {}, rows = {} } = {}) {
   const feeds = {
-    chat: new SimpleFeed(lists.chat, cap, rows.chat || chatRow),
+    chat: new SimpleFeed(lists.chat, cap, rows.chat || rowOf),
     gifts: new GiftFeed(lists.gifts, cap),
-    activity: new SimpleFeed(lists.activity, cap, activityRow),
+    activity: new SimpleFeed(lists.activity, cap, rowOf),
   };
+  if (lists.questions) feeds.questions = new SimpleFeed(lists.questions, cap, questionRow);
   for (const [name, feed] of Object.entries(feeds)) {
     const button = newButtons[name];
     if (button) feed.pausable(lists[name].closest('.feed') || lists[name].parentElement, button);
   }
 
+  /** The feeds' names that show `event`. */
+  function feedsOf(event) {
+    const names = [];
+    const feed = feedFor(event);
+    if (feed) names.push(feed);
+    if (feeds.questions && isAsked(event)) names.push('questions');
+    return names;
+  }
+
   return {
     push(events) {
       for (const event of events) {
-        const feed = feedFor(event);
-        if (feed) feeds[feed].enqueue(event);
+        const gone = deletionOf(event);
+        if (gone) {
+          feeds.chat.drop(gone);
+          feeds.questions?.drop(gone);
+        }
+        for (const name of feedsOf(event)) feeds[name].enqueue(event);
       }
     },
     replace(events) {
-      const by = { chat: [], gifts: [], activity: [] };
+      const by = Object.fromEntries(Object.keys(feeds).map((name) => [name, []]));
       for (const event of events) {
-        const feed = feedFor(event);
-        if (feed) by[feed].push(event);
+        const gone = deletionOf(event);
+        if (gone) for (const name of ['chat', 'questions']) if (by[name]) by[name] = by[name].filter((shown) => !gone(shown));
+        for (const name of feedsOf(event)) by[name].push(event);
       }
       for (const [name, feed] of Object.entries(feeds)) feed.replace(by[name]);
     },

@@ -1,5 +1,5 @@
-// The header: session ID, status badge, creator, the number of active sessions (the whole server's)
-// and of this session's tabs. (The link to the creator's report beside their name: reportlink.js.)
+// The header: session ID, status badge (and "paused" beside it while the creator has paused the LIVE),
+// creator, the number of active sessions (the whole server's) and of this session's tabs. (The link to the creator's report beside their name: reportlink.js.)
 
 import { setText } from './dom.js';
 import { formatCount, toCount } from './format.js';
@@ -32,12 +32,13 @@ export function createHeader(root = document) {
   const els = {
     id: root.getElementById('session-id'),
     status: root.getElementById('session-status'),
+    paused: root.getElementById('live-paused'),
     username: root.getElementById('session-username'),
     total: root.getElementById('total-sessions'),
     clients: root.getElementById('session-clients'),
   };
   els.totalItem = els.total.closest('.session-item') || els.total; // carries the explaining tooltip
-  const view = { sessionId: null, status: 'connecting', username: null, total: null, totalClients: null, clients: null };
+  const view = { sessionId: null, status: 'connecting', paused: false, username: null, total: null, totalClients: null, clients: null };
 
   function render() {
     setText(els.id, view.sessionId || '—');
@@ -45,6 +46,7 @@ export function createHeader(root = document) {
     const status = STATUSES.includes(view.status) ? view.status : 'error';
     els.status.dataset.status = status;
     setText(els.status, LABELS[status]);
+    els.paused.hidden = !(view.paused && status === 'connected'); // the creator's pause, while the LIVE is followed
     setText(els.username, view.username ? `@${view.username}` : '—');
     els.username.dataset.value = view.username || '';
     setNumber(els.total, view.total);

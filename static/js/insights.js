@@ -6,7 +6,7 @@ import { createCharts } from './charts.js';
 import { createLeaderboards } from './leaderboards.js';
 import { createViewerCard } from './viewercard.js';
 
-const NO_BOARDS = { gifters: [], chatters: [], likers: [] };
+const NO_BOARDS = { gifters: [], chatters: [], likers: [], supporters: [] };
 
 export function createInsights({ requestViewer }, root = document) {
   const byId = (id) => root.getElementById(id);
@@ -14,6 +14,7 @@ export function createInsights({ requestViewer }, root = document) {
     gifters: byId('board-gifters'),
     chatters: byId('board-chatters'),
     likers: byId('board-likers'),
+    supporters: byId('board-supporters'),
   });
   const charts = createCharts({
     viewers: byId('chart-viewers'),

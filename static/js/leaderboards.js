@@ -1,6 +1,6 @@
 // The leaderboards of the live (docs/dashboard.md, "Insights"): top gifters by diamonds, top chatters by
 // comments, top likers by likes (a lower bound: TikTok stops sending each viewer's likes on big
-// lives). Each board arrives whole; a board is rebuilt (in the next animation frame) only when its
+// lives), top supporters by their points in the creator's PK battles. Each board arrives whole; a board is rebuilt (in the next animation frame) only when its
 // entries changed. Names and pictures open the viewer card (`.user-link`, dom.js linkUser).
 
 import { avatar, h, linkUser } from './dom.js';
@@ -14,13 +14,21 @@ const BOARDS = {
   gifters: { field: 'diamonds', unit: (n) => (n === 1 ? 'diamond' : 'diamonds') },
   chatters: { field: 'comments', unit: (n) => (n === 1 ? 'comment' : 'comments') },
   likers: { field: 'likes', unit: (n) => (n === 1 ? 'like' : 'likes') },
+  supporters: { field: 'points', unit: (n) => (n === 1 ? 'point' : 'points') },
+};
+
+// board -> the line under its number: how many gifts, in how many battles
+const SUBS = {
+  gifters: { field: 'gifts', unit: (n) => (n === 1 ? 'gift' : 'gifts') },
+  supporters: { field: 'battles', unit: (n) => (n === 1 ? 'battle' : 'battles') },
 };
 
 function nameOf(user) {
   return (user && (user.nickname || user.uniqueId)) || 'Someone';
 }
 
-/** One entry: rank, picture, nickname and @uniqueId, the number (gifters: and how many gifts). `links`: the
+/** One entry: rank, picture, nickname and @uniqueId, the number (gifters: and how many gifts; supporters: in
+ * how many battles). `links`: the
  * name is a button that opens the viewer card; else plain text (a live's report has no viewer card).
  * `compact`: big numbers as "12.3K"; else exact. */
 function entryRow(board, entry, rank, { links, compact }) {
@@ -40,9 +48,10 @@ function entryRow(board, entry, rank, { links, compact }) {
   const value = h('span', { className: 'board-value' },
     h('span', { className: 'board-number num', text, attrs: { title: `${formatExact(n)} ${unit(n)}` } }),
     board === 'gifters' ? h('span', { className: 'diamond-icon', attrs: { 'aria-label': 'diamonds', role: 'img' } }) : null);
-  if (board === 'gifters') {
-    const gifts = toCount(entry.gifts);
-    value.append(h('span', { className: 'board-sub num', text: `${formatExact(gifts)} ${gifts === 1 ? 'gift' : 'gifts'}` }));
+  const sub = SUBS[board];
+  if (sub) {
+    const count = toCount(entry[sub.field]);
+    value.append(h('span', { className: 'board-sub num', text: `${formatExact(count)} ${sub.unit(count)}` }));
   }
   if (title) value.title = title;
   return h('li', { className: 'board-row', dataset: { rank, userId: user.userId, value: n } },
@@ -52,16 +61,16 @@ function entryRow(board, entry, rank, { links, compact }) {
 }
 
 /**
- * lists: {gifters, chatters, likers}: the boards' <ol> elements; `links: false` for names that open nothing,
+ * lists: {gifters, chatters, likers, supporters}: the boards' <ol> elements; `links: false` for names that open nothing,
  * `compact: false` for exact numbers (a live's report, as the server writes its boards).
  * Returns {update(boards), clear()}:
  * `update` takes a `leaderboards` payload (or a snapshot's `leaderboards`); boards it lacks are
  * left as they are.
  */
 export function createLeaderboards(lists, { links = true, compact = true } = {}) {
-  const shown = { gifters: '', chatters: '', likers: '' }; // what each list shows (its entries as JSON)
+  const shown = Object.fromEntries(Object.keys(BOARDS).map((board) => [board, ''])); // each list's entries, as JSON
   const next = { ...shown };
-  const data = { gifters: [], chatters: [], likers: [] };
+  const data = Object.fromEntries(Object.keys(BOARDS).map((board) => [board, []]));
 
   function render() {
     for (const board of Object.keys(BOARDS)) {

@@ -1,5 +1,6 @@
 // Wires the dashboard together: the connection (socket and protocol state) on one side, the
-// rendering modules (header, banner, form, notice, cards, feeds) and the address on the other.
+// rendering modules (header, banner, form, notice, cards, feeds, what is on the LIVE now) and the
+// address on the other.
 
 import { addressRequest, createAddress } from './address.js';
 import { createBanner } from './banner.js';
@@ -9,6 +10,7 @@ import { createFeeds } from './feeds.js';
 import { createForm } from './form.js';
 import { createHeader } from './header.js';
 import { createInsights } from './insights.js';
+import { createLiveCards } from './livecards.js';
 import { sessionLostNotice } from './messages.js';
 import { createMetrics } from './metrics.js';
 import { createNotice } from './notice.js';
@@ -24,14 +26,19 @@ const byId = (id) => document.getElementById(id);
 // Chat tools: search, highlights, gift alerts, speech; they decorate the chat rows as they are built.
 const chatTools = createChatTools();
 const feeds = createFeeds(
-  { chat: byId('chat-feed'), gifts: byId('gift-feed'), activity: byId('activity-feed') },
+  { chat: byId('chat-feed'), gifts: byId('gift-feed'), activity: byId('activity-feed'), questions: byId('question-feed') },
   {
-    newButtons: { chat: byId('chat-new'), gifts: byId('gift-new'), activity: byId('activity-new') },
+    newButtons: { chat: byId('chat-new'), gifts: byId('gift-new'), activity: byId('activity-new'), questions: byId('question-new') },
     rows: { chat: chatTools.chatRow },
   },
 );
 // Insights: leaderboards, charts, the viewer card (insights.js); `connection` is made below.
 const insights = createInsights({ requestViewer: (userId) => connection.viewer(userId) });
+// The battle, the poll, TikTok's goal, the pinned line and the creator's pause (livecards.js).
+const liveCards = createLiveCards({
+  creator: () => connection.username,
+  onPaused: (paused) => header.update({ paused }),
+});
 
 let socketState = 'connecting';
 let sessionStatus = null; // null until the first `session`
@@ -126,6 +133,7 @@ const connection = createConnection({
   onCreator(username) {
     chatTools.setCreator(username);
     feeds.clear();
+    liveCards.reset();
     metrics.reset();
     insights.reset();
     banner.update({ username, error: null });
@@ -135,16 +143,20 @@ const connection = createConnection({
   },
   onSnapshot(snapshot) {
     feeds.replace(snapshot.recent);
+    liveCards.snapshot(snapshot.recent);
     metrics.reset();
     metrics.update(snapshot.metrics);
+    liveCards.metrics(snapshot.metrics);
     insights.snapshot(snapshot);
   },
   onEvents(events) {
     feeds.push(events);
+    liveCards.push(events);
     chatTools.live(events); // alerts and speech: live events only, never the snapshot
   },
   onMetrics(values) {
     metrics.update(values);
+    liveCards.metrics(values);
   },
   onLeaderboards(boards) {
     insights.leaderboards(boards);

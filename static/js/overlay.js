@@ -2,12 +2,16 @@
 // (`kind: overlay`) on the reusable connection (connection.js), following the creator of its URL,
 // resuming across reloads (its resume token in sessionStorage, under keys of its own) and
 // reconnecting for as long as the page is open. The server checked the options (assistant/overlays/options.py)
-// and put them in #overlay-options; the widgets shown are in the page already.
+// and put them in #overlay-options; the widgets shown are in the page already. The battle and poll widgets
+// draw what livestate.js folds from the events, as the dashboard's cards do.
 
+import { createBattleWidget } from './battlewidget.js';
 import { createConnection } from './connection.js';
 import { createGoalBar } from './goalbar.js';
+import { createLiveState } from './livestate.js';
 import { createOverlayAlerts } from './overlayalerts.js';
 import { createChatList, createGiftList } from './overlaylists.js';
+import { createPollWidget } from './pollwidget.js';
 
 const UNAUTHORIZED_RELOAD_MS = 60_000;
 // A LIVE that ended is not followed any more (the server stops at the end); OBS keeps the overlay
@@ -15,6 +19,8 @@ const UNAUTHORIZED_RELOAD_MS = 60_000;
 // then the server looks every 30 s, for free, whether the creator is live).
 const ENDED_RETRY_MS = 5 * 60_000;
 const REFUSED_RETRY_MS = 30_000; // a `watch` refused (the server's limits): asked again after this
+// A battle's result, or a poll's final votes, stay on stream this long after the end, then go.
+const ENDED_SHOWN_MS = 30_000;
 
 const options = JSON.parse(document.getElementById('overlay-options').textContent);
 // The dashboard builder's preview (an iframe marked data-preview) stays silent.
@@ -27,6 +33,25 @@ const chat = byId('chat-list') ? createChatList(byId('chat-list'), options.max) 
 const gifts = byId('gift-list') ? createGiftList(byId('gift-list'), options.max) : null;
 const alerts = byId('alerts') ? createOverlayAlerts(byId('alerts'), options) : null;
 const goal = byId('goal') && options.goal ? createGoalBar(byId('goal'), options.goal) : null;
+const battle = byId('battle')
+  ? createBattleWidget(byId('battle'), { creator: () => options.username, supporters: false, links: false, lingerMs: ENDED_SHOWN_MS })
+  : null;
+const poll = byId('poll') ? createPollWidget(byId('poll'), { lingerMs: ENDED_SHOWN_MS }) : null;
+const live = createLiveState();
+
+/** Nothing under way (another creator; a snapshot starts over). */
+function resetLive() {
+  live.reset();
+  battle?.show(null);
+  poll?.show(null);
+}
+
+/** What the battle and poll widgets show after these events. */
+function showLive(events) {
+  const changed = live.apply(events);
+  if (changed.has('battle')) battle?.show(live.battle);
+  if (changed.has('poll')) poll?.show(live.poll);
+}
 
 let socketState = 'connecting';
 let status = 'connecting';
@@ -62,15 +87,19 @@ const connection = createConnection({
     gifts?.clear();
     alerts?.clear();
     goal?.reset();
+    resetLive();
   },
   onSnapshot(snapshot) {
     chat?.replace(snapshot.recent);
     gifts?.replace(snapshot.recent);
     goal?.update(snapshot.metrics);
+    resetLive();
+    showLive(snapshot.recent);
   },
   onEvents(events) {
     chat?.push(events);
     gifts?.push(events);
+    showLive(events);
     alerts?.live(events); // live events only: a reload does not alert again
   },
   onMetrics(metrics) {

@@ -1,11 +1,13 @@
 // The overlay's chat and gift widgets: the last `max` rows, oldest at the top, the newest at the
 // bottom, no controls (names are text, not buttons). A gift streak is one row (key: viewer and gift)
 // that counts up in place. The snapshot fills them (chat TikTok replayed included), live events add
-// to them; DOM work is done once per animation frame. User text goes in with textContent (dom.js).
+// to them; a `chatDeleted` event takes the chat lines it names away, shown or still queued. DOM work
+// is done once per animation frame. User text goes in with textContent (dom.js).
 
 import { avatar, giftImage, h, setText } from './dom.js';
 import { formatExact, toCount } from './format.js';
 import { requestFlush } from './frame.js';
+import { deletionOf } from './livestate.js';
 import { giftKey } from './rows.js';
 
 function nameOf(user) {
@@ -42,11 +44,13 @@ function fillGift(row, event) {
 
 /**
  * A capped list in `list` (an <ol>) of the events `accepts` takes. `keyOf(event)`: events with the same
- * key update one row (gift streaks) until one `ends` it; null: every event is a row.
+ * key update one row (gift streaks) until one `ends` it; null: every event is a row. `removes(event)`: a
+ * test of the events this one takes away (null: none).
  * Returns {replace(events), push(events), clear()}.
  */
-function createList(list, max, { accepts, build, fill = () => {}, keyOf = () => null, ends = () => true }) {
+function createList(list, max, { accepts, build, fill = () => {}, keyOf = () => null, ends = () => true, removes = () => null }) {
   const rows = new Map(); // key -> row, for keyed lists
+  const shown = new WeakMap(); // row -> its first event
   let pending = [];
 
   function add(event) {
@@ -59,12 +63,22 @@ function createList(list, max, { accepts, build, fill = () => {}, keyOf = () => 
     }
     const row = build(event);
     fill(row, event);
+    shown.set(row, event);
     if (key !== null && !ends(event)) rows.set(key, row);
     list.append(row);
     while (list.childElementCount > max) {
       const gone = list.firstElementChild;
       if (gone.dataset.key !== undefined && rows.get(gone.dataset.key) === gone) rows.delete(gone.dataset.key);
       gone.remove();
+    }
+  }
+
+  /** Take away what `gone(event)` names: queued events, and the rows on screen (the list is short). */
+  function drop(gone) {
+    pending = pending.filter((event) => !gone(event));
+    for (const row of Array.from(list.children)) {
+      const event = shown.get(row);
+      if (event && gone(event)) row.remove();
     }
   }
 
@@ -75,7 +89,11 @@ function createList(list, max, { accepts, build, fill = () => {}, keyOf = () => 
   }
 
   function push(events) {
-    for (const event of events) if (accepts(event)) pending.push(event);
+    for (const event of events) {
+      const gone = removes(event);
+      if (gone) drop(gone);
+      else if (accepts(event)) pending.push(event);
+    }
     if (pending.length > max * 20) pending = pending.slice(-max * 20); // a burst keeps its end
     requestFlush(flush);
   }
@@ -97,7 +115,7 @@ function createList(list, max, { accepts, build, fill = () => {}, keyOf = () => 
 }
 
 export function createChatList(list, max) {
-  return createList(list, max, { accepts: (event) => event.type === 'chat', build: chatRow });
+  return createList(list, max, { accepts: (event) => event.type === 'chat', build: chatRow, removes: deletionOf });
 }
 
 export function createGiftList(list, max) {

@@ -60,10 +60,10 @@ export function createPause(section, list, button, onRelease) {
     get paused() {
       return hovered || scrolled;
     },
-    /** `n` more new rows are held. */
+    /** `n` more new rows are held (fewer, when negative: held rows taken out before they were seen). */
     add(n) {
-      if (n <= 0) return;
-      count += n;
+      if (n === 0) return;
+      count = Math.max(0, count + n);
       requestFlush(render);
     },
     /** The feed was emptied (another creator): nothing held, the list is back at its top. */

@@ -64,7 +64,8 @@ export function refreshReport(report, { charts, series, chat }) {
   const seconds = Number(report.dataset.refreshSeconds) > 0 ? Number(report.dataset.refreshSeconds) : DEFAULT_SECONDS;
   const metrics = createMetrics(document, { compact: false }); // exact, as the server wrote the page
   const boards = createLeaderboards(
-    { gifters: byId('board-gifters'), chatters: byId('board-chatters'), likers: byId('board-likers') },
+    { gifters: byId('board-gifters'), chatters: byId('board-chatters'), likers: byId('board-likers'),
+      supporters: byId('board-supporters') },
     { links: false, compact: false });
   const giftList = byId('gift-feed');
 

@@ -1,6 +1,7 @@
 // The viewer card: click a name or a picture (any `.user-link`: the feeds' rows, the leaderboards)
 // and a dialog shows what that viewer did in this live: totals, first and last seen, their last
-// comments and gifts (docs/protocol.md: the `viewer` request). It opens at once with what
+// comments and gifts, their badges (a subscriber, a super fan) and the creator's PK battles they were
+// a top supporter in (docs/protocol.md: the `viewer` request). It opens at once with what
 // the click knew (name, handle) and says it is loading; a viewer the server knows nothing of is
 // answered plainly, and so is a failure. Esc, the close button or a click beside the card close it;
 // focus comes back to what opened it. Text goes in with textContent only.
@@ -33,6 +34,25 @@ function handleOf(who) {
   return who.uniqueId ? `@${who.uniqueId}` : '';
 }
 
+// A badge of the card's `badges`, by name; another name reads as it is.
+const BADGES = new Map([
+  ['subscriber', { text: 'Subscriber', title: 'Subscribed to the creator during this live' }],
+  ['superfan', { text: 'Super fan', title: 'A super fan of the creator' }],
+]);
+
+const OUTCOMES = ['won', 'lost', 'drawn'];
+
+/** "Top supporter in 2 PK battles · 1,500 points · won 1, lost 1"; '' for a viewer in none. */
+function battlesText(totals, battles) {
+  const count = toCount(totals.battlesSupported);
+  if (!count) return '';
+  const points = toCount(totals.battlePoints);
+  const outcomes = OUTCOMES.map((outcome) => [outcome, battles.filter((b) => b && b.result === outcome).length])
+    .filter(([, n]) => n).map(([outcome, n]) => `${outcome} ${formatExact(n)}`);
+  return [`Top supporter in ${formatExact(count)} PK ${count === 1 ? 'battle' : 'battles'}`,
+    `${formatExact(points)} ${points === 1 ? 'point' : 'points'}`, ...(outcomes.length ? [outcomes.join(', ')] : [])].join(' · ');
+}
+
 /**
  * dialog: the <dialog id="viewer-card"> of index.html; request(userId): resolves to the `viewer`
  * ack. Clicks on `.user-link` elements anywhere under `root` open it. Returns {open(who), close()}.
@@ -43,6 +63,8 @@ export function createViewerCard(dialog, request, root = document) {
     picture: part('viewer-card-avatar'),
     name: part('viewer-card-name'),
     handle: part('viewer-card-handle'),
+    badges: part('viewer-card-badges'),
+    battles: part('viewer-card-battles'),
     status: part('viewer-card-status'),
     retry: part('viewer-card-retry'),
     body: part('viewer-card-body'),
@@ -73,6 +95,15 @@ export function createViewerCard(dialog, request, root = document) {
     setText(els.handle, handleOf(who));
   }
 
+  function showBadges(names) {
+    const badges = (Array.isArray(names) ? names : []).filter((name) => typeof name === 'string' && name);
+    els.badges.replaceChildren(...badges.map((name) => {
+      const known = BADGES.get(name) || { text: name, title: '' };
+      return h('li', { className: `vc-badge vc-badge-${name.replace(/[^a-z]/giu, '')}`, text: known.text, dataset: { kind: name }, attrs: { title: known.title || undefined } });
+    }));
+    els.badges.hidden = badges.length === 0;
+  }
+
   function showViewer(viewer) {
     const user = { ...current, ...(viewer.user || {}) };
     showWho(user);
@@ -85,6 +116,10 @@ export function createViewerCard(dialog, request, root = document) {
       setText(el, text);
       el.title = title;
     }
+    showBadges(viewer.badges);
+    const battles = battlesText(totals, Array.isArray(viewer.battles) ? viewer.battles : []);
+    setText(els.battles, battles);
+    els.battles.hidden = battles === '';
     setText(els.first, seenAt(viewer.firstSeen));
     setText(els.last, seenAt(viewer.lastSeen));
     for (const [el, ts] of [[els.first, viewer.firstSeen], [els.last, viewer.lastSeen]]) {
@@ -148,6 +183,7 @@ export function createViewerCard(dialog, request, root = document) {
     current = { userId: String(who.userId), uniqueId: who.uniqueId || '', nickname: who.nickname || '', avatarUrl: who.avatarUrl };
     dialog.dataset.userId = current.userId;
     showWho(current);
+    showBadges([]); // until the server says
     if (!dialog.open) {
       const el = from || (document.activeElement instanceof HTMLElement ? document.activeElement : null);
       const list = el && el.closest('ol[id]');

@@ -149,6 +149,42 @@ class Dashboard:
         )
 
 
+# --- an overlay page ---------------------------------------------------------------------------------
+
+OBS_SIZE = {"width": 600, "height": 800}
+
+# A checkerboard behind the overlay, as image editors show see-through: what OBS lays over the video.
+CHECKERBOARD = """<!doctype html><html><head><style>
+html, body { margin: 0; height: 100%; }
+body { background: #8a8f99 conic-gradient(#c5c8cf 25%, #8a8f99 0 50%, #c5c8cf 0 75%, #8a8f99 0) 0 0 / 32px 32px; }
+iframe { display: block; width: 100%; height: 100%; border: 0; color-scheme: light; }
+</style></head><body><iframe src="URL"></iframe></body></html>"""
+
+
+class Overlay:
+    """An overlay page in its own browser context (its own sessionStorage, like an OBS browser source)."""
+
+    def __init__(self, browser, url, viewport=OBS_SIZE):
+        self.page = browser.new_context(viewport=viewport).new_page()
+        self.page_errors = []
+        self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        self.response = self.page.goto(url)
+
+    def wait_connected(self):
+        expect(self.page.locator("#overlay")).to_have_attribute("data-status", "connected", timeout=WAIT_MS)
+        return self
+
+    @property
+    def session_id(self):
+        return self.page.locator("#overlay").get_attribute("data-session-id")
+
+    def data(self, selector, name):
+        return self.page.locator(selector).get_attribute(f"data-{name}")
+
+    def expect_data(self, selector, name, value, timeout=WAIT_MS):
+        expect(self.page.locator(selector)).to_have_attribute(f"data-{name}", str(value), timeout=timeout)
+
+
 # --- events to inject -----------------------------------------------------------------------------
 
 
