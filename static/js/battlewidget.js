@@ -17,16 +17,23 @@ import { nickEl } from './rows.js';
 
 const TOP_SHOWN = 3; // supporters shown per side
 
-function scoreText(team) {
-  return team.masked ? 'hidden' : formatCount(team.score).text;
+const COMPACT_SCORES_FROM = 1_000_000; // both sides in full below this: "12,500" beside "8,320", never "12.5K"
+
+function scoreText(team, compact) {
+  return team.masked ? 'hidden' : formatCount(team.score, { compact }).text;
 }
 
-function teamEl(team, links) {
+function teamEl(team, links, compact) {
   return h('div', { className: team.own ? 'battle-team is-own' : 'battle-team', dataset: { userId: team.user.userId, own: team.own, score: team.masked ? '' : team.score } },
     avatar(team.user, 'avatar battle-avatar', { link: links }),
     h('div', { className: 'battle-who' },
       nickEl(team.user, links),
-      h('span', { className: team.masked ? 'battle-score num is-masked' : 'battle-score num', text: scoreText(team), attrs: { title: team.masked ? 'TikTok hides this score' : formatExact(team.score) } })));
+      h('span', { className: team.masked ? 'battle-score num is-masked' : 'battle-score num', text: scoreText(team, compact), attrs: { title: team.masked ? 'TikTok hides this score' : formatExact(team.score) } })));
+}
+
+/** One form for both sides' scores: shortened only when one of them is past a million. */
+function compactScores(teams) {
+  return teams.some((team) => !team.masked && toCount(team.score) >= COMPACT_SCORES_FROM);
 }
 
 function barEl(teams) {
@@ -79,7 +86,7 @@ export function createBattleWidget(el, { creator = () => null, supporters = true
       h('header', { className: 'battle-head' },
         h('span', { className: 'battle-title', text: shown.running ? 'PK battle' : 'PK battle · ended' }),
         status),
-      h('div', { className: 'battle-teams' }, ...shown.teams.map((team) => teamEl(team, links))),
+      h('div', { className: 'battle-teams' }, ...shown.teams.map((team) => teamEl(team, links, compactScores(shown.teams)))),
       barEl(shown.teams),
     ];
     if (supporters && shown.teams.some((team) => team.top.length)) {
