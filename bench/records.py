@@ -183,7 +183,8 @@ def database_rows(url: str, creator: str, after_seq: int) -> dict:
             else:  # the pages in use, the WAL's included (this connection reads through it)
                 size = (connection.exec_driver_sql("PRAGMA page_count").scalar()
                         * connection.exec_driver_sql("PRAGMA page_size").scalar())
-        return {"rows": counted[0], "rowsAfter": counted[1], "maxSeq": counted[2], "lives": lives, "bytes": size}
+        # int: Postgres's sum() is a numeric (a Decimal), which the medians of several rounds cannot mix with floats
+        return {"rows": counted[0], "rowsAfter": counted[1], "maxSeq": counted[2], "lives": lives, "bytes": int(size)}
     finally:
         engine.dispose()
 
