@@ -146,7 +146,8 @@ EVENT_TYPES = (
             Field("result", "object", "`{winner}` once the battle ended: the winning host's userId, or null on a "
                   "draw; null before the end", {"winner": "44"}, nullable=True),
         ),
-        has_user=False, csv_columns=("battleId", "phase"),
+        # host, score, opponent, opponentScore, winner: made from `teams` and `result` (reports/exports.py)
+        has_user=False, csv_columns=("battleId", "phase", "host", "score", "opponent", "opponentScore", "winner"),
     ),
     EventType(
         "poll",

@@ -85,7 +85,10 @@ def test_every_type_exports_its_own_columns_as_plain_cells(kind):
     row = _parsed([sample])[0]
     assert (row["seq"], row["type"]) == ("7", kind.name)
     assert row["userId"] == (events.SAMPLE_USER["userId"] if kind.has_user else "")
-    computed = {("gift", "diamonds"): "3", ("gift", "streaking"): "false"}  # 1 diamond x 3; the sample's end
+    computed = {("gift", "diamonds"): "3", ("gift", "streaking"): "false",  # 1 diamond x 3; the sample's end
+                # the sample's battle: the creator's 1,500 against a masked score, won
+                ("battle", "host"): "creator44", ("battle", "score"): "1500", ("battle", "opponent"): "rival43",
+                ("battle", "opponentScore"): "", ("battle", "winner"): "creator44"}
     for column in kind.csv_columns:
         value = sample.get(column)
         assert not isinstance(value, dict | list), f"{kind.name}.{column} is not one cell"

@@ -29,9 +29,39 @@ def _streaking(gift):
     return "true" if gift.get("streaking") else "false"
 
 
+def _team(battle, index):
+    """A side of a battle: the creator's first once TikTok's room info named them (insights/battles.py)."""
+    teams = battle.get("teams") or []
+    return teams[index] if len(teams) > index else {}
+
+
+def _host_name(team):
+    return (team.get("host") or {}).get("uniqueId")
+
+
+def _winner(battle):
+    """The winning host's uniqueId, `draw`, or empty before the end (the JSON Lines' `result`, made readable)."""
+    result = battle.get("result")
+    if not result:
+        return None
+    winner = result.get("winner")
+    if winner is None:
+        return "draw"
+    return next((_host_name(team) for team in battle.get("teams") or []
+                 if (team.get("host") or {}).get("userId") == winner), winner)
+
+
 # (type, column) -> how the column is made from an event of that type, where it is not the event's field of
 # that name as it is.
-_COMPUTED = {("gift", "diamonds"): _diamonds, ("gift", "streaking"): _streaking}
+_COMPUTED = {
+    ("gift", "diamonds"): _diamonds,
+    ("gift", "streaking"): _streaking,
+    ("battle", "host"): lambda battle: _host_name(_team(battle, 0)),
+    ("battle", "score"): lambda battle: _team(battle, 0).get("score"),
+    ("battle", "opponent"): lambda battle: _host_name(_team(battle, 1)),
+    ("battle", "opponentScore"): lambda battle: _team(battle, 1).get("score"),
+    ("battle", "winner"): _winner,
+}
 
 
 def _reader(kind, column):
