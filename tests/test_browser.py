@@ -133,9 +133,9 @@ def test_closed_window_is_cleaned_up_after_the_grace(server_factory, simulator, 
     assert time.monotonic() - closed_at >= grace - 0.5, "removed before the grace was over"
     wait_until(lambda: not simulator.connections().get(name), timeout=grace + 10,
                message="the upstream connection closed")
-    log = server.log_text()
-    assert f"Session {session_id} removed" in log
-    assert f"Runner for @{name} stopped" in log
+    # The runner closes its upstream connection first, then ends its threads and the live's record, then says so.
+    wait_until(lambda: f"Runner for @{name} stopped" in server.log_text(), timeout=10, message="the runner stopped")
+    assert f"Session {session_id} removed" in server.log_text()
 
 
 def test_header_shows_session_status_creator_and_active_sessions(server_factory, quiet_creator,
