@@ -130,7 +130,7 @@ EVENT_TYPES = (
         fields=(Field("reason", "string", "`ended`, or `suspended` (TikTok ended the LIVE)", "ended"),),
         has_user=False, feed="activity",
     ),
-    # --- the events a streamer sees beside those (DESIGN.md, "Every event a streamer sees"); the meanings are
+    # --- the events a streamer sees beside those (docs/protocol.md, "The event object"); the meanings are
     # TikTokLive's classes' and its TikTokLiveProto schema's (assistant/tiktok/normalise.py names each source).
     EventType(
         "battle",

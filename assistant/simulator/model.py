@@ -113,7 +113,7 @@ class Raw:
 
 
 # --- what a streamer sees beside their viewers' chat, gifts, likes, follows, shares and joins -------------
-# (DESIGN.md, "Every event a streamer sees"; streamer_messages.py sends each as TikTok does.) Ids are TikTok's
+# (docs/protocol.md, "The event object"; streamer_messages.py sends each as TikTok does.) Ids are TikTok's
 # 64-bit numbers; times are epoch ms.
 
 

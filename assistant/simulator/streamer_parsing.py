@@ -1,5 +1,5 @@
 """The control API's bodies for what a streamer sees beside their viewers' chat and gifts: each type in the
-contract's shape (docs/protocol.md, DESIGN.md "Every event a streamer sees"), without `ts` and `seq`, checked and
+contract's shape (docs/protocol.md, "The event object"; docs/simulator.md), without `ts` and `seq`, checked and
 turned into the model's events (model.StreamerEvent). Anything malformed raises BadRequest.
 
 What TikTok cannot say is refused too, with the reason: a battle starts with its hosts alone, a poll's end time

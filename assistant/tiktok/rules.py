@@ -1,5 +1,5 @@
-"""What TikTok's values mean for the events a streamer sees beside chat and gifts (DESIGN.md, "Every event a
-streamer sees"), read alike by the fast normaliser (normalise.py, from the upb messages of schema.py) and the
+"""What TikTok's values mean for the events a streamer sees beside chat and gifts (docs/protocol.md,
+"The event object"), read alike by the fast normaliser (normalise.py, from the upb messages of schema.py) and the
 reference (reference.py, from TikTokLive's event objects): the decode check compares how the two decode, not two
 readings of the values.
 
