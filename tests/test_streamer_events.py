@@ -259,15 +259,23 @@ def test_battles_are_counted_right_across_a_restart_in_the_middle_of_one(server_
     assert metrics["battles"] == {"won": 0, "lost": 1, "drawn": 0} and metrics["totalSubscribes"] == 1, \
         "restored, not zero"
     simulator.inject(name, [
+        # TikTok sends a battle's end again (its punishment round follows the result): b1 ended before the restart
+        _battle("ended", [{"score": 1}, {"host": RIVAL, "score": 2}], "b1", result={"winner": RIVAL["userId"]}),
+        # TikTok's scores name the hosts by id alone: their names come from b2's start, in the record
         _battle("scores", [{"score": 900, "top": [{"user": ALICE, "score": 900}]}, {"host": RIVAL, "score": 100}],
                 "b2"),
         _battle("ended", [{"score": 900}, {"host": RIVAL, "score": 100}], "b2", result={"winner": creator}),
     ])
-    ended = client.wait_for_event(lambda e: e["type"] == "battle" and e["phase"] == "ended", message="b2's end")
+    scores = client.wait_for_event(lambda e: e["type"] == "battle" and e["phase"] == "scores" and e["seq"] > last_seq,
+                                   message="b2's scores after the restart")
+    assert scores["teams"][1]["host"]["nickname"] == RIVAL["nickname"], "the hosts' names, from the record"
+    ended = client.wait_for_event(lambda e: e["type"] == "battle" and e["phase"] == "ended" and e["battleId"]
+                                  == scores["battleId"], message="b2's end")
     assert ended["seq"] > last_seq and ended["result"] == {"winner": creator}
     assert ended["teams"][0]["host"]["userId"] == creator, "the creator's side first, after the restart too"
-    wait_until(lambda: client.latest_metrics()["battles"] == {"won": 1, "lost": 1, "drawn": 0},
-               message="the battle won after the restart, the one before still lost")
+    wait_until(lambda: client.latest_metrics()["battles"]["won"] == 1, message="the battle won after the restart")
+    assert client.latest_metrics()["battles"] == {"won": 1, "lost": 1, "drawn": 0}, \
+        "b1, lost before the restart, counted once though TikTok sent its end again"
     card = wait_until(lambda: (card := _card(client, "1001")) and card["battles"] and card,
                       message="the supporter's card")
     assert card["battles"] == [

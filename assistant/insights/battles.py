@@ -16,7 +16,7 @@ the creator's side, or else the last one seen in its scores (insights/viewers.py
 cards and in the supporters' board).
 
 Memory is bounded (the last BATTLES_KEPT battles). After a takeover the runner replays the stored recent events
-(`replay`); after a restart from a record, the battles before it are not known (a repeated end then counts again).
+(`replay`); after a restart, the battles of the live's record (records/reads.py `battle_events`).
 """
 
 from collections import OrderedDict

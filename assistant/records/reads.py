@@ -30,6 +30,7 @@ class LiveRecord:
     series: list  # the contract's series points, in time order
     cards: list  # viewer cards (ViewerCard.to_dict), the most active first
     recent_chat: list  # the last RECENT_CHAT chat events, oldest first: what TikTok replays on a reconnect
+    battles: list  # the last event of each phase of each battle (battle_events): what TikTok may send again
 
 
 def iso_utc(epoch_seconds):
@@ -60,7 +61,7 @@ def latest(connection, username, limit_cards):
         id=row.id, username=row.username, room_id=row.room_id, status=row.status, started_at=row.started_at,
         ended_at=row.ended_at, end_reason=row.end_reason, seq=row.seq, metrics=row.metrics,
         leaderboards=row.leaderboards, series=_points(connection, row.id), cards=list(cards),
-        recent_chat=_recent_chat(connection, row.id),
+        recent_chat=_recent_chat(connection, row.id), battles=battle_events(connection, row.id),
     )
 
 

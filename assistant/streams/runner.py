@@ -341,8 +341,8 @@ class StreamRunner:
         """The creator's newest record, read before the first connection: `seq` never goes back, and when the
         record is ahead of the store (this process started during that live) its counts are taken up."""
         resumes = self.recording.resumes(record)
-        if resumes:
-            self._intake.remember_delivered(record.recent_chat)
+        if resumes:  # its battles too: their hosts' names, and an end TikTok sends again is not counted twice
+            self._intake.remember_delivered(record.recent_chat + record.battles)
         if record.seq <= self.seq:
             return
         self.seq = record.seq
