@@ -60,7 +60,7 @@ class _Intake:
         self._delivered = set()  # (userId, comment) of the chat delivered before this runner
 
     def remember_delivered(self, events):
-        """Events published before this runner: the stored recent ones, or a record's recent chat."""
+        """Events published before this runner: the stored recent ones, or a record's recent chat and battles."""
         self._delivered.update(_chat_key(event) for event in events if event["type"] == "chat")
         self.battles.replay(events)
 
