@@ -4,6 +4,10 @@ Times: a live's start, end and last update are epoch seconds (floats, as time.ti
 and series points carry the contract's epoch milliseconds. Identifiers are BIGINT on Postgres and
 INTEGER on SQLite, where only an INTEGER PRIMARY KEY is the autoincrementing row id.
 The migrations (migrations/versions) create exactly these tables: a test compares the two.
+
+The actions' tables (assistant/actions, docs/actions.md) live here too, one database for all: the rules per
+creator, their named counters, the webhook deliveries (the durable queue, and each rule's list), and the
+media uploaded for the overlay (images and sounds, served from instance/media/ once read).
 """
 
 from sqlalchemy import (
@@ -15,9 +19,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     false,
     text,
@@ -91,4 +97,65 @@ series_points = Table(
     Column("t", BigInteger, primary_key=True),  # the minute's start, epoch ms
     Column("viewers", Integer),
     *(Column(name, Integer, nullable=False) for name in POINT_FIELDS[2:]),
+)
+
+
+RULE_ID_CHARS = 32
+DELIVERY_ID_CHARS = 32
+
+action_rules = Table(
+    "action_rules",
+    metadata,
+    Column("id", String(RULE_ID_CHARS), primary_key=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("enabled", Boolean(create_constraint=False), nullable=False),
+    Column("trigger", JSON, nullable=False),  # {type, ...}: actions/rules.py
+    Column("cooldown", JSON, nullable=False),  # {userSeconds, globalSeconds}
+    Column("actions", JSON, nullable=False),  # [{type, ...}]
+    Column("secret", String(128)),  # the webhooks' HMAC key; null when the rule has no webhook
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+action_counters = Table(
+    "action_counters",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("name", String(40), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(DELIVERY_ID_CHARS), primary_key=True),  # the deliveryId, the same on every try
+    Column("rule_id", String(RULE_ID_CHARS), ForeignKey("action_rules.id", ondelete="CASCADE"), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("body", Text, nullable=False),  # the exact JSON sent (and signed) on every try
+    Column("status", String(10), nullable=False),  # "pending", "delivered" or "dead"
+    Column("tries", Integer, nullable=False),
+    Column("next_at", Float, nullable=False),  # epoch seconds of the next try (pending)
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("last_status", Integer),  # the receiver's last HTTP status, or null (no answer)
+    Column("last_error", String(300)),
+    Column("claim", String(32)),  # the process sending it now, until claimed_until
+    Column("claimed_until", Float),
+    Index("ix_webhook_deliveries_due", "status", "next_at"),
+    Index("ix_webhook_deliveries_rule", "rule_id", "created_at"),
+)
+
+media = Table(
+    "media",
+    metadata,
+    Column("name", String(80), primary_key=True),  # the content's sha256 and its extension: one file, one name
+    Column("kind", String(8), nullable=False),  # "image" or "sound"
+    Column("content_type", String(40), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("original_name", String(200)),  # the uploaded file's name, shown in /actions (text only)
+    Column("created_at", Float, nullable=False),
 )
