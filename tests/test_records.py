@@ -84,7 +84,7 @@ def test_migrations_build_exactly_the_schema(database_url, open_records):
     done = subprocess.run([sys.executable, "-m", "assistant.records", "current"], cwd=REPO, capture_output=True,
                           text=True, env={"DATABASE_URL": database_url, "PYTHONWARNINGS": "ignore"}, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().endswith("revision 0002")
+    assert done.stdout.strip().endswith("revision 0003")
 
 
 def test_a_database_of_the_first_schema_is_migrated_with_its_events(database_url, open_records):
