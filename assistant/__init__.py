@@ -33,6 +33,8 @@ def create_app(config=None, settings=None):
     """
     settings = settings or Config()
     from . import access, debug, routes, sockets, tiktok  # noqa: F401  (sockets: the handlers)
+    from .actions import Actions
+    from .actions import api as actions_api
     from .messagequeue import ResubscribingRedisManager
     from .overlays import pages as overlay_pages
     from .records import Records
@@ -85,7 +87,11 @@ def create_app(config=None, settings=None):
     if app.config["TRUSTED_PROXIES"]:  # outermost, so that Socket.IO requests see the client's address too
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    service = app.extensions["live_service"] = LiveService(socketio, app.config, make_store(app.config), records)
+    store = make_store(app.config)
+    actions = app.extensions["actions"] = Actions.from_config(app.config, records, store)  # None: records off
+    service = app.extensions["live_service"] = LiveService(socketio, app.config, store, records, actions)
+    if actions is not None:
+        actions.start()
     if queue is not None:
         queue.on_resubscribed = service.resubscribed
     if app.config["ACCESS_PASSWORD"]:
@@ -94,4 +100,5 @@ def create_app(config=None, settings=None):
     app.register_blueprint(debug.bp)
     app.register_blueprint(report_pages.bp)
     app.register_blueprint(overlay_pages.bp)
+    app.register_blueprint(actions_api.bp)
     return app

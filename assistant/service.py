@@ -50,10 +50,11 @@ def _answering_outages():
 class LiveService:
     """One per process (app.extensions["live_service"]): started with the app, stopped by `shutdown`."""
 
-    def __init__(self, socketio, config, store, records=None):
+    def __init__(self, socketio, config, store, records=None, actions=None):
         self._config = config
         self.store = store
         self.records = records  # assistant.records.Records, or None: recording is off
+        self.actions = actions  # assistant.actions.Actions, or None: records are off
         self._grace = config["CLEANUP_GRACE_SECONDS"]
         self.sockets = LocalSockets()
         self.rooms = Rooms(socketio, store, self.sockets)
@@ -73,6 +74,7 @@ class LiveService:
             on_status=self._stream_status_changed,
             on_reset=self._stream_counts_replaced,
             records=self.records,
+            actions=self.actions,
             streak_timeout=self._config["GIFT_STREAK_TIMEOUT_SECONDS"],
             sign_budget=self._config["SIGN_BUDGET"],
             stall_seconds=self._config["STALL_SECONDS"],
@@ -318,6 +320,10 @@ class LiveService:
             self._watch_limit.forget(session_id)
             log.info("Session %s removed (%d active)", session_id, self.store.totals()[0])
 
+    def tell_watchers(self, username, event, payload):
+        """An event to every session watching the creator, on every process (the actions' test and counters)."""
+        self.rooms.emit(event, payload, stream_room(username))
+
     # -- /healthz and shutdown ---------------------------------------------------------------------
 
     def health(self):
@@ -340,5 +346,7 @@ class LiveService:
             self.store.retire(time.time() + self._grace)
         except StoreUnavailable:
             log.warning("Could not tell the store that this process stops; its sockets expire with it")
+        if self.actions is not None:
+            self.actions.stop()  # the counters' last changes written, the webhooks' dispatcher stopped
         if self.records is not None:
             self.records.close()  # what the runners queued is written before the process ends

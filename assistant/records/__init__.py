@@ -136,6 +136,11 @@ class Records:
             self._writer.forget_lives()
         return counts
 
+    def own_database(self):
+        """A Database of its own on the records' database (its engine, its lock): for a part whose small reads and
+        writes must not wait behind a report's reads, the actions (assistant/actions)."""
+        return Database(make_engine(self._database.engine.url.render_as_string(hide_password=False)))
+
     @property
     def url(self):
         """The database's URL, its password hidden (for the log)."""

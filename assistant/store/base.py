@@ -256,6 +256,16 @@ class Store:
         """The stored card of one viewer of the creator's live, or None."""
         raise NotImplementedError
 
+    # -- the actions' rules (assistant/actions): which version of a creator's rules the runner holds ----
+
+    def rules_version(self, username: str) -> int:
+        """A number that moves each time the creator's rules or counters change (0 before the first change)."""
+        raise NotImplementedError
+
+    def bump_rules_version(self, username: str) -> None:
+        """The creator's rules or counters changed: its runner (on any process) reads them again."""
+        raise NotImplementedError
+
     # -- the sign-server budget (signbudget.py), shared by the cluster ----------------------------
 
     def take_sign_start(self, username: str, priority: int, limits: SignLimits,

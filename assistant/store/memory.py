@@ -59,6 +59,7 @@ class MemoryStore(Store):
         self._sign_starts = deque()  # times of the connection starts within the longest window
         self._sign_queue = {}  # creator -> [priority, arrival, last asked]
         self._sign_blocked_until = 0.0
+        self._rules_versions = {}  # username -> the version of its action rules
 
     # -- this process -----------------------------------------------------------------------------
 
@@ -318,6 +319,12 @@ class MemoryStore(Store):
 
     def leave_sign_queue(self, username):
         self._sign_queue.pop(username, None)
+
+    def rules_version(self, username):
+        return self._rules_versions.get(username, 0)
+
+    def bump_rules_version(self, username):
+        self._rules_versions[username] = self._rules_versions.get(username, 0) + 1
 
     def block_sign_starts(self, until):
         self._sign_blocked_until = max(self._sign_blocked_until, until)

@@ -28,6 +28,7 @@ own `instance`. Every key starts with `<REDIS_CHANNEL>:` (`p` below: one deploym
     p:sign:asked                zset    the same creators -> when their runner asked last (stale ones are
                                         dropped); both expire STALE_SECONDS after the last ask
     p:sign:blocked              string  no start before this time (the sign server said so); expires then
+    p:rules:<username>          string  the version of the creator's action rules (INCR on each change)
 
 A creator nobody watches any more is forgotten once its stop is due: by its runner's `stop_if_idle`,
 or by `take_due_cleanups` when no process runs it (its owner died or retired). As a safety net, its
@@ -371,6 +372,12 @@ class RedisStore(Store):
             pipe.zrem(self._key("sign", "queue"), username)
             pipe.zrem(self._key("sign", "asked"), username)
             pipe.execute()
+
+    def rules_version(self, username):
+        return int(self._redis.get(self._key("rules", username)) or 0)
+
+    def bump_rules_version(self, username):
+        self._redis.incr(self._key("rules", username))
 
     def block_sign_starts(self, until):
         # kept until `until` by this process's clock (plus a second), whatever Redis's clock says

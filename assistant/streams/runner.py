@@ -103,9 +103,11 @@ class StreamRunner:
     `emit(event, payload, to)` sends to the sessions; `room`: the creator's Socket.IO room.
     `on_status(runner)`: the status changed. `on_reset(runner)`: the counts were replaced (restored from a
     record, or a new live started at zero): every watcher needs a fresh snapshot. `records`: the records
-    database, or None. `settings`: RunnerSettings's fields, by keyword."""
+    database, or None. `actions`: the process's actions (assistant/actions), or None: the runner evaluates the
+    creator's rules on what it publishes. `settings`: RunnerSettings's fields, by keyword."""
 
-    def __init__(self, username, state, store, room, emit, on_status, on_reset=None, records=None, **settings):
+    def __init__(self, username, state, store, room, emit, on_status, on_reset=None, records=None, actions=None,
+                 **settings):
         self._settings = RunnerSettings(**settings)
         self.username = username
         self.room = room
@@ -132,6 +134,8 @@ class StreamRunner:
             before_first_attempt=self._hand_over_previous_record, skipped=self._skipped,
             decode_check=self._decode_check if self._decode_check.rate else None, capture=self._capture)
         self._garbled_before = state.garbled  # undecodable upstream input before this runner
+        self._actions_of_process = actions
+        self._actions = None  # this creator's CreatorActions, once started
         self._drainer = None
         self._stopped = False
         self._ended_at = None  # the `end` event's ts, to close the record once its batch is written
@@ -153,6 +157,9 @@ class StreamRunner:
             self.insights.restore(*self._store.insights(self.username))
             self._intake.remember_delivered(self._store.snapshot(self.username)["recent"])
         self._write([], self.state_fields())  # the status, to the store
+        if self._actions_of_process is not None:
+            self._actions = self._actions_of_process.for_creator(self.username, self._emit, self.room, self._chatters)
+            self._actions.rebase(self.metrics.likes)
         if self.connected_at:  # taking over from a process that died: its sessions see `reconnecting`
             self._on_status(self)
         self._drainer = eventlet.spawn(self._drain_forever)
@@ -180,6 +187,8 @@ class StreamRunner:
         self._decode_check.stop()
         if self._drainer is not None:
             self._drainer.kill()
+        if self._actions is not None:
+            self._actions_of_process.forget(self._actions)
         if unwatched:  # after the drain loop: nothing is recorded into the live once it is closed
             self.recording.stopped()
         log.info("Runner for @%s stopped", self.username)
@@ -250,6 +259,8 @@ class StreamRunner:
         self._publish(batch)
         self._take_folded()
         self._send_metrics_if_due()
+        if self._actions is not None:
+            self._actions.tick(self.metrics.likes)
         self._publish_insights()
         self.recording.touch_if_due()
 
@@ -297,6 +308,8 @@ class StreamRunner:
         self.insights.series.mark_stored()
         if batch:
             self._emit("live", {"username": self.username, "events": batch}, self.room)
+            if self._actions is not None:
+                self._actions.published(batch)
             self.recording.add(batch, self.seq, self.metrics.to_dict())
             if self._ended_at is not None:  # the record gets its final boards, series and cards whole
                 self.recording.save_insights(self.insights.viewers.leaderboards(), self.insights.series.points(),
@@ -370,8 +383,14 @@ class StreamRunner:
         boards = self.insights.viewers.leaderboards()
         points, cards = self.insights.take_all()
         self._store.save_insights(self.username, points, cards, [], replace=True)
+        if self._actions is not None:
+            self._actions.rebase(self.metrics.likes)
         if self._write([], {**self.state_fields(), "leaderboards": boards}) and self._on_reset is not None:
             self._on_reset(self)
+
+    def _chatters(self):
+        """The viewers who chatted this live, as far as the viewer cards know (the actions' firstChat)."""
+        return [card["user"]["userId"] for card in self.insights.viewers.cards() if card["comments"]]
 
     def _set_queued(self, queue):
         if self.status == "queued" and queue == self.queue:

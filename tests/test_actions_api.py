@@ -1,0 +1,99 @@
+"""The actions' API in the test's process (fast tier, Flask's test client): rules made, read, changed and deleted,
+what is refused and how, the secret shown once, counters. The runner's side is in test_actions_server.py."""
+
+import pytest
+from support.inprocess import running_app
+
+FOLLOW_RULE = {"username": "maya", "name": "Thanks", "trigger": {"type": "follow"},
+               "actions": [{"type": "tts", "text": "Thank you {nickname}"}]}
+HOOK_RULE = {"username": "maya", "name": "Tell the bot", "trigger": {"type": "command", "command": "!hi"},
+             "cooldown": {"userSeconds": 30, "globalSeconds": 0},
+             "actions": [{"type": "webhook", "url": "http://127.0.0.1:9/hook"}]}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    with running_app(tmp_path_factory.mktemp("actions"), WEBHOOK_ALLOW_PRIVATE=True) as app:
+        yield app.test_client()
+
+
+def test_a_rule_is_made_read_changed_and_deleted(client):
+    made = client.post("/api/actions", json=FOLLOW_RULE)
+    assert made.status_code == 201 and "secret" not in made.json
+    rule = made.json["rule"]
+    assert rule["username"] == "maya" and rule["enabled"] is True and rule["hasSecret"] is False
+    assert client.get(f"/api/actions/{rule['id']}").json["rule"] == rule
+    assert rule in client.get("/api/actions?username=@maya").json["rules"]
+    assert rule not in client.get("/api/actions?username=other").json["rules"]
+
+    changed = client.put(f"/api/actions/{rule['id']}", json={**FOLLOW_RULE, "enabled": False, "name": "Off"})
+    assert changed.status_code == 200
+    assert changed.json["rule"]["enabled"] is False and changed.json["rule"]["name"] == "Off"
+    assert changed.json["rule"]["createdAt"] == rule["createdAt"]
+
+    assert client.delete(f"/api/actions/{rule['id']}").status_code == 204
+    assert client.get(f"/api/actions/{rule['id']}").status_code == 404
+    assert client.delete(f"/api/actions/{rule['id']}").status_code == 404
+
+
+def test_a_webhook_rules_secret_is_shown_once_and_rotated_on_demand(client):
+    made = client.post("/api/actions", json=HOOK_RULE)
+    secret = made.json["secret"]
+    assert len(secret) == 64 and made.json["rule"]["hasSecret"] is True
+    rule_id = made.json["rule"]["id"]
+    assert "secret" not in client.get(f"/api/actions/{rule_id}").json
+    assert secret not in client.get("/api/actions").get_data(as_text=True)
+    kept = client.put(f"/api/actions/{rule_id}", json=HOOK_RULE)
+    assert "secret" not in kept.json  # unchanged
+    rotated = client.put(f"/api/actions/{rule_id}", json={**HOOK_RULE, "rotateSecret": True})
+    assert len(rotated.json["secret"]) == 64 and rotated.json["secret"] != secret
+    given = client.post("/api/actions", json={**HOOK_RULE, "secret": "s" * 20})
+    assert given.json["secret"] == "s" * 20
+
+
+@pytest.mark.parametrize("body, words", [
+    ("not json", "JSON object"),
+    ({**FOLLOW_RULE, "trigger": {"type": "gift"}}, "giftName"),
+    ({**FOLLOW_RULE, "actions": [{"type": "overlay", "image": "nothing.png"}]}, "uploaded image"),
+    ({**FOLLOW_RULE, "username": "https://vm.tiktok.com/x"}, "username"),
+])
+def test_bad_input_is_a_400_with_a_message(client, body, words):
+    answer = client.post("/api/actions", data=body, content_type="application/json") if isinstance(body, str) \
+        else client.post("/api/actions", json=body)
+    assert answer.status_code == 400 and answer.json["error"] == "bad_request" and words in answer.json["message"]
+    made = client.post("/api/actions", json=FOLLOW_RULE).json["rule"]
+    assert client.put(f"/api/actions/{made['id']}", json=body if isinstance(body, dict) else None).status_code == 400
+
+
+def test_unknown_rules_are_404s(client):
+    for answer in (client.get("/api/actions/nope"), client.put("/api/actions/nope", json=FOLLOW_RULE),
+                   client.get("/api/actions/nope/deliveries"), client.post("/api/actions/nope/test")):
+        assert answer.status_code == 404 and answer.json["error"] == "not_found"
+
+
+def test_counters_are_set_and_listed(client):
+    assert client.get("/api/actions/counters?username=maya").json == {"counters": []}
+    assert client.put("/api/actions/counters/maya/deaths", json={"value": 3}).json == {"name": "deaths", "value": 3}
+    assert client.put("/api/actions/counters/maya/deaths", json={"value": 0}).status_code == 200
+    assert client.get("/api/actions/counters?username=maya").json == {"counters": [{"name": "deaths", "value": 0}]}
+    assert client.put("/api/actions/counters/maya/dea ths", json={"value": 1}).status_code in (400, 404)
+    assert client.put("/api/actions/counters/maya/deaths", json={"value": "1"}).status_code == 400
+    assert client.get("/api/actions/counters").status_code == 400
+
+
+def test_the_test_button_fires_a_rule(client):
+    rule = client.post("/api/actions", json=HOOK_RULE).json["rule"]
+    fired = client.post(f"/api/actions/{rule['id']}/test")
+    assert fired.status_code == 200 and fired.json["fired"] == 1 and len(fired.json["deliveries"]) == 1
+
+
+def test_actions_need_the_records(tmp_path):
+    with running_app(tmp_path, RECORD_STREAMS=False) as app:
+        answer = app.test_client().get("/api/actions")
+    assert answer.status_code == 503 and "RECORD_STREAMS" in answer.json["message"]
+
+
+def test_too_many_rules_for_one_creator(client, monkeypatch):
+    monkeypatch.setattr("assistant.actions.MAX_RULES_PER_CREATOR", 2)
+    body = {**FOLLOW_RULE, "username": "crowded"}
+    assert [client.post("/api/actions", json=body).status_code for _ in range(3)] == [201, 201, 400]
