@@ -70,7 +70,8 @@ def test_a_rule_is_kept_normalised():
     assert rule == {"username": "maya", "name": "Dance", "enabled": True,
                     "trigger": {"type": "command", "command": "!dance"},
                     "cooldown": {"userSeconds": 0, "globalSeconds": 0},
-                    "actions": [{"type": "overlay", "text": "{user} wants a dance", "seconds": 5, "image": "known.png"}]}
+                    "actions": [{"type": "overlay", "text": "{user} wants a dance", "seconds": 5,
+                                 "image": "known.png"}]}
 
 
 @pytest.mark.parametrize("change, words", [
