@@ -141,6 +141,7 @@ def test_keyword_first_chat_and_replayed_chat():
     rules = CreatorRules([_rule({"type": "keyword", "keyword": "Hello"}, "kw"), _rule({"type": "firstChat"}, "first")],
                          chatters=["9"])
     events = [_event("chat", "1", comment="oh HELLO there"), _event("chat", "1", comment="hello again"),
+              _event("chat", "1", comment="othello"),
               _event("chat", "9", comment="I spoke before"), _event("chat", "5", comment="hello", history=True)]
     assert _fired(rules, events) == ["kw", "first", "kw"]
 
@@ -153,6 +154,15 @@ def test_like_milestones_fire_once_per_multiple_passed_from_where_they_were_load
     assert len(rules.likes_passed(10_000, now=0)) == 10  # a jump fires MAX_MILESTONES at most
     rules.rebase(0)  # a new live
     assert [f.values["count"] for f in rules.likes_passed(100, now=0)] == ["100"]
+
+
+def test_a_keyword_is_a_word_or_phrase_of_its_own():
+    rules = CreatorRules([_rule({"type": "keyword", "keyword": "hi"}, "hi"),
+                          _rule({"type": "keyword", "keyword": "🔥"}, "fire"),
+                          _rule({"type": "keyword", "keyword": "good night"}, "night")])
+    lines = ["this", "hi!", "Oh, HI", "🔥🔥", "so good night all", "good nights"]
+    assert [_fired(rules, [_event("chat", str(n), comment=line)]) for n, line in enumerate(lines)] == \
+        [[], ["hi"], ["hi"], ["fire"], ["night"], []]
 
 
 def test_battle_and_goal_phases():

@@ -10,12 +10,13 @@ listens to costs one dict lookup (bench/actions.py measures it). What a trigger 
 - `follow`, `share`, `subscribe`: each such event;
 - `likes` `every` N: each time the live's total passes a multiple of N (`likes_passed`);
 - `command` `!word`: a chat line that is the word or starts with it and a space; `keyword`: a chat line that holds
-  the word or phrase (any case); `firstChat`: a viewer's first chat line of the live;
+  the word or phrase, not inside a longer word (any case); `firstChat`: a viewer's first chat line of the live;
 - `battle` `phase`: a PK battle started or ended; `goal`: TikTok's LIVE goal reached.
 Chat TikTok replays on connect (`history`) fires nothing: it was live before the server listened.
 Cooldowns: a rule fires at most once per `globalSeconds`, and once per viewer per `userSeconds`.
 """
 
+import re
 import time
 
 from ..events import BY_NAME
@@ -72,7 +73,9 @@ class CompiledRule:
         self.min_diamonds = trigger.get("minDiamonds")
         self.every = trigger.get("every")
         self.command = trigger.get("command")
-        self.keyword = (trigger.get("keyword") or "").casefold()
+        # a word or phrase on its own, not inside a longer word ("hi" is not in "this"); emoji too
+        self.keyword = re.compile(rf"(?<!\w){re.escape(trigger['keyword'].casefold())}(?!\w)") \
+            if "keyword" in trigger else None
         self.phase = trigger.get("phase")
         self.user_seconds = rule["cooldown"]["userSeconds"]
         self.global_seconds = rule["cooldown"]["globalSeconds"]
@@ -82,6 +85,7 @@ class CompiledRule:
         self._user_fired_at = {}  # userId -> monotonic seconds
 
     def matches(self, event):
+        """Whether the event (of this rule's type) fires it; chat rules are picked by CreatorRules's index."""
         kind = self.kind
         if kind == "gift":
             if event.get("streaking"):
@@ -89,15 +93,6 @@ class CompiledRule:
             if self.min_diamonds is not None:
                 return (event.get("diamondCount") or 0) * (event.get("repeatCount") or 1) >= self.min_diamonds
             return (event.get("giftName") or "").casefold() == self.gift_name
-        if kind in ("command", "keyword", "firstChat"):
-            if event.get("history"):
-                return False
-            if kind == "command":
-                word = (event.get("comment") or "").lstrip().split(maxsplit=1)
-                return bool(word) and word[0].lower() == self.command
-            if kind == "keyword":
-                return self.keyword in (event.get("comment") or "").casefold()
-            return True  # firstChat: CreatorRules knows whether it is the first
         if kind == "battle":
             return event.get("phase") == self.phase
         if kind == "goal":
@@ -136,7 +131,13 @@ class CreatorRules:
             if rule.event_type is not None:
                 self._by_type.setdefault(rule.event_type, []).append(rule)
         self._likes_rules = [rule for rule in self.rules if rule.kind == "likes"]
-        self._wants_first_chat = any(rule.kind == "firstChat" for rule in self.rules)
+        self._commands = {}
+        for rule in self.rules:
+            if rule.kind == "command":
+                self._commands.setdefault(rule.command, []).append(rule)
+        self._keywords = [rule for rule in self.rules if rule.kind == "keyword"]
+        self._first_chat_rules = [rule for rule in self.rules if rule.kind == "firstChat"]
+        self._wants_first_chat = bool(self._first_chat_rules)
         self._chatters = set(chatters) if self._wants_first_chat else set()
         self.rebase(likes)
 
@@ -171,15 +172,31 @@ class CreatorRules:
         now = time.monotonic() if now is None else now
         firings = []
         for event in events:
-            rules = by_type.get(event["type"])
-            if rules is None:
+            kind = event["type"]
+            if kind == "chat":
+                rules = self._chat_rules(event) if "chat" in by_type else None
+            else:
+                rules = by_type.get(kind)
+            if not rules:
                 continue
-            first_chat = self._first_chat(event) if self._wants_first_chat and event["type"] == "chat" else False
             user_id = (event.get("user") or {}).get("userId")
             for rule in rules:
-                if rule.matches(event) and (rule.kind != "firstChat" or first_chat) and rule.cooled(user_id, now):
+                if rule.matches(event) and rule.cooled(user_id, now):
                     firings.append(Firing(rule, event, event_values(event)))
         return firings
+
+    def _chat_rules(self, event):
+        """The chat rules a line fires, found without trying each: its first word looked up among the commands,
+        the keywords searched in it, whether it is the viewer's first line."""
+        if event.get("history"):
+            return None
+        text = (event.get("comment") or "").casefold()
+        words = text.split(maxsplit=1)
+        rules = list(self._commands.get(words[0], ())) if words else []
+        rules += [rule for rule in self._keywords if rule.keyword.search(text)]
+        if self._first_chat_rules and self._first_chat(event):
+            rules += self._first_chat_rules
+        return rules
 
     def _first_chat(self, event):
         user_id = (event.get("user") or {}).get("userId")
