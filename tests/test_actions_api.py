@@ -90,7 +90,8 @@ def test_the_test_button_fires_a_rule(client):
 def test_actions_need_the_records(tmp_path):
     with running_app(tmp_path, RECORD_STREAMS=False) as app:
         answer = app.test_client().get("/api/actions")
-    assert answer.status_code == 503 and "RECORD_STREAMS" in answer.json["message"]
+    assert answer.status_code == 404 and answer.json["error"] == "records_off"
+    assert "RECORD_STREAMS" in answer.json["message"]
 
 
 def test_too_many_rules_for_one_creator(client, monkeypatch):

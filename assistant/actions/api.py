@@ -7,7 +7,8 @@
 - `POST /api/actions/<id>/test`: the rule's actions once, with a sample event of its trigger -> `{fired, deliveries}`.
 - `GET /api/actions/counters?username=` `{counters: [{name, value}]}`; `PUT /api/actions/counters/<username>/<name>`
   `{value}` -> `{name, value}` (set or reset).
-Bad input: 400 `{error: "bad_request", message}`; an unknown rule 404; records off or the database failing 503.
+Bad input: 400 `{error: "bad_request", message}`; an unknown rule 404 `not_found`; with recording off every route
+answers 404 `records_off` (the rules live in the records database); the database failing 503 `unavailable`.
 """
 
 from flask import Blueprint, current_app, jsonify, request
@@ -24,20 +25,21 @@ bp = Blueprint("actions_api", __name__)
 MAX_COUNTER = 10**15
 
 
-class _Unavailable(Exception):
+class _RecordsOff(Exception):
     pass
 
 
 def _actions():
     actions = current_app.extensions.get("actions")
     if actions is None:
-        raise _Unavailable("Actions need the records database, and recording is off (RECORD_STREAMS=0).")
+        raise _RecordsOff("Actions are kept in the records database, and recording is off (RECORD_STREAMS=0).")
     return actions
 
 
-@bp.errorhandler(_Unavailable)
-def _unavailable(error):
-    return jsonify(error="unavailable", message=str(error)), 503
+@bp.errorhandler(_RecordsOff)
+def _records_off(error):
+    """As the records' routes answer with recording off (reports/pages.py)."""
+    return jsonify(error="records_off", message=str(error)), 404
 
 
 @bp.errorhandler(SQLAlchemyError)
