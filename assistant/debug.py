@@ -1,5 +1,5 @@
 """/debug for operators: every session and followed creator of the server, the sign budget and this process's
-record writer (the seed's shape plus `streams`, `signBudget` and `records`; docs/http.md), and /debug/runtime.
+record writer and actions (the seed's shape plus `streams`, `signBudget`, `records` and `actions`; docs/http.md), and /debug/runtime.
 With DEBUG_TOKEN set both answer only its bearer, or a login (docs/architecture.md, "Access")."""
 
 import gc
@@ -35,7 +35,7 @@ def guard():
 def report():
     """Every session and stream, in the seed's shape plus `streams`."""
     service = current_app.extensions["live_service"]
-    return jsonify(debug_report(service.store, service.records, current_app.config["SIGN_BUDGET"]))
+    return jsonify(debug_report(service.store, service.records, current_app.config["SIGN_BUDGET"], service.actions))
 
 
 @bp.get("/debug/runtime")
@@ -46,9 +46,9 @@ def runtime():
     return jsonify(sessions=service.store.totals()[0], runners=len(service.streams.runners()), greenlets=greenlets)
 
 
-def debug_report(store, records, sign_budget):
+def debug_report(store, records, sign_budget, actions=None):
     """The /debug object: the cluster's sessions and streams as `store` holds them, the budget `sign_budget`
-    (SIGN_BUDGET: (count, seconds) windows, or None) and `records` (None: recording is off)."""
+    (SIGN_BUDGET: (count, seconds) windows, or None), `records` and `actions` (None: recording is off)."""
     states = {state.username: state for state in store.streams()}
     sessions, clients = store.totals()
     return {
@@ -60,6 +60,9 @@ def debug_report(store, records, sign_budget):
         "signBudget": _sign_budget(store, sign_budget),
         # This process's record writer (events): null with recording off.
         "records": records.stats() if records is not None else None,
+        # The webhooks' deliveries by status (the cluster's: the database's) and the creators whose rules this
+        # process runs: null with recording off.
+        "actions": actions.stats() if actions is not None else None,
     }
 
 
