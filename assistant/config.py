@@ -176,6 +176,8 @@ class Config:
         self.RECORD_STREAMS = env.flag("RECORD_STREAMS", default=True)
         self.RECORD_RETENTION_DAYS = env.whole("RECORD_RETENTION_DAYS", 30, low=1)
         self.RECORD_QUEUE_EVENTS = env.whole("RECORD_QUEUE_EVENTS", 50_000, low=100)  # events waiting for a write
+        # Actions' webhooks may call loopback, private and link-local addresses (tests, a LAN); never metadata.
+        self.WEBHOOK_ALLOW_PRIVATE = env.flag("WEBHOOK_ALLOW_PRIVATE")
 
         # Access: with a password, a login (a cookie signed with SECRET_KEY) is needed; the key must then be
         # fixed, or every restart (and every other process) would turn away the cookies already given out.

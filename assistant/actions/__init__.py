@@ -46,7 +46,7 @@ class Actions:
         """The actions for these settings; None when records are off (the rules live in that database)."""
         if records is None:
             return None
-        return cls(records.own_database(), store, config.get("WEBHOOK_ALLOW_PRIVATE", False))
+        return cls(records.own_database(), store, config["WEBHOOK_ALLOW_PRIVATE"])
 
     def start(self):
         self.webhooks.start()
