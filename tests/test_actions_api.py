@@ -98,3 +98,18 @@ def test_too_many_rules_for_one_creator(client, monkeypatch):
     monkeypatch.setattr("assistant.actions.MAX_RULES_PER_CREATOR", 2)
     body = {**FOLLOW_RULE, "username": "crowded"}
     assert [client.post("/api/actions", json=body).status_code for _ in range(3)] == [201, 201, 400]
+
+
+REFUSED_URLS = ["http://127.0.0.1:8080/x", "http://localhost/hook", "http://10.1.2.3/", "http://192.168.1.20/",
+                "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://[::ffff:127.0.0.1]/",
+                "http://100.64.0.1/", "ftp://example.com/", "http://user:pw@example.com/", "file:///etc/passwd"]
+
+
+def test_webhooks_to_private_or_odd_addresses_are_refused(tmp_path):
+    with running_app(tmp_path, WEBHOOK_ALLOW_PRIVATE=False) as app:
+        client = app.test_client()
+        answers = {url: client.post("/api/actions", json={**HOOK_RULE, "actions": [{"type": "webhook", "url": url}]})
+                   for url in REFUSED_URLS}
+    for url, answer in answers.items():
+        assert answer.status_code == 400 and answer.json["error"] == "bad_request", url
+        assert answer.json["message"].startswith("Action 1 (webhook): "), url
