@@ -33,6 +33,7 @@ def create_app(config=None, settings=None):
     """
     settings = settings or Config()
     from . import access, debug, routes, sockets, tiktok  # noqa: F401  (sockets: the handlers)
+    from .actions import pages as action_pages
     from .messagequeue import ResubscribingRedisManager
     from .overlays import pages as overlay_pages
     from .records import Records
@@ -94,4 +95,15 @@ def create_app(config=None, settings=None):
     app.register_blueprint(debug.bp)
     app.register_blueprint(report_pages.bp)
     app.register_blueprint(overlay_pages.bp)
+    action_pages.register(app, _media_database(app, records))
     return app
+
+
+def _media_database(app, records):
+    """The uploads' database until the actions' facade owns one: the records' URL, an engine of its own."""
+    if records is None:
+        return None
+    from .records.database import Database
+    from .records.engine import database_url, make_engine
+
+    return Database(make_engine(database_url(app.config["DATABASE_URL"], app.instance_path)))
