@@ -35,6 +35,7 @@ def create_app(config=None, settings=None):
     from . import access, debug, routes, sockets, tiktok  # noqa: F401  (sockets: the handlers)
     from .actions import Actions
     from .actions import api as actions_api
+    from .actions import pages as action_pages
     from .messagequeue import ResubscribingRedisManager
     from .overlays import pages as overlay_pages
     from .records import Records
@@ -101,4 +102,6 @@ def create_app(config=None, settings=None):
     app.register_blueprint(report_pages.bp)
     app.register_blueprint(overlay_pages.bp)
     app.register_blueprint(actions_api.bp)
+    action_pages.register(app, actions.database if actions is not None else None)
     return app
+

@@ -6,8 +6,9 @@ the request came over https. It holds when it was made and a fingerprint of the 
 ACCESS_SESSION_HOURS from the login, and a new ACCESS_PASSWORD ends every login.
 
 Open without a login: /healthz, /login, /logout, static files, /source (the program's source, owed to every user
-of it: AGPL-3.0 section 13), and /overlay/<username> (which takes its signed URL instead). /debug with DEBUG_TOKEN
-set is left to debug.guard, which takes the token or a login. Socket.IO requests never reach Flask's
+of it: AGPL-3.0 section 13), /overlay/<username> (which takes its signed URL instead) and /media/<name> (an
+overlay action's image or sound, named by its content's hash). /debug with DEBUG_TOKEN set is left to
+debug.guard, which takes the token or a login. Socket.IO requests never reach Flask's
 routing: sockets.on_connect asks `granted()` itself.
 
 Without ACCESS_PASSWORD none of this is registered (`init_app` is not called) and everything is open.
@@ -27,9 +28,10 @@ bp = Blueprint("access", __name__)
 
 LOGIN_ATTEMPTS = 5  # failed logins allowed per client address...
 LOGIN_WINDOW_SECONDS = 300  # ...in any 5 minutes
-# The overlay page checks its own signature (overlays/signature.py): OBS cannot log in.
+# The overlay page checks its own signature (overlays/signature.py): OBS cannot log in. Nor can it for the images
+# and sounds of overlay actions (actions/pages.py), named by their content's hash.
 OPEN_ENDPOINTS = frozenset({"static", "main.healthz", "main.source_archive", "access.login", "access.logout",
-                            "overlays.page"})
+                            "overlays.page", "actionpages.media_file"})
 UNAUTHORIZED = {"code": "unauthorized", "message": "Log in first"}
 
 

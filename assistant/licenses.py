@@ -29,12 +29,14 @@ DOC = ROOT / "docs" / "licenses.md"
 TIKTOKLIVE_AGPL = "LicenseRef-TikTokLive-Modified-AGPL-3.0"
 PUBLIC_DOMAIN = "LicenseRef-Public-Domain"
 NONE_STATED = "LicenseRef-None-Stated"
-# What AGPL-3.0 can take into a work under it: permissive licenses, the weak copylefts that allow it (MPL-2.0 by its
-# section 3.3, the LGPL), the AGPL-3.0 itself and TikTokLive's modification of it (an exception that does not apply
-# to Live Assistant, so plain AGPL-3.0 here), and what nobody holds rights to.
+# What AGPL-3.0 can take into a work under it: permissive licenses (MIT-CMU: Pillow's), the weak copylefts that allow
+# it (MPL-2.0 by its section 3.3, the LGPL), the GPL-3.0 (AGPL-3.0 section 13 lets the two be combined; GPL-2.0 "or
+# later" is taken as 3.0: mutagen's), the AGPL-3.0 itself and TikTokLive's modification of it (an exception that
+# does not apply to Live Assistant, so plain AGPL-3.0 here), and what nobody holds rights to.
 ALLOWED = frozenset({
-    "MIT", "BSD-2-Clause", "BSD-3-Clause", "0BSD", "ISC", "Apache-2.0", "PSF-2.0", "MPL-2.0",
+    "MIT", "MIT-CMU", "BSD-2-Clause", "BSD-3-Clause", "0BSD", "ISC", "Apache-2.0", "PSF-2.0", "MPL-2.0",
     "LGPL-2.1-only", "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later", "AGPL-3.0-only", "AGPL-3.0-or-later",
+    "GPL-2.0-or-later", "GPL-3.0-only", "GPL-3.0-or-later",
     TIKTOKLIVE_AGPL, PUBLIC_DOMAIN,
 })
 SHOWN_AS = {TIKTOKLIVE_AGPL: "TikTokLive's modified AGPL-3.0", PUBLIC_DOMAIN: "public domain",

@@ -138,11 +138,11 @@ def test_vendored_scripts_keep_their_license_headers(tmp_path):
     script.write_text(script.read_text().split("*/", 1)[1])  # its header gone
     (root / "static/js/vendor/extra.js").write_text("/*! extra, MIT */\n")
     lock = json.loads((root / "package-lock.json").read_text())
-    lock["packages"]["node_modules/engine.io-parser"]["license"] = "GPL-3.0-only"
+    lock["packages"]["node_modules/engine.io-parser"]["license"] = "GPL-2.0-only"
     (root / "package-lock.json").write_text(json.dumps(lock))
     assert licenses.vendored_problems(licenses.browser_libraries(root), root) == [
         "static/js/vendor/extra.js: vendored but not in VENDORED (assistant/licenses.py): its license is not known",
-        "engine.io-parser 5.2.3 (bundled in socket.io-client): license GPL-3.0-only (package-lock.json) is not one "
+        "engine.io-parser 5.2.3 (bundled in socket.io-client): license GPL-2.0-only (package-lock.json) is not one "
         "AGPL-3.0 can take",
         "static/js/vendor/uPlot.esm.js: its license header (naming MIT and 1.6.32) is missing: put back the one from "
         "the npm package uplot",

@@ -55,9 +55,10 @@ def test_bad_options_are_one_sentence(params):
     ({"widgets": "goal", "goal": "coins:5"}, "goal", "goal must be diamonds:N, likes:N or follows:N (for example "
                                                      "diamonds:5000), not 'coins:5'."),
     ({"widgets": "alerts", "tts": "yes"}, "tts", "tts must be 0 or 1, not 'yes'."),
-    ({"widgets": " , "}, "widgets", "widgets must name one or more of chat, gifts, alerts, goal, battle, poll."),
+    ({"widgets": " , "}, "widgets",
+     "widgets must name one or more of chat, gifts, alerts, goal, battle, poll, actions."),
     ({"widgets": "chat,confetti"}, None, "Unknown widget 'confetti': choose from chat, gifts, alerts, goal, battle, "
-                                         "poll."),
+                                         "poll, actions."),
     ({"widgets": "goal"}, None, "The goal widget needs goal=diamonds:N, likes:N or follows:N "
                                 "(for example diamonds:5000)."),
 ])

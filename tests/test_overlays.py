@@ -163,7 +163,8 @@ def test_bad_options_answer_400_with_one_plain_line(server, open_overlay):
     overlay = open_overlay(server, "/overlay/someone?widgets=chat,confetti", connected=False)
     assert overlay.response.status == 400
     problem = overlay.page.locator("#overlay-problem")
-    expect(problem).to_have_text("Unknown widget 'confetti': choose from chat, gifts, alerts, goal, battle, poll.")
+    expect(problem).to_have_text("Unknown widget 'confetti': choose from chat, gifts, alerts, goal, battle, poll, "
+                                 "actions.")
     assert overlay.page.locator("#overlay").count() == 0
     assert overlay.page.evaluate("() => getComputedStyle(document.body).backgroundColor") == TRANSPARENT
 

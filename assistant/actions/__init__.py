@@ -18,6 +18,7 @@ from eventlet.queue import LightQueue
 from . import repository
 from .creator import CreatorActions
 from .evaluator import CompiledRule, Firing
+from .media import media_exists
 from .rules import MAX_RULES_PER_CREATOR, RuleError, has_webhook, parse_rule
 from .templates import event_values
 from .webhooks import Webhooks
@@ -74,7 +75,7 @@ class Actions:
 
     def _parsed(self, body):
         return parse_rule(body, lambda url: check_webhook_url(url, self._allow_private),
-                          lambda name, kind: self.database.run(repository.media_exists, name, kind))
+                          lambda name, kind: self.database.run(media_exists, name, kind))
 
     def create(self, body):
         """(rule, secret or None): the secret is shown once, given or made when the rule has a webhook."""

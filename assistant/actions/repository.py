@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import delete, func, insert, select, update
 
-from ..records.schema import action_counters, action_rules, media
+from ..records.schema import action_counters, action_rules
 
 RULE_ID_BYTES = 12  # 16 URL-safe characters: unguessable, short in a URL
 
@@ -106,8 +106,3 @@ def add_to_counters(connection, adds):
             connection.execute(insert(action_counters).values(username=username, name=name, value=add,
                                                               updated_at=now))
 
-
-def media_exists(connection, name, kind):
-    """Whether an uploaded image or sound of this name is kept."""
-    return connection.execute(select(media.c.name).where(media.c.name == name, media.c.kind == kind)).first() \
-        is not None

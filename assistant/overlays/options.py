@@ -9,12 +9,12 @@ Parameters (all optional but `widgets`; a widget's options are checked even when
 
 | name | values | default | for |
 |---|---|---|---|
-| `widgets` | a comma-separated subset of chat, gifts, alerts, goal, battle, poll | (required) | the page |
+| `widgets` | a comma-separated subset of chat, gifts, alerts, goal, battle, poll, actions | (required) | the page |
 | `goal` | `diamonds:N`, `likes:N` or `follows:N`, N from 1 to 1,000,000,000 | (required with goal) | goal |
 | `max` | rows shown, 1 to 50 | 8 | chat, gifts |
 | `minDiamonds` | a gift's whole value (diamonds x count) that alerts, 1 to 1,000,000 | 1 | alerts |
 | `seconds` | how long each alert shows, 2 to 60 | 5 | alerts |
-| `queue` | alerts waiting at most (a storm cannot queue an hour), 1 to 100 | 10 | alerts |
+| `queue` | alerts (and actions) waiting at most (a storm cannot queue an hour), 1 to 100 | 10 | alerts, actions |
 | `sound` | 1: a tone with each alert; 0: none | 1 | alerts |
 | `tts` | 1: each alert is read aloud; 0: not | 0 | alerts |
 | `repeatStreaks` | 1: each step of a streak is an alert of its own; 0: one alert, counting up | 0 | alerts |
@@ -27,7 +27,8 @@ from urllib.parse import urlencode
 
 from ..usernames import UsernameError, parse_username
 
-WIDGETS = ("chat", "gifts", "alerts", "goal", "battle", "poll")
+# Each new widget goes last: the order is the URL's canonical one (signed URLs made before stay valid).
+WIDGETS = ("chat", "gifts", "alerts", "goal", "battle", "poll", "actions")
 GOAL_METRICS = ("diamonds", "likes", "follows")
 MAX_GOAL = 1_000_000_000
 SIGNATURE_PARAM = "sig"

@@ -38,6 +38,9 @@ function seqOf(event) {
  *   onUnauthorized()       the server refused the connection for want of a login
  *   onLeaderboards(boards) {gifters, chatters, likers} of the watched creator (whole boards)
  *   onSeries(points)       changed per-minute points of the watched creator (merge them by `t`)
+ *   onAction(action)       an overlay or tts action a rule of the watched creator fired ({ruleId, kind, text,
+ *                          image, sound, seconds}: docs/actions.md)
+ *   onCounter(counter)     a counter of the watched creator changed ({name, value})
  *
  * options: `requested`, a username to follow once the session is known (the page's address), unless
  * the session already follows it (a reload must not watch twice). `storagePrefix`: the sessionStorage
@@ -270,6 +273,15 @@ export function createConnection(handlers = {}, { requested = null, storagePrefi
     else if (state.stray && payload.username === state.stray.snapshot.username && state.stray.points.length < 5000) {
       state.stray.points.push(...payload.points);
     }
+  });
+
+  // What the creator's rules do (docs/actions.md): live only, never replayed.
+  socket.on('action', (payload) => {
+    if (payload && typeof payload === 'object' && payload.username === state.username) call('onAction', payload);
+  });
+
+  socket.on('counter', (payload) => {
+    if (payload && typeof payload === 'object' && payload.username === state.username) call('onCounter', payload);
   });
 
   socket.on('stats', (stats) => {

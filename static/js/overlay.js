@@ -3,12 +3,14 @@
 // resuming across reloads (its resume token in sessionStorage, under keys of its own) and
 // reconnecting for as long as the page is open. The server checked the options (assistant/overlays/options.py)
 // and put them in #overlay-options; the widgets shown are in the page already. The battle and poll widgets
-// draw what livestate.js folds from the events, as the dashboard's cards do.
+// draw what livestate.js folds from the events, as the dashboard's cards do; the actions widget shows what the
+// creator's rules fire (the `action` event).
 
 import { createBattleWidget } from './battlewidget.js';
 import { createConnection } from './connection.js';
 import { createGoalBar } from './goalbar.js';
 import { createLiveState } from './livestate.js';
+import { createOverlayActions } from './overlayactions.js';
 import { createOverlayAlerts } from './overlayalerts.js';
 import { createChatList, createGiftList } from './overlaylists.js';
 import { createPollWidget } from './pollwidget.js';
@@ -24,7 +26,8 @@ const ENDED_SHOWN_MS = 30_000;
 
 const options = JSON.parse(document.getElementById('overlay-options').textContent);
 // The dashboard builder's preview (an iframe marked data-preview) stays silent.
-if (window.frameElement && window.frameElement.dataset.preview === 'true') Object.assign(options, { sound: false, tts: false });
+const preview = Boolean(window.frameElement && window.frameElement.dataset.preview === 'true');
+if (preview) Object.assign(options, { sound: false, tts: false });
 const root = document.getElementById('overlay');
 const byId = (id) => document.getElementById(id);
 document.documentElement.style.setProperty('--scale', String(options.fontScale));
@@ -32,6 +35,7 @@ document.documentElement.style.setProperty('--scale', String(options.fontScale))
 const chat = byId('chat-list') ? createChatList(byId('chat-list'), options.max) : null;
 const gifts = byId('gift-list') ? createGiftList(byId('gift-list'), options.max) : null;
 const alerts = byId('alerts') ? createOverlayAlerts(byId('alerts'), options) : null;
+const actions = byId('actions') ? createOverlayActions(byId('actions'), { queue: options.queue, silent: preview }) : null;
 const goal = byId('goal') && options.goal ? createGoalBar(byId('goal'), options.goal) : null;
 const battle = byId('battle')
   ? createBattleWidget(byId('battle'), { creator: () => options.username, supporters: false, links: false, lingerMs: ENDED_SHOWN_MS })
@@ -86,6 +90,7 @@ const connection = createConnection({
     chat?.clear();
     gifts?.clear();
     alerts?.clear();
+    actions?.clear();
     goal?.reset();
     resetLive();
   },
@@ -104,6 +109,9 @@ const connection = createConnection({
   },
   onMetrics(metrics) {
     goal?.update(metrics);
+  },
+  onAction(action) {
+    actions?.offer(action);
   },
   onRequestFailed({ error }) {
     watchLater(Number(error && error.retryAfter) > 0 ? Number(error.retryAfter) * 1000 : REFUSED_RETRY_MS);

@@ -36,8 +36,9 @@ function formOptions() {
   const flag = (name) => (data.get(name) === 'on' ? '1' : '0');
   if (widgets.includes('goal')) options.goal = `${data.get('goalMetric')}:${String(data.get('goalTarget')).trim()}`;
   if (widgets.includes('chat') || widgets.includes('gifts')) options.max = data.get('max');
+  if (widgets.includes('alerts') || widgets.includes('actions')) options.queue = data.get('queue');
   if (widgets.includes('alerts')) {
-    for (const name of ['minDiamonds', 'seconds', 'queue']) options[name] = data.get(name);
+    for (const name of ['minDiamonds', 'seconds']) options[name] = data.get(name);
     for (const name of ['sound', 'tts', 'repeatStreaks']) options[name] = flag(name);
   }
   options.fontScale = data.get('fontScale');
