@@ -1,6 +1,7 @@
 """/debug for operators: every session and followed creator of the server, the sign budget, this process's
 record writer and the actions (the seed's shape plus `streams`, `signBudget`, `records` and `actions`;
-docs/http.md), and /debug/runtime. With DEBUG_TOKEN set both answer only its bearer, or a login (docs/architecture.md, "Access")."""
+docs/http.md), and /debug/runtime. With DEBUG_TOKEN set both answer only its bearer, or a login
+(docs/architecture.md, "Access")."""
 
 import gc
 import hmac
