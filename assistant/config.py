@@ -147,6 +147,7 @@ class Config:
         self.MAX_SESSIONS = env.whole("MAX_SESSIONS", 1000, low=1)
         self.MAX_SESSIONS_PER_IP = env.whole("MAX_SESSIONS_PER_IP", 20, low=1)
         self.MAX_STREAMS = env.whole("MAX_STREAMS", 100, low=1)
+        self.WALL_MAX_CREATORS = env.whole("WALL_MAX_CREATORS", 50, low=1, high=500)  # creators on one wall
         self.DEMO = env.flag("DEMO")
         self.TIKTOK_SIMULATOR_URL = env.url("TIKTOK_SIMULATOR_URL", ("http", "https"), "http://127.0.0.1:8100")
         self.REDIS_URL = env.url("REDIS_URL", ("redis", "rediss", "unix"), "redis://localhost:6379/0")
