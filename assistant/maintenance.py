@@ -109,7 +109,7 @@ class Maintenance:
         """Bring this process's sockets in line with their sessions in the store: a session that another
         process switched (a duplicated tab there) moves them to its creator's room; a session the store
         lost (Redis restarted empty) disconnects them, so that the tabs reconnect into new sessions. Their summary rooms
-follow their session's wall the same way (walls.py). A socket being
+follow their session's wall the same way (wallwatch.py). A socket being
         caught up is in no room yet: it is left to its catch-up (the next reconcile sees where it went)."""
         sockets = self._service.sockets
         session_ids = sockets.session_ids()

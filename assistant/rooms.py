@@ -4,7 +4,7 @@ socket joins a creator's room (docs/architecture.md, "An event's path"; docs/pro
 The rooms: `stream:<username>`, a creator's watchers on every process (its runner's emits reach them through
 the message queue, on whichever process it runs); `session:<id>`, the sockets of one session (`session`
 carries the resume token); `everyone:<instance>`, this process's sockets (`stats`); `summary:<username>`, the
-walls showing a creator (walls.py).
+walls showing a creator (wallwatch.py).
 """
 
 from .insights.series import BUCKET_SECONDS

@@ -22,7 +22,7 @@ from .sessions import LocalSockets, WatchRateLimit
 from .store import SessionLimitError, StoreUnavailable, StreamLimitError
 from .streams import StreamRegistry, StreamRunner
 from .usernames import UsernameError, parse_username
-from .walls import Walls
+from .wallwatch import WallWatch
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class LiveService:
         self.rooms = Rooms(socketio, store, self.sockets)
         self._watch_limit = WatchRateLimit(config["WATCH_CALLS_PER_MINUTE"])
         self._pending_detaches = []  # (session id, sid) the store could not be told of yet
-        self.walls = Walls(self, config["WALL_MAX_CREATORS"])
+        self.walls = WallWatch(self, config["WALL_MAX_CREATORS"])
         self._maintenance = Maintenance(self, self._grace)
         self.streams = StreamRegistry(store, self._make_runner, self._maintenance.heartbeat)
         self._maintenance.start()

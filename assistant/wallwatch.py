@@ -1,4 +1,4 @@
-"""Walls: sessions that follow many creators at a summary level (`watchMany`, `unwatchMany`; docs/protocol.md,
+"""WallWatch: sessions that follow many creators at a summary level (`watchMany`, `unwatchMany`; docs/protocol.md,
 "watchMany"; docs/wall.md).
 
 A session's wall is a list of creators kept in the store (SessionRecord.wall), beside the one creator it may
@@ -29,7 +29,7 @@ def _answer_creator(summary):
     return creator
 
 
-class Walls:
+class WallWatch:
     """The walls of `service`'s sessions (a LiveService: its store, sockets, rooms and runners); `max_creators`:
     WALL_MAX_CREATORS."""
 
