@@ -100,7 +100,7 @@ def projected(figures, year, month, zone, now):
     days = calendar.monthrange(year, month)[1]
     start, end = month_bounds(year, month, zone)
     return {
-        "hours": round(min(figures["hours"] / share, (end - start) / 3600), 1),
+        "hours": round(min(figures["hours"] / share, (end - start) / 3600), 2),
         "validDays": min(round(figures["validDays"] / share), days),
         "diamonds": round(figures["diamonds"] / share),
     }
