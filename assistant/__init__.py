@@ -41,7 +41,7 @@ def create_app(config=None, settings=None):
     from .store import make_store
     from .streams import decodecheck
     from .streams.capture import check_directory
-    from .wall import api as wall_api
+    from .wall import bp as wall_bp
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(settings)
@@ -95,5 +95,5 @@ def create_app(config=None, settings=None):
     app.register_blueprint(debug.bp)
     app.register_blueprint(report_pages.bp)
     app.register_blueprint(overlay_pages.bp)
-    app.register_blueprint(wall_api.bp)
+    app.register_blueprint(wall_bp)
     return app

@@ -10,6 +10,7 @@ import math
 import os
 import re
 import secrets
+import zoneinfo
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
@@ -127,6 +128,16 @@ def _tiktok_session(env):
     return session_id, target_idc
 
 
+def _time_zone(name):
+    """An IANA time zone name (`Europe/London`, `Asia/Jakarta`, `UTC`) the zone database knows, as given."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"WALL_TIMEZONE must be an IANA time zone name such as UTC, Europe/London or "
+                            f"Asia/Jakarta, got {_shown(name)}") from None
+    return name
+
+
 class Config:
     """Every setting, as an upper-case attribute (what `app.config.from_object` reads).
 
@@ -177,6 +188,8 @@ class Config:
         self.RECORD_STREAMS = env.flag("RECORD_STREAMS", default=True)
         self.RECORD_RETENTION_DAYS = env.whole("RECORD_RETENTION_DAYS", 30, low=1)
         self.RECORD_QUEUE_EVENTS = env.whole("RECORD_QUEUE_EVENTS", 50_000, low=100)  # events waiting for a write
+        # The wall's months and days (assistant/wall/pace.py) are counted in this zone: an IANA name.
+        self.WALL_TIMEZONE = _time_zone(env.text("WALL_TIMEZONE", "UTC").strip())
 
         # Access: with a password, a login (a cookie signed with SECRET_KEY) is needed; the key must then be
         # fixed, or every restart (and every other process) would turn away the cookies already given out.

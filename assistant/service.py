@@ -17,6 +17,7 @@ import eventlet
 
 from .answers import ServiceError, answering_outages
 from .maintenance import Maintenance
+from .records import RecordsUnavailable
 from .rooms import Rooms, stream_room
 from .sessions import LocalSockets, WatchRateLimit
 from .store import SessionLimitError, StoreUnavailable, StreamLimitError
@@ -204,7 +205,18 @@ class LiveService:
             card = self.store.viewer(record.username, user_id)
         if card is None:
             raise ServiceError("not_found", "That viewer has done nothing in this live yet")
-        return {"ok": True, "viewer": card}
+        return {"ok": True, "viewer": {**card, **self._regular(record.username, user_id, card)}}
+
+    def _regular(self, username, user_id, card):
+        """The card's `history` over the creator's recorded lives and the team's `note` (docs/wall.md): both null
+        with recording off, or while the records database fails (the card itself does not need it)."""
+        if self.records is None:
+            return {"history": None, "note": None}
+        try:
+            return self.records.viewer_regular(username, user_id, card)
+        except RecordsUnavailable as ex:
+            log.warning("Viewer card of @%s: no history or note, the records failed: %s", username, ex)
+            return {"history": None, "note": None}
 
     def session_of(self, sid):
         session_id = self.sockets.session_of(sid)

@@ -11,7 +11,7 @@ import time
 
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from . import migrate, reads, roster
+from . import migrate, months, reads, regulars, roster
 from .database import Database
 from .engine import database_url, make_engine, one_line, shown_url
 from .errors import RecordsDatabaseUnusable, RecordsUnavailable
@@ -139,6 +139,28 @@ class Records:
     def remove_roster_entry(self, username):
         """Whether the creator was on the roster."""
         return self._run(roster.delete_entry, username)
+
+    def month_lives(self, usernames, start, end):
+        """{username: [months.LiveSpan]}: the lives of these creators that overlap [start, end) (epoch seconds)."""
+        return self._run(months.month_lives, list(usernames), start, end)
+
+    def viewer_regular(self, username, user_id, current=None):
+        """{history, note} of the creator's viewer: `history` {lives, firstSeen, totals} over the creator's recorded
+        lives (`current`: the card of the live being watched, counted in place of its recorded row; None when no
+        live has the viewer), `note` the team's note's text or None (regulars.py)."""
+        return self._run(regulars.regular, username, user_id, current)
+
+    def viewer_note(self, username, user_id):
+        """{note, updatedAt} of the team's note on the creator's viewer, or None."""
+        return self._run(regulars.get_note, username, user_id)
+
+    def set_viewer_note(self, username, user_id, note):
+        """Sets the note on the creator's viewer (None deletes it): {note, updatedAt}."""
+        return self._run(regulars.set_note, username, user_id, note, time.time())
+
+    def boards_since(self, username, since, size):
+        """{gifters, chatters, likers} summed over the creator's lives started at `since` (epoch seconds) or later."""
+        return self._run(regulars.boards_since, username, since, size)
 
     # --- upkeep --------------------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ import unicodedata
 from ..usernames import UsernameError, parse_username
 
 DISPLAY_NAME_CHARS = 100
-NOTE_CHARS = 1000  # the records' viewer_notes.note holds any length; this is the product's bound
+NOTE_CHARS = 1000  # a team note on a viewer
+MAX_USER_ID_CHARS = 64  # the records' viewers.user_id
 # Each target's highest value: a month's hours, its days, and more diamonds than any creator earns.
 TARGET_LIMITS = {"hours": 744, "validDays": 31, "diamonds": 10**12}
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -90,8 +91,8 @@ def month(raw):
     if raw is None or raw == "":
         return None
     match = _MONTH.fullmatch(raw.strip())
-    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1970:
-        raise BadInput(f"month must look like 2026-03 (a year from 1970 and a month), got {raw[:40]!r}")
+    if not match or not 1 <= int(match[2]) <= 12 or not 1970 <= int(match[1]) <= 2999:
+        raise BadInput(f"month must look like 2026-03 (a year from 1970 to 2999, a month), got {raw[:40]!r}")
     return int(match[1]), int(match[2])
 
 
@@ -114,3 +115,10 @@ def days(raw, default, highest):
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= highest:
         raise BadInput(f"days must be a whole number from 1 to {highest}, got {raw[:40]!r}")
     return int(text)
+
+
+def user_id(text):
+    """A viewer's TikTok user id as the events carry it (`user.userId`): 1 to 64 characters, no control ones."""
+    if not 1 <= len(text) <= MAX_USER_ID_CHARS or not text.isprintable():
+        raise BadInput(f"The viewer's userId must be 1 to {MAX_USER_ID_CHARS} printable characters")
+    return text
