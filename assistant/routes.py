@@ -1,5 +1,5 @@
-"""HTTP routes: the dashboard (at / and /@<username>), the wall (/wall), /healthz, /source (/debug: debug.py; /login and /logout:
-access.py), and the answer to a path the server does not have."""
+"""HTTP routes: the dashboard (at / and /@<username>), the wall (/wall), /healthz, /source (/debug: debug.py;
+/login and /logout: access.py), and the answer to a path the server does not have."""
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import NotFound

@@ -94,6 +94,7 @@ class SummaryFeed:
         self._room = summary_room(username)
         self._due = 0.0  # monotonic time of the next look
         self._sent = None  # the last summary sent, None: send the next one whatever it holds
+        self._series = None  # the runner's ActivitySeries the summaries were made of
         self._series_from = 0  # the first minute the next summary's series holds
         self._battle_stored = _UNKNOWN
 
@@ -112,6 +113,8 @@ class SummaryFeed:
         if not self._store.summary_watched(self._username):
             self._sent = None  # a wall that comes gets the next one whole
             return
+        if series is not self._series:  # counted afresh (a new live, or one restored from its record): all of it
+            self._series, self._series_from = series, 0
         points = series.since(max(self._series_from, series_start(now_ms)))
         summary = summary_payload(self._username, status, queue, error, metrics(), battle, points)
         if summary == self._sent:

@@ -17,7 +17,8 @@ function svg(tag, attrs) {
 export function createSparkline() {
   const root = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'spark', preserveAspectRatio: 'none',
     role: 'img', 'aria-label': 'Viewers, last 30 minutes' });
-  root.append(svg('path', { class: 'spark-area', d: '' }), svg('path', { class: 'spark-line', d: '' }));
+  root.append(svg('path', { class: 'spark-area', d: '' }), svg('path', { class: 'spark-line', d: '' }),
+    svg('line', { class: 'spark-now', x1: 0, y1: 0, x2: 0, y2: 0, visibility: 'hidden' }));
   return root;
 }
 
@@ -35,6 +36,15 @@ export function drawSparkline(root, points, nowMs = Date.now()) {
     : '';
   root.querySelector('.spark-line').setAttribute('d', line);
   root.querySelector('.spark-area').setAttribute('d', area);
+  // The newest minute as a short tick: a line needs two minutes, and the first minute of a live has one.
+  const now = root.querySelector('.spark-now');
+  now.setAttribute('visibility', shown.length ? 'visible' : 'hidden');
+  if (shown.length) {
+    const last = shown.at(-1);
+    for (const [name, value] of [['x1', x(last.t) - 2], ['x2', x(last.t)], ['y1', y(last.viewers)], ['y2', y(last.viewers)]]) {
+      now.setAttribute(name, value.toFixed(1));
+    }
+  }
   root.dataset.points = String(shown.length);
   root.dataset.last = shown.length ? String(Number(shown.at(-1).viewers) || 0) : '';
 }

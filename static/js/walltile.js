@@ -22,7 +22,7 @@ const STATS = [
   { key: 'viewers', label: 'Viewers', metric: 'currentViewerCount' },
   { key: 'diamonds', label: 'Diamonds', metric: 'totalDiamonds' },
   { key: 'likes', label: 'Likes', metric: 'totalLikes' },
-  { key: 'follows', label: 'New followers', metric: 'totalFollows' },
+  { key: 'follows', label: 'Follows', metric: 'totalFollows', title: 'New followers this live' },
 ];
 
 function ordinal(n) {
@@ -40,7 +40,8 @@ export function statusText(summary) {
 
 function statEl(stat) {
   const value = h('dd', { className: `tile-stat-value num tile-${stat.key}`, text: '0', dataset: { value: 0 } });
-  return [h('div', { className: 'tile-stat' }, h('dt', { className: 'tile-stat-label', text: stat.label }), value), value];
+  const label = h('dt', { className: 'tile-stat-label', text: stat.label, attrs: { title: stat.title || `${stat.label} this live` } });
+  return [h('div', { className: 'tile-stat' }, label, value), value];
 }
 
 function paceRow(figure) {
