@@ -24,6 +24,7 @@ PAGES = {
     "creator's dashboard": ("/@maya", [*BASE, "totals", "feeds", "dashboard", "live-now", "chat-tools",
                                        "vendor/uPlot.min", "insights", "overlay-builder"]),
     "recorded lives": ("/streams", [*BASE, "records"]),
+    "wall": ("/wall", [*BASE, "wall"]),
     "a live's report": ("/streams/{live_id}", [*BASE, "totals", "feeds", "chat-tools", "vendor/uPlot.min",
                                                "insights", "records"]),
     "no such live": ("/streams/123456", BASE),
