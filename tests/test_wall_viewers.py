@@ -1,5 +1,5 @@
 """A creator's regulars through the API, on the app in process (Flask's test client) and viewers' rows written
-straight into its SQLite records: the boards over the last days (lives older than that left out, ties to who
+straight into its records (SQLite, and Postgres in the slow tier): the boards over the last days (lives older than that left out, ties to who
 came first, the newest name of each viewer), the viewer history's query, and the notes' checks."""
 
 import time
@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, insert
 from support.inprocess import running_app
 
+from assistant.records.engine import database_url as engine_url
 from assistant.records.schema import lives, viewers
 
 DAY = 86400
@@ -19,7 +20,7 @@ def user(n, nickname):
 
 def add_viewers(url, username, started_at, rows):
     """A live of `username` started at `started_at`, with these viewers: (user, first_seen, {tallies})."""
-    engine = create_engine(url)
+    engine = create_engine(engine_url(url, None))
     with engine.begin() as connection:
         live_id = connection.execute(insert(lives).values(
             username=username, room_id=f"{username}-{started_at}", status="ended", started_at=started_at,
@@ -36,8 +37,8 @@ def add_viewers(url, username, started_at, rows):
 
 
 @pytest.fixture
-def app(tmp_path):
-    with running_app(tmp_path) as app:
+def app(tmp_path, database_url):
+    with running_app(tmp_path, DATABASE_URL=database_url) as app:
         yield app
 
 
@@ -59,6 +60,7 @@ def test_the_boards_sum_the_last_days(app):
     week = client.get("/api/creators/maya/leaderboards?days=7").get_json()
     assert [(e["user"]["userId"], e["comments"]) for e in week["chatters"]] == [("1", 1)]
     assert client.get("/api/creators/nobody/leaderboards").get_json()["gifters"] == []
+    assert client.get("/wall/export.csv").get_data(as_text=True).count("\n") == 1, "an empty roster: the header"
     for days in ("0", "367", "-1", "ten", "1.5"):
         answer = client.get(f"/api/creators/maya/leaderboards?days={days}")
         assert answer.status_code == 400 and "days must be a whole number from 1 to 366" in answer.get_json()[
