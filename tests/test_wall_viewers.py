@@ -1,6 +1,7 @@
 """A creator's regulars through the API, on the app in process (Flask's test client) and viewers' rows written
-straight into its records (SQLite, and Postgres in the slow tier): the boards over the last days (lives older than that left out, ties to who
-came first, the newest name of each viewer), the viewer history's query, and the notes' checks."""
+straight into its records (SQLite, and Postgres in the slow tier): the boards over the last days (lives older
+than that left out, ties to who came first, the newest name of each viewer), the viewer history's query, and
+the notes' checks."""
 
 import time
 
