@@ -132,7 +132,7 @@ def _time_zone(name):
     """An IANA time zone name (`Europe/London`, `Asia/Jakarta`, `UTC`) the zone database knows, as given."""
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of the database (`Europe`)
         raise SettingsError(f"WALL_TIMEZONE must be an IANA time zone name such as UTC, Europe/London or "
                             f"Asia/Jakarta, got {_shown(name)}") from None
     return name
