@@ -3,13 +3,13 @@ in the same run: the same creators, the same traffic, watched by one ordinary da
 
     .venv/bin/python bench/wall.py [--creators 50] [--rate 100] [--seconds 20] [--workers 2]
 
-Started here on free ports of 127.0.0.1 and stopped at the end: the TikTok LIVE simulator, whose generated
-traffic (the usual mix of chat, gifts, likes, joins, viewer counts...) is each creator's upstream at `--rate`
-events a second; then, one at a time (they never share the CPU), two project servers (`python wsgi.py`, records
-off, as bench/throughput.py starts it):
+Started here on free ports of 127.0.0.1 and stopped at the end: the TikTok LIVE simulator, whose flood mode
+(a mix of chat, likes, joins, gifts, viewer counts, follows and shares: MIX) is each creator's upstream at
+`--rate` events a second once every creator is connected; then, one at a time (they never share the CPU), two
+project servers (`python wsgi.py`, records off, as bench/throughput.py starts it):
   wall  one client that sends `watchMany` with every creator and receives `summary` events;
   tabs  one client per creator that sends `watch` and receives `live`, `metrics`, `leaderboards`, `series`.
-Once every creator is connected, both are measured for `--seconds`: the server's CPU (its process and its
+Five seconds into the flood, both are measured for `--seconds`: the server's CPU (its process and its
 children, psutil), the bytes its clients received (the Socket.IO packets' text, as Engine.IO hands it over:
 WebSocket framing, 2 to 4 bytes a message, left out), the messages, and for the wall the summaries a second per
 creator (at most 1 by the contract). Figures are printed, never asserted.
@@ -123,12 +123,22 @@ class WallWorker:
         return {"closed": len(clients)}
 
 
+# The flood's mix of event types (the simulator's flood mode: the fast way to make a busy upstream).
+MIX = {"chat": 40, "like": 20, "join": 15, "gift": 10, "viewers": 5, "follow": 5, "share": 5}
+
+
 def _connected(simulator_url: str, names: list[str]) -> int:
-    connections = requests.get(f"{simulator_url}/_sim/connections", timeout=5).json()
+    connections = requests.get(f"{simulator_url}/_sim/connections", timeout=30).json()
     return sum(1 for name in names if connections.get(name))
 
 
-def run(kind: str, simulator_url: str, names: list[str], pool: ClientPool, seconds: float) -> dict:
+def _flood(simulator_url: str, names: list[str], rate: float, seconds: float) -> None:
+    for name in names:
+        requests.post(f"{simulator_url}/_sim/streams/{name}/flood", json={"rate": rate, "seconds": seconds,
+                      "mix": MIX}, timeout=30).raise_for_status()
+
+
+def run(kind: str, simulator_url: str, names: list[str], pool: ClientPool, seconds: float, rate: float) -> dict:
     """One server, one way of watching: its figures over `seconds` once every creator is connected."""
     server = Server("project", simulator_url)
     try:
@@ -145,7 +155,8 @@ def run(kind: str, simulator_url: str, names: list[str], pool: ClientPool, secon
             if time.monotonic() > deadline:
                 raise RuntimeError(f"only {_connected(simulator_url, names)} of {len(names)} creators connected")
             time.sleep(0.5)
-        time.sleep(3)  # every runner past its first batches
+        _flood(simulator_url, names, rate, seconds + 8)
+        time.sleep(5)  # every runner busy
         pool.run("mark")
         cpu, started = server.cpu_seconds(), time.monotonic()
         time.sleep(seconds)
@@ -182,12 +193,13 @@ def main() -> int:
         with start_simulator(rate=0) as simulator:
             names = [f"wall{index:02d}_{uuid.uuid4().hex[:6]}" for index in range(args.creators)]
             for name in names:
-                requests.post(f"{simulator.url}/_sim/streams/{name}", json={"rate": args.rate, "viewers": 800},
+                requests.post(f"{simulator.url}/_sim/streams/{name}", json={"rate": 0, "viewers": 800},
                               timeout=5).raise_for_status()
             for kind in ("wall", "tabs"):
                 began = time.monotonic()
-                results[kind] = run(kind, simulator.url, names, pool, args.seconds)
-                print(f"  [{kind}] {time.monotonic() - began:.0f} s", flush=True)
+                results[kind] = result = run(kind, simulator.url, names, pool, args.seconds, args.rate)
+                print(f"  [{kind}] {time.monotonic() - began:.0f} s: server CPU {result['cpuPercent']:.0f} %, "
+                      f"{result['bytesPerSecond']:,.0f} bytes/s to the client(s)", flush=True)
     finally:
         pool.close()
     wall, tabs = results["wall"], results["tabs"]

@@ -86,6 +86,7 @@ def test_a_bad_setting_stops_the_start_with_one_line(bad_starts, index):
     ({"RECORD_RETENTION_DAYS": "0"}, "RECORD_RETENTION_DAYS must be a whole number of 1 or more, got '0'"),
     ({"RECORD_QUEUE_EVENTS": "lots"}, "RECORD_QUEUE_EVENTS must be a whole number of 100 or more"),
     ({"WALL_TIMEZONE": "Mars/Olympus"}, "WALL_TIMEZONE must be an IANA time zone name"),
+    ({"WALL_MAX_CREATORS": "501"}, "WALL_MAX_CREATORS must be a whole number from 1 to 500, got '501'"),
     ({"WALL_TIMEZONE": "Europe"}, "WALL_TIMEZONE must be an IANA time zone name"),  # a folder of the database
     ({"WALL_TIMEZONE": "+07:00"}, "WALL_TIMEZONE must be an IANA time zone name"),
     ({"WALL_TIMEZONE": "../../etc/passwd"}, "WALL_TIMEZONE must be an IANA time zone name"),
@@ -151,6 +152,7 @@ VALUES = [
     ({"MAX_SESSIONS": "5"}, "MAX_SESSIONS", 5),
     ({"MAX_SESSIONS_PER_IP": "3"}, "MAX_SESSIONS_PER_IP", 3),
     ({"MAX_STREAMS": "7"}, "MAX_STREAMS", 7),
+    ({"WALL_MAX_CREATORS": "12"}, "WALL_MAX_CREATORS", 12),
     ({"DEMO": " Yes "}, "DEMO", True),
     ({"TIKTOK_SIMULATOR_URL": "http://127.0.0.1:8100"}, "TIKTOK_SIMULATOR_URL", "http://127.0.0.1:8100"),
     ({"REDIS_URL": "rediss://:pw@redis.example:6380/1"}, "REDIS_URL", "rediss://:pw@redis.example:6380/1"),
