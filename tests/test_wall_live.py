@@ -158,3 +158,20 @@ def test_a_creator_waiting_for_the_sign_budget_shows_its_place(server_factory, o
     ack = late.call("watchMany", {"usernames": names})
     assert sorted(creator["queue"]["ahead"] for creator in ack["creators"] if creator["status"] == "queued") == [0, 1]
     assert len(simulator.connections().keys() & set(names)) == 2
+
+
+def test_a_wall_follows_a_creator_into_its_next_live(server, connect, simulator, quiet_creator):
+    name = quiet_creator("next")
+    wall = connect()
+    assert wall.call("watchMany", {"usernames": [name]})["ok"]
+    wait_until(lambda: (_latest(wall, name) or {}).get("status") == "connected", timeout=20, message="connected")
+    simulator.inject(name, [chat("before the end")])
+    wait_until(lambda: _latest(wall, name)["metrics"]["totalComments"] == 1, message="a comment counted")
+
+    simulator.end(name)
+    wait_until(lambda: _latest(wall, name)["status"] == "ended", message="ended")
+    simulator.configure(name, live=True, newLive=True)
+    # The supervisor looks every 30 s (TikTok's live check) whether the next LIVE started.
+    wait_until(lambda: _latest(wall, name)["status"] == "connected", timeout=45, message="the next live")
+    assert simulator.connections().get(name) == 1
+    assert _latest(wall, name)["metrics"]["totalComments"] == 0, "a new live counts from zero"
