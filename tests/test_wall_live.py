@@ -69,7 +69,10 @@ def test_a_wall_of_five_gets_summaries_and_no_chat_with_one_upstream_each(server
         assert summary["status"] == "connected" and summary["metrics"]["currentViewerCount"] > 0
     assert len(wait_until(lambda: _latest(other, names[0])["series"], message="the series on join")) >= 1
     assert all(simulator.connections().get(name) == 1 for name in names)
-    streams = {stream["username"]: stream for stream in server.debug()["streams"]}
+    report = server.debug()
+    walls = {session["sessionId"]: session["wall"] for session in report["sessions"]}
+    assert walls[wall.session["sessionId"]] == names and walls[dashboard.session["sessionId"]] == []
+    streams = {stream["username"]: stream for stream in report["streams"]}
     assert streams[names[0]]["sessions"] == 2 and streams[names[1]]["sessions"] == 3
 
 
