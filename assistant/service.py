@@ -42,9 +42,9 @@ class LiveService:
         self._grace = config["CLEANUP_GRACE_SECONDS"]
         self.sockets = LocalSockets()
         self.rooms = Rooms(socketio, store, self.sockets)
-        self._watch_limit = WatchRateLimit(config["WATCH_CALLS_PER_MINUTE"])
+        self.watch_limit = WatchRateLimit(config["WATCH_CALLS_PER_MINUTE"])
         self._pending_detaches = []  # (session id, sid) the store could not be told of yet
-        self.walls = WallWatch(self, config["WALL_MAX_CREATORS"])
+        self.walls = WallWatch(self, config["WALL_MAX_CREATORS"], config["MAX_STREAMS"], self._grace)
         self._maintenance = Maintenance(self, self._grace)
         self.streams = StreamRegistry(store, self._make_runner, self._maintenance.heartbeat)
         self._maintenance.start()
@@ -140,7 +140,7 @@ class LiveService:
             username = parse_username(payload["username"])
         except UsernameError as ex:
             raise ServiceError("invalid_username", ex.message, reason=ex.reason) from ex
-        self.count_watch_call(session_id)
+        self.watch_limit.count(session_id)
         with answering_outages():
             record = self.record_of(session_id)
             if username != record.username:
@@ -159,22 +159,6 @@ class LiveService:
                 if client == sid or self.sockets.room_of(client) != username:
                     self.rooms.follow(client, username)
         return {"ok": True, "session": payload}
-
-    def count_watch_call(self, session_id):
-        """A `watch` (or `watchMany`) call of the session, refused past WATCH_CALLS_PER_MINUTE."""
-        if not self._watch_limit.allow(session_id):
-            retry_after = self._watch_limit.retry_after(session_id)
-            message = f"Too many creator changes; try again in {retry_after} s"
-            raise ServiceError("rate_limited", message, retryAfter=retry_after)
-
-    @property
-    def max_streams(self):
-        return self._config["MAX_STREAMS"]
-
-    @property
-    def grace(self):
-        """CLEANUP_GRACE_SECONDS: how long an unwatched creator's runner (and a socketless session) is kept."""
-        return self._grace
 
     def unwatch(self, sid, payload):
         session_id = self.session_of(sid)
@@ -328,7 +312,7 @@ class LiveService:
         """The session's cleanup fell due: remove it, unless a socket came back."""
         record = self.store.remove_session(session_id, now)
         if record is not None:
-            self._watch_limit.forget(session_id)
+            self.watch_limit.forget(session_id)
             log.info("Session %s removed (%d active)", session_id, self.store.totals()[0])
 
     # -- /healthz and shutdown ---------------------------------------------------------------------

@@ -31,12 +31,14 @@ def _answer_creator(summary):
 
 class WallWatch:
     """The walls of `service`'s sessions (a LiveService: its store, sockets, rooms and runners); `max_creators`:
-    WALL_MAX_CREATORS."""
+    WALL_MAX_CREATORS; `max_streams` (MAX_STREAMS) and `grace` (CLEANUP_GRACE_SECONDS): as for a `watch`."""
 
-    def __init__(self, service, max_creators):
+    def __init__(self, service, max_creators, max_streams, grace):
         self._service = service
         self._store = service.store
         self._max_creators = max_creators
+        self._max_streams = max_streams
+        self._grace = grace
         self._joined = {}  # sid -> the creators whose summary room it joined
 
     # -- the requests ---------------------------------------------------------------------------
@@ -47,7 +49,7 @@ class WallWatch:
         if not isinstance(payload, dict) or not isinstance(payload.get("usernames"), list):
             raise ServiceError("bad_request", "watchMany takes {usernames: [string, ...]}")
         usernames = self._parse(payload["usernames"])
-        self._service.count_watch_call(session_id)
+        self._service.watch_limit.count(session_id)
         return self._set_wall(session_id, usernames)
 
     def unwatch_many(self, sid, payload):
@@ -85,8 +87,8 @@ class WallWatch:
             record = self._service.record_of(session_id)
             if tuple(usernames) != record.wall:
                 try:
-                    record = self._store.set_wall(session_id, usernames, self._service.max_streams,
-                                                  stop_due=time.time() + self._service.grace)
+                    record = self._store.set_wall(session_id, usernames, self._max_streams,
+                                                  stop_due=time.time() + self._grace)
                 except StreamLimitError as ex:
                     raise ServiceError("too_many_streams", str(ex)) from ex
                 if record is None:
