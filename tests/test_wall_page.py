@@ -166,3 +166,18 @@ def test_the_roster_editor_adds_and_removes_a_creator(browser, server_factory, s
     expect(page.locator("#wall-empty")).to_be_visible()
     assert requests.get(server.url + "/api/roster", timeout=10).json()["roster"] == []
     assert not errors, errors
+
+
+def test_a_roster_longer_than_a_wall_shows_the_rest_without_live_numbers(browser, server_factory, simulator):
+    server = server_factory(WALL_MAX_CREATORS=2)
+    names = [unique_name("over") for _ in range(3)]
+    for name in names:
+        simulator.configure(name, live=True, rate=1, viewers=10)
+        assert requests.post(server.url + "/api/roster", json={"username": name}, timeout=10).status_code == 201
+    page, errors = _open(browser, server, DESKTOP)
+    for name in names[:2]:
+        expect(_tile(page, name)).to_have_attribute("data-status", "connected", timeout=30_000)
+    expect(_tile(page, names[2])).to_have_attribute("data-status", "idle")
+    expect(_tile(page, names[2]).locator(".tile-message")).to_contain_text("A wall follows 2 creators live")
+    assert not simulator.connections().get(names[2]), "no upstream for a creator past the wall"
+    assert not errors, errors

@@ -114,7 +114,9 @@ function setRoster(roster) {
   tiles.clear();
   for (const [username, tile] of ordered) tiles.set(username, tile);
   empty.hidden = tiles.size > 0;
-  connection.follow([...tiles.keys()].slice(0, Number(grid.dataset.max) || 50));
+  const max = Number(grid.dataset.max) || 50;
+  [...tiles.values()].slice(max).forEach((tile) => tile.notFollowed(max));
+  connection.follow([...tiles.keys()].slice(0, max));
   if (added.length) refreshMonths(added);
   sortSoon();
 }

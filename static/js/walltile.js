@@ -16,7 +16,7 @@ const STATUS_TEXT = {
   error: 'Unavailable',
 };
 // Sorting by live status: live first, then on the way, then waiting, then not live.
-export const STATUS_RANK = { connected: 0, reconnecting: 1, connecting: 2, queued: 3, offline: 4, ended: 5, error: 6 };
+export const STATUS_RANK = { connected: 0, reconnecting: 1, connecting: 2, queued: 3, offline: 4, ended: 5, error: 6, idle: 7 };
 
 const STATS = [
   { key: 'viewers', label: 'Viewers', metric: 'currentViewerCount' },
@@ -135,6 +135,16 @@ export class WallTile {
     this.battle.dataset.lead = ahead > 0 ? 'ahead' : ahead < 0 ? 'behind' : 'level';
   }
 
+  /** A creator past the wall's WALL_MAX_CREATORS: no live numbers, its month only. */
+  notFollowed(max) {
+    this.summary = null;
+    this.element.dataset.status = 'idle';
+    this.badge.dataset.status = 'idle';
+    setText(this.badge, 'Not followed');
+    this.message.hidden = false;
+    setText(this.message, `A wall follows ${max} creators live: this one shows its month only`);
+  }
+
   /** The month's figures (GET /api/creators/<username>/month), or an error `{message}`. */
   setMonth(month) {
     this.month = month;
@@ -168,6 +178,6 @@ export class WallTile {
 
   /** The rank of its status, for sorting (live first). */
   get statusRank() {
-    return STATUS_RANK[this.summary ? this.summary.status : 'connecting'] ?? 9;
+    return STATUS_RANK[this.summary ? this.summary.status : this.element.dataset.status] ?? 9;
   }
 }
