@@ -83,10 +83,12 @@ def test_summaries_come_at_most_once_a_second_per_creator(server, connect, simul
     for name in names:
         wait_until(lambda name=name: len(_summaries(wall, name)) >= 3, timeout=20, message=f"{name} summaries")
     start = time.time()
-    wait_until(lambda: time.time() - start >= 5, timeout=10, message="five seconds of traffic")
+    wait_until(lambda: time.time() - start >= 8, timeout=15, message="eight seconds of traffic")
     for name in names:
-        arrivals = [at for at in _summary_arrivals(wall, name) if start <= at <= start + 5]
-        assert 3 <= len(arrivals) <= 6, (name, len(arrivals))  # 5 s at 1/s, and a margin for delivery's jitter
+        arrivals = [at for at in _summary_arrivals(wall, name) if start <= at <= start + 8]
+        # The server sends one a second at most; delivery may bunch two of them a little: 8 s hold 10 at most.
+        assert 2 <= len(arrivals) <= 10, (name, len(arrivals))
+        assert len(_summaries(wall, name)) <= (time.time() - wall.arrived[0]) + 3, "about one a second since joining"
 
 
 def test_unwatch_many_leaves_the_rooms_and_the_upstream_closes_after_the_grace(server, connect, simulator):
