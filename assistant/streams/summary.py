@@ -111,7 +111,7 @@ class SummaryFeed:
         if battle != self._battle_stored and self._write([], {"battle": battle}):
             self._battle_stored = battle
         if not self._store.summary_watched(self._username):
-            self._sent = None  # a wall that comes gets the next one whole
+            self._sent = None  # a wall that comes gets the next one, changed or not
             return
         if series is not self._series:  # counted afresh (a new live, or one restored from its record): all of it
             self._series, self._series_from = series, 0
