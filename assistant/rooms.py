@@ -3,7 +3,8 @@ socket joins a creator's room (docs/architecture.md, "An event's path"; docs/pro
 
 The rooms: `stream:<username>`, a creator's watchers on every process (its runner's emits reach them through
 the message queue, on whichever process it runs); `session:<id>`, the sockets of one session (`session`
-carries the resume token); `everyone:<instance>`, this process's sockets (`stats`).
+carries the resume token); `everyone:<instance>`, this process's sockets (`stats`); `summary:<username>`, the
+walls showing a creator (wallwatch.py).
 """
 
 from .insights.series import BUCKET_SECONDS
@@ -50,8 +51,8 @@ class Rooms:
 
     def enter_session(self, sid, session_id):
         """A socket of the session: it gets the session's events, and this process's."""
-        self._enter(sid, _session_room(session_id))
-        self._enter(sid, self._everyone)
+        self.enter(sid, _session_room(session_id))
+        self.enter(sid, self._everyone)
 
     def drop(self, sid):
         """Disconnect one of this process's sockets (its tab reconnects into a new session)."""
@@ -99,7 +100,7 @@ class Rooms:
                 continue
             if joined:
                 return
-            self._enter(sid, stream_room(username))
+            self.enter(sid, stream_room(username))
             self._sockets.set_room(sid, username, last_seq)
             joined = True
 
@@ -120,5 +121,8 @@ class Rooms:
         self.emit("leaderboards", _leaderboards(username, state and state.leaderboards), sid)
         self.emit("series", {"username": username, "points": self._store.series(username)}, sid)
 
-    def _enter(self, sid, room):
+    def enter(self, sid, room):
         self._socketio.server.enter_room(sid, room, namespace=NAMESPACE)
+
+    def leave(self, sid, room):
+        self._socketio.server.leave_room(sid, room, namespace=NAMESPACE)
