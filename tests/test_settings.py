@@ -180,6 +180,7 @@ VALUES = [
     ({"VIEWER_CARDS": "10"}, "VIEWER_CARDS", 10),
     ({"TIKTOK_SESSION_ID": "0a1b2c", "TIKTOK_TARGET_IDC": "eu-ttp2"}, "TIKTOK_SESSION_ID", "0a1b2c"),
     ({"TIKTOK_SESSION_ID": "0a1b2c", "TIKTOK_TARGET_IDC": "eu-ttp2"}, "TIKTOK_TARGET_IDC", "eu-ttp2"),
+    ({"WEBHOOK_ALLOW_PRIVATE": "1"}, "WEBHOOK_ALLOW_PRIVATE", True),
 ]
 
 
