@@ -174,15 +174,13 @@ class Actions:
     # -- the runners' side ----------------------------------------------------------------------------
 
     def for_creator(self, username, emit, room, chatters=None):
-        """A runner's CreatorActions (started: its rules are read in a green thread)."""
+        """A runner's CreatorActions (its `start` reads the rules)."""
         creator = CreatorActions(self, username, emit, room, chatters)
         self._local.setdefault(username, set()).add(creator)
-        creator.start()
         return creator
 
     def forget(self, creator):
-        """A runner stopped."""
-        creator.stop()
+        """A runner stopped (CreatorActions.stop)."""
         runners = self._local.get(creator.username, set())
         runners.discard(creator)
         if not runners:

@@ -38,12 +38,16 @@ class CreatorActions:
         self._checked_at = 0.0
         self._loading = None
 
-    def start(self):
+    def start(self, likes):
+        """The runner starts, the live's like total at `likes`: read the rules (in a green thread of its own)."""
+        self._likes = likes
         self._loading = eventlet.spawn(self.reload)
 
     def stop(self):
+        """The runner stopped: its rules are no longer evaluated here."""
         if self._loading is not None:
             self._loading.kill()
+        self._actions.forget(self)
 
     def reload(self):
         """Read the creator's enabled rules and counters again (blocks the calling green thread only)."""
@@ -109,3 +113,25 @@ class CreatorActions:
         self.counters[name] = value
         self._actions.add_to_counter(self.username, name, add)
         self._emit("counter", {"username": self.username, "name": name, "value": value}, self._room)
+
+
+class _NoActions:
+    """The runner's actions when records are off (no rules): every call does nothing."""
+
+    def start(self, likes):
+        pass
+
+    def stop(self):
+        pass
+
+    def published(self, events):
+        pass
+
+    def tick(self, likes):
+        pass
+
+    def rebase(self, likes):
+        pass
+
+
+NO_ACTIONS = _NoActions()

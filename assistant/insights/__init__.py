@@ -39,6 +39,10 @@ class LiveInsights:
         self.series.restore(points)
         self.viewers.restore(cards)
 
+    def chatters(self):
+        """The viewers who chatted this live, as far as the viewer cards know (the actions' firstChat)."""
+        return [card["user"]["userId"] for card in self.viewers.cards() if card["comments"]]
+
     def take_all(self):
         """(every series point, every viewer card), nothing left to send as changed: what replaces the stored
         ones when the counts were replaced (restored from a record, or a new live)."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import eventlet
 
+from ..actions.creator import NO_ACTIONS
 from ..insights import LiveInsights
 from ..insights.battles import BattleTracker
 from ..metrics import StreamMetrics
@@ -137,8 +138,9 @@ class StreamRunner:
             follow_after_end=lambda: store.summary_watched(username))
         self._summary = SummaryFeed(username, store, self._write, emit)
         self._garbled_before = state.garbled  # undecodable upstream input before this runner
-        self._actions_of_process = actions
-        self._actions = None  # this creator's CreatorActions, once started
+        # This creator's rules (assistant/actions), evaluated on what the runner publishes
+        self._actions = actions.for_creator(username, emit, room, lambda: self.insights.chatters()) if actions \
+            else NO_ACTIONS
         self._drainer = None
         self._stopped = False
         self._ended_at = None  # the `end` event's ts, to close the record once its batch is written
@@ -160,9 +162,7 @@ class StreamRunner:
             self.insights.restore(*self._store.insights(self.username))
             self._intake.remember_delivered(self._store.snapshot(self.username)["recent"])
         self._write([], self.state_fields())  # the status, to the store
-        if self._actions_of_process is not None:
-            self._actions = self._actions_of_process.for_creator(self.username, self._emit, self.room, self._chatters)
-            self._actions.rebase(self.metrics.likes)
+        self._actions.start(self.metrics.likes)
         if self.connected_at:  # taking over from a process that died: its sessions see `reconnecting`
             self._on_status(self)
         self._drainer = eventlet.spawn(self._drain_forever)
@@ -190,8 +190,7 @@ class StreamRunner:
         self._decode_check.stop()
         if self._drainer is not None:
             self._drainer.kill()
-        if self._actions is not None:
-            self._actions_of_process.forget(self._actions)
+        self._actions.stop()
         if unwatched:  # after the drain loop: nothing is recorded into the live once it is closed
             self.recording.stopped()
         log.info("Runner for @%s stopped", self.username)
@@ -262,10 +261,10 @@ class StreamRunner:
         self._publish(batch)
         self._take_folded()
         self._send_metrics_if_due()
-        if self._actions is not None:
-            self._actions.tick(self.metrics.likes)
+        self._actions.tick(self.metrics.likes)
         self._publish_insights()
-        self._send_summary_if_due()
+        self._summary.send_if_due(self.status, self.queue, self.error, self.metrics.to_dict,
+                                  self._intake.battles.current, self.insights.series)  # the walls', at most 1/s
         self.recording.touch_if_due()
 
     def _take_folded(self):
@@ -312,8 +311,7 @@ class StreamRunner:
         self.insights.series.mark_stored()
         if batch:
             self._emit("live", {"username": self.username, "events": batch}, self.room)
-            if self._actions is not None:
-                self._actions.published(batch)
+            self._actions.published(batch)
             self.recording.add(batch, self.seq, self.metrics.to_dict())
             if self._ended_at is not None:  # the record gets its final boards, series and cards whole
                 self.recording.save_insights(self.insights.viewers.leaderboards(), self.insights.series.points(),
@@ -352,11 +350,6 @@ class StreamRunner:
             self._emit("leaderboards", {"username": self.username, **boards}, self.room)
         self.recording.save_insights(boards, points, cards)
 
-    def _send_summary_if_due(self):
-        """The walls' summary of this creator, at most once a second (summary.py)."""
-        self._summary.send_if_due(self.status, self.queue, self.error, self.metrics.to_dict,
-                                  self._intake.battles.current, self.insights.series)
-
     # -- which live: restored from its record, continued, or a new one ----------------------------
 
     def _restore(self, record):
@@ -392,14 +385,9 @@ class StreamRunner:
         boards = self.insights.viewers.leaderboards()
         points, cards = self.insights.take_all()
         self._store.save_insights(self.username, points, cards, [], replace=True)
-        if self._actions is not None:
-            self._actions.rebase(self.metrics.likes)
+        self._actions.rebase(self.metrics.likes)
         if self._write([], {**self.state_fields(), "leaderboards": boards}) and self._on_reset is not None:
             self._on_reset(self)
-
-    def _chatters(self):
-        """The viewers who chatted this live, as far as the viewer cards know (the actions' firstChat)."""
-        return [card["user"]["userId"] for card in self.insights.viewers.cards() if card["comments"]]
 
     def _set_queued(self, queue):
         if self.status == "queued" and queue == self.queue:
