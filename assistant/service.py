@@ -1,7 +1,7 @@
 """LiveService: what the Socket.IO handlers and the HTTP routes call.
 
 It keeps the sessions of this process's sockets (in the store), answers their requests (`watch`, `unwatch`,
-`viewer`) and sends the contract's `session` event; rooms.py moves the sockets between the creators' rooms
+`viewer`: viewercards.py) and sends the contract's `session` event; rooms.py moves the sockets between the creators' rooms
 with the catch-up (`snapshot`, `live`), maintenance.py does the periodic work (`stats` among it). The same
 code serves one process (MemoryStore) and a cluster (RedisStore): sessions, watchers, stream state and
 event logs are read from the store, so a tab may come back through any process, and the runner of a
@@ -17,17 +17,16 @@ import eventlet
 
 from .answers import ServiceError, answering_outages
 from .maintenance import Maintenance
-from .records import RecordsUnavailable
 from .rooms import Rooms, stream_room
 from .sessions import LocalSockets, WatchRateLimit
 from .store import SessionLimitError, StoreUnavailable, StreamLimitError
 from .streams import StreamRegistry, StreamRunner
 from .usernames import UsernameError, parse_username
+from .viewercards import ViewerCards
 from .wallwatch import WallWatch
 
 log = logging.getLogger(__name__)
 
-MAX_USER_ID_LENGTH = 64
 
 __all__ = ["LiveService", "ServiceError"]
 
@@ -45,6 +44,7 @@ class LiveService:
         self.rooms = Rooms(socketio, store, self.sockets)
         self.watch_limit = WatchRateLimit(config["WATCH_CALLS_PER_MINUTE"])
         self._pending_detaches = []  # (session id, sid) the store could not be told of yet
+        self._viewer_cards = ViewerCards(store, records)
         self.walls = WallWatch(self, config["WALL_MAX_CREATORS"], config["MAX_STREAMS"], self._grace)
         self._maintenance = Maintenance(self, self._grace)
         self.streams = StreamRegistry(store, self._make_runner, self._maintenance.heartbeat)
@@ -179,30 +179,10 @@ class LiveService:
             return {"ok": True, "session": self._send_session(record)}
 
     def viewer(self, sid, payload):
-        """`viewer {userId}`: the card of one viewer of the live this session watches."""
-        session_id = self.session_of(sid)
-        user_id = payload.get("userId") if isinstance(payload, dict) else None
-        if not isinstance(user_id, str) or not user_id or len(user_id) > MAX_USER_ID_LENGTH:
-            raise ServiceError("bad_request", f"viewer takes {{userId: string of 1 to {MAX_USER_ID_LENGTH}}}")
+        """`viewer {userId}`: the card of one viewer of the live this session watches (viewercards.py)."""
         with answering_outages():
-            record = self.record_of(session_id)
-            if not record.username:
-                raise ServiceError("bad_request", "Watch a creator first")
-            card = self.store.viewer(record.username, user_id)
-        if card is None:
-            raise ServiceError("not_found", "That viewer has done nothing in this live yet")
-        return {"ok": True, "viewer": {**card, **self._regular(record.username, user_id, card)}}
-
-    def _regular(self, username, user_id, card):
-        """The card's `history` over the creator's recorded lives and the team's `note` (docs/wall.md): both null
-        with recording off, or while the records database fails (the card itself does not need it)."""
-        if self.records is None:
-            return {"history": None, "note": None}
-        try:
-            return self.records.viewer_regular(username, user_id, card)
-        except RecordsUnavailable as ex:
-            log.warning("Viewer card of @%s: no history or note, the records failed: %s", username, ex)
-            return {"history": None, "note": None}
+            record = self.record_of(self.session_of(sid))
+        return self._viewer_cards.answer(record, payload)
 
     def session_of(self, sid):
         session_id = self.sockets.session_of(sid)
