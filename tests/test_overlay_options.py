@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
-from assistant.overlays.options import KNOWN, WIDGETS, Overlay, OverlayError, parse_overlay
+from assistant.overlays.options import WIDGETS, Overlay, OverlayError, parse_overlay
 from assistant.overlays.signature import SignatureError, checked_overlay, signature, signed_query, socket_overlay
 
 
@@ -17,8 +17,8 @@ def test_every_option_parsed_and_the_query_canonical():
         ("seconds", "7"), ("queue", "3"), ("sound", "0"), ("tts", "1"), ("repeatStreaks", "1"), ("fontScale", "1.50"),
     ]))
     assert overlay == Overlay(username="some.one", widgets=("chat", "alerts", "goal"), goal_metric="follows",
-                              goal_target=250, max=12, min_diamonds=99, seconds=7, queue=3, sound=False, tts=("alerts",),
-                              repeat_streaks=True, font_scale=1.5)
+                              goal_target=250, max=12, min_diamonds=99, seconds=7, queue=3, sound=False,
+                              tts=("alerts",), repeat_streaks=True, font_scale=1.5)
     assert overlay.query() == ("widgets=chat,alerts,goal&goal=follows:250&max=12&minDiamonds=99&seconds=7&queue=3"
                                "&sound=0&tts=1&repeatStreaks=1&fontScale=1.5")
     assert parse_overlay("some.one", MultiDict(overlay.params())) == overlay, "the query says the same overlay"
