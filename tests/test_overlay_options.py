@@ -224,3 +224,32 @@ def test_a_new_option_is_covered_by_the_signature_and_cannot_be_taken_off():
         plain = parse_overlay("maya", {"widgets": "chat"})
         assert signature(parse_overlay("maya", {"widgets": "chat", "font": "system", "rows": "5"})) == signature(plain)
         assert "\ntextColor=" not in plain.canonical() and "\nfont=" not in plain.canonical()
+
+
+def test_the_page_answers_bad_colours_and_fonts_with_400_and_one_line(tmp_path):
+    """Through the page (Flask's test client): nothing the URL says reaches the CSS or the HTML as given."""
+    import re
+
+    from support.inprocess import running_app
+
+    bad = {"textColor=red": "textColor must be a colour", "textColor=%23ff000": "textColor must be a colour",
+           "accentColor=%23fff%22%3E%3Cscript%3E": "accentColor must be a colour",
+           "textColor=%23fff;background:url(//x)": "textColor must be a colour",
+           "font=Comic%20Sans": "font must be one of system, sans, serif, mono, rounded, condensed",
+           "font=serif%22%20onload=%22x": "font must be one of", "align=middle": "align must be one of",
+           "background=2": "background must be a number from 0 to 1", "direction=left": "direction must be one of"}
+    with running_app(tmp_path, RECORD_STREAMS=False) as app:
+        client = app.test_client()
+        for query, said in bad.items():
+            answer = client.get(f"/overlay/maya?widgets=chat&{query}")
+            assert answer.status_code == 400, query
+            lines = re.findall(r'<p id="overlay-problem"[^>]*>([^<]*)</p>', answer.text)
+            assert len(lines) == 1 and said in lines[0], (query, lines)
+            assert "<script" not in answer.text.split("</head>")[1], "the value is said as text"
+        good = client.get("/overlay/maya?widgets=chat,counter&counter=deaths&textColor=%23FC0&font=serif&align=right"
+                          "&direction=top")
+        assert good.status_code == 200
+        assert 'data-font="serif" data-align="right" data-direction="top"' in good.text
+        options = re.search(r'<script id="overlay-options" type="application/json">(.*?)</script>', good.text, re.S)
+        assert '"textColor": "#ffcc00"' in options.group(1) and '"counterValue": 0' in options.group(1), \
+            "the colour written again; records off: the counter shows 0"
