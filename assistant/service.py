@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 import eventlet
 
+from .featuring import FeaturedLines, FeatureRefused
 from .maintenance import Maintenance
 from .rooms import Rooms, stream_room
 from .sessions import LocalSockets, WatchRateLimit
@@ -62,6 +63,7 @@ class LiveService:
         self._pending_detaches = []  # (session id, sid) the store could not be told of yet
         self._maintenance = Maintenance(self, self._grace)
         self.streams = StreamRegistry(store, self._make_runner, self._maintenance.heartbeat)
+        self.featured = FeaturedLines(store, records, self.tell_watchers)
         self._maintenance.start()
 
     def _make_runner(self, username, state):
@@ -207,6 +209,27 @@ class LiveService:
             raise ServiceError("not_found", "That viewer has done nothing in this live yet")
         return {"ok": True, "viewer": card}
 
+    # -- the featured chat line (featuring.py) ---------------------------------------------------------
+
+    def feature(self, sid, payload):
+        """`feature {messageId}`: one of the watched creator's chat lines on its overlays."""
+        return self._featuring(sid, self.featured.feature, payload)
+
+    def unfeature(self, sid, payload):
+        """`unfeature` (optionally `{messageId}`): the watched creator's overlays show no featured line."""
+        return self._featuring(sid, self.featured.unfeature, payload)
+
+    def _featuring(self, sid, action, payload):
+        session_id = self._session_of(sid)
+        with _answering_outages():
+            username = self._record(session_id).username
+            if not username:
+                raise ServiceError("bad_request", "Watch a creator first")
+            try:
+                return {"ok": True, **action(session_id, username, payload)}
+            except FeatureRefused as ex:
+                raise ServiceError(ex.code, ex.message, **ex.extra) from ex
+
     def _session_of(self, sid):
         session_id = self.sockets.session_of(sid)
         if session_id is None:  # a socket that never completed its connect
@@ -318,6 +341,7 @@ class LiveService:
         record = self.store.remove_session(session_id, now)
         if record is not None:
             self._watch_limit.forget(session_id)
+            self.featured.forget(session_id)
             log.info("Session %s removed (%d active)", session_id, self.store.totals()[0])
 
     def tell_watchers(self, username, event, payload):

@@ -81,7 +81,8 @@ class LocalSockets:
 
 
 class WatchRateLimit:
-    """At most `per_minute` `watch` calls per session in any minute (counted per process)."""
+    """At most `per_minute` calls per session in any minute (counted per process): `watch`, and `feature`
+    (featuring.py) with a limiter of its own."""
 
     def __init__(self, per_minute):
         self._per_minute = per_minute

@@ -56,7 +56,7 @@ def test_bad_options_are_one_sentence(params):
                                                      "diamonds:5000), not 'coins:5'."),
     ({"widgets": "alerts", "tts": "yes"}, "tts", "tts must be 0 or 1, not 'yes'."),
     ({"widgets": " , "}, "widgets",
-     "widgets must name one or more of chat, gifts, alerts, goal, battle, poll, actions."),
+     "widgets must name one or more of chat, gifts, alerts, goal, battle, poll, actions, featured."),
     ({"widgets": "chat,confetti"}, None, "Unknown widget 'confetti': choose from chat, gifts, alerts, goal, battle, "
                                          "poll, actions."),
     ({"widgets": "goal"}, None, "The goal widget needs goal=diamonds:N, likes:N or follows:N "

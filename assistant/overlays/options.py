@@ -9,7 +9,7 @@ Parameters (all optional but `widgets`; a widget's options are checked even when
 
 | name | values | default | for |
 |---|---|---|---|
-| `widgets` | a comma-separated subset of chat, gifts, alerts, goal, battle, poll, actions | (required) | the page |
+| `widgets` | a comma-separated subset of chat, gifts, alerts, goal, battle, poll, actions, featured | (required) | the page |
 | `goal` | `diamonds:N`, `likes:N` or `follows:N`, N from 1 to 1,000,000,000 | (required with goal) | goal |
 | `max` | rows shown, 1 to 50 | 8 | chat, gifts |
 | `minDiamonds` | a gift's whole value (diamonds x count) that alerts, 1 to 1,000,000 | 1 | alerts |
@@ -19,16 +19,18 @@ Parameters (all optional but `widgets`; a widget's options are checked even when
 | `tts` | 1: each alert is read aloud; 0: not | 0 | alerts |
 | `repeatStreaks` | 1: each step of a streak is an alert of its own; 0: one alert, counting up | 0 | alerts |
 | `fontScale` | text size, 0.5 to 3 (up to two decimals) | 1 | the page |
+| `featuredSeconds` | how long the featured chat line shows, 3 to 120 | 15 | featured |
 """
 
 import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from ..featuring import KEEP_SECONDS as FEATURED_KEEP_SECONDS
 from ..usernames import UsernameError, parse_username
 
 # Each new widget goes last: the order is the URL's canonical one (signed URLs made before stay valid).
-WIDGETS = ("chat", "gifts", "alerts", "goal", "battle", "poll", "actions")
+WIDGETS = ("chat", "gifts", "alerts", "goal", "battle", "poll", "actions", "featured")
 GOAL_METRICS = ("diamonds", "likes", "follows")
 MAX_GOAL = 1_000_000_000
 SIGNATURE_PARAM = "sig"
@@ -70,6 +72,7 @@ class Overlay:
     tts: bool = False
     repeat_streaks: bool = False
     font_scale: float = 1.0
+    featured_seconds: int = 15  # the featured widget: how long a featured chat line shows
 
     def params(self):
         """The query parameters that say this overlay, defaults left out, in a fixed order."""
@@ -104,6 +107,7 @@ class Overlay:
             "goal": {"metric": self.goal_metric, "target": self.goal_target} if self.goal_metric else None,
             "max": self.max, "minDiamonds": self.min_diamonds, "seconds": self.seconds, "queue": self.queue,
             "sound": self.sound, "tts": self.tts, "repeatStreaks": self.repeat_streaks, "fontScale": self.font_scale,
+            "featuredSeconds": self.featured_seconds,
         }
 
 
@@ -113,6 +117,8 @@ _NUMBERS = {
     "minDiamonds": ("min_diamonds", 1, 1_000_000),
     "seconds": ("seconds", 2, 60),
     "queue": ("queue", 1, 100),
+    # the featured widget: at most as long as the server keeps a featured line (featuring.py)
+    "featuredSeconds": ("featured_seconds", 3, FEATURED_KEEP_SECONDS),
 }
 _FLAGS = {"sound": "sound", "tts": "tts", "repeatStreaks": "repeat_streaks"}
 _SCALE_RANGE = (0.5, 3.0)
