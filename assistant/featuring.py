@@ -56,11 +56,8 @@ def _message_id(payload, required):
 
 
 def _deleted(line, later_events):
-    """Whether a chatDeleted among `later_events` removed `line` (by its messageId, or all its viewer's lines)."""
-    user_id = (line.get("user") or {}).get("userId")
-    return any(event.get("type") == "chatDeleted"
-               and (line.get("messageId") in (event.get("messageIds") or ())
-                    or (user_id and user_id in (event.get("userIds") or ())))
+    """Whether a chatDeleted among `later_events` names `line`'s messageId (as the pages read it: livestate.js)."""
+    return any(event.get("type") == "chatDeleted" and line.get("messageId") in (event.get("messageIds") or ())
                for event in later_events)
 
 

@@ -58,7 +58,9 @@ def test_bad_options_are_one_sentence(params):
     ({"widgets": " , "}, "widgets",
      "widgets must name one or more of chat, gifts, alerts, goal, battle, poll, actions, featured."),
     ({"widgets": "chat,confetti"}, None, "Unknown widget 'confetti': choose from chat, gifts, alerts, goal, battle, "
-                                         "poll, actions."),
+                                         "poll, actions, featured."),
+    ({"widgets": "featured", "featuredSeconds": "121"}, "featuredSeconds",
+     "featuredSeconds must be a whole number from 3 to 120, not '121'."),
     ({"widgets": "goal"}, None, "The goal widget needs goal=diamonds:N, likes:N or follows:N "
                                 "(for example diamonds:5000)."),
 ])

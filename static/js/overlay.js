@@ -4,7 +4,8 @@
 // reconnecting for as long as the page is open. The server checked the options (assistant/overlays/options.py)
 // and put them in #overlay-options; the widgets shown are in the page already. The battle and poll widgets
 // draw what livestate.js folds from the events, as the dashboard's cards do; the actions widget shows what the
-// creator's rules fire (the `action` event).
+// creator's rules fire (the `action` event); the featured widget, the chat line a dashboard user featured (the
+// `featured` event).
 
 import { createBattleWidget } from './battlewidget.js';
 import { createConnection } from './connection.js';
@@ -12,6 +13,7 @@ import { createGoalBar } from './goalbar.js';
 import { createLiveState } from './livestate.js';
 import { createOverlayActions } from './overlayactions.js';
 import { createOverlayAlerts } from './overlayalerts.js';
+import { createFeaturedWidget } from './overlayfeatured.js';
 import { createChatList, createGiftList } from './overlaylists.js';
 import { createPollWidget } from './pollwidget.js';
 
@@ -41,6 +43,7 @@ const battle = byId('battle')
   ? createBattleWidget(byId('battle'), { creator: () => options.username, supporters: false, links: false, lingerMs: ENDED_SHOWN_MS })
   : null;
 const poll = byId('poll') ? createPollWidget(byId('poll'), { lingerMs: ENDED_SHOWN_MS }) : null;
+const featured = byId('featured') ? createFeaturedWidget(byId('featured'), { seconds: options.featuredSeconds }) : null;
 const live = createLiveState();
 
 /** Nothing under way (another creator; a snapshot starts over). */
@@ -91,6 +94,7 @@ const connection = createConnection({
     gifts?.clear();
     alerts?.clear();
     actions?.clear();
+    featured?.clear();
     goal?.reset();
     resetLive();
   },
@@ -100,11 +104,13 @@ const connection = createConnection({
     goal?.update(snapshot.metrics);
     resetLive();
     showLive(snapshot.recent);
+    featured?.events(snapshot.recent);
   },
   onEvents(events) {
     chat?.push(events);
     gifts?.push(events);
     showLive(events);
+    featured?.events(events);
     alerts?.live(events); // live events only: a reload does not alert again
   },
   onMetrics(metrics) {
@@ -112,6 +118,9 @@ const connection = createConnection({
   },
   onAction(action) {
     actions?.offer(action);
+  },
+  onFeatured(payload) {
+    featured?.show(payload);
   },
   onRequestFailed({ error }) {
     watchLater(Number(error && error.retryAfter) > 0 ? Number(error.retryAfter) * 1000 : REFUSED_RETRY_MS);

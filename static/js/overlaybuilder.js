@@ -41,6 +41,7 @@ function formOptions() {
     for (const name of ['minDiamonds', 'seconds']) options[name] = data.get(name);
     for (const name of ['sound', 'tts', 'repeatStreaks']) options[name] = flag(name);
   }
+  if (widgets.includes('featured')) options.featuredSeconds = data.get('featuredSeconds');
   options.fontScale = data.get('fontScale');
   return options;
 }
