@@ -9,7 +9,7 @@ Parameters (all optional but `widgets`; a widget's options are checked even when
 
 | name | values | default | for |
 |---|---|---|---|
-| `widgets` | a comma-separated subset of chat, gifts, alerts, goal, battle, poll, actions, featured | (required) | the page |
+| `widgets` | a comma-separated subset of WIDGETS (below) | (required) | the page |
 | `goal` | `diamonds:N`, `likes:N` or `follows:N`, N from 1 to 1,000,000,000 | (required with goal) | goal |
 | `max` | rows shown, 1 to 50 | 8 | chat, gifts |
 | `minDiamonds` | a gift's whole value (diamonds x count) that alerts, 1 to 1,000,000 | 1 | alerts |
