@@ -6,7 +6,8 @@
 // this overlay receives, the snapshot's too) is taken off and never shown again. The viewer's name and
 // comment go in with textContent (dom.js): a comment of markup stays text.
 //
-// The container's data-message-id names the line shown ('' when none) and data-shown counts the lines shown.
+// The container's data-message-id names the line shown ('' when none), data-shown counts the lines shown and
+// data-told the `featured` events received (a joining overlay gets one at once).
 
 import { avatar, h } from './dom.js';
 import { deletionOf } from './livestate.js';
@@ -32,6 +33,7 @@ export function createFeaturedWidget(container, { seconds }) {
   let current = null; // the chat event shown
   let timer = null;
   let shown = 0;
+  let told = 0;
 
   function isDeleted(event) {
     return deleted.some((test) => test(event));
@@ -58,11 +60,14 @@ export function createFeaturedWidget(container, { seconds }) {
   }
 
   container.dataset.shown = '0';
+  container.dataset.told = '0';
   hide();
 
   return {
     /** A `featured` event's payload: {event, age} (event null: nothing featured). */
     show(payload) {
+      told += 1;
+      container.dataset.told = String(told);
       const event = payload && typeof payload === 'object' ? payload.event : null;
       if (!event || typeof event !== 'object' || event.type !== 'chat' || isDeleted(event)) {
         hide();
