@@ -3,7 +3,8 @@ socket joins a creator's room (docs/architecture.md, "An event's path"; docs/pro
 
 The rooms: `stream:<username>`, a creator's watchers on every process (its runner's emits reach them through
 the message queue, on whichever process it runs); `session:<id>`, the sockets of one session (`session`
-carries the resume token); `everyone:<instance>`, this process's sockets (`stats`).
+carries the resume token); `everyone:<instance>`, this process's sockets (`stats`); `summary:<username>`, the
+walls showing a creator (wallwatch.py).
 """
 
 from .featuring import featured_payload
@@ -51,8 +52,8 @@ class Rooms:
 
     def enter_session(self, sid, session_id):
         """A socket of the session: it gets the session's events, and this process's."""
-        self._enter(sid, _session_room(session_id))
-        self._enter(sid, self._everyone)
+        self.enter(sid, _session_room(session_id))
+        self.enter(sid, self._everyone)
 
     def drop(self, sid):
         """Disconnect one of this process's sockets (its tab reconnects into a new session)."""
@@ -102,7 +103,7 @@ class Rooms:
             if joined:
                 self._send_featured(sid, username)
                 return
-            self._enter(sid, stream_room(username))
+            self.enter(sid, stream_room(username))
             self._sockets.set_room(sid, username, last_seq)
             joined = True
 
@@ -127,5 +128,8 @@ class Rooms:
         """The creator's featured chat line now (or none): what a socket in the room would have been told."""
         self.emit("featured", featured_payload(username, self._store.featured(username)), sid)
 
-    def _enter(self, sid, room):
+    def enter(self, sid, room):
         self._socketio.server.enter_room(sid, room, namespace=NAMESPACE)
+
+    def leave(self, sid, room):
+        self._socketio.server.leave_room(sid, room, namespace=NAMESPACE)

@@ -112,6 +112,18 @@ def on_unwatch(*args):
     return _answer(_service().unwatch, args)
 
 
+@socketio.on("watchMany")
+def on_watch_many(*args):
+    """A wall follows many creators (`{usernames}`) at a summary level: `summary` events, never chat."""
+    return _answer(_service().walls.watch_many, args)
+
+
+@socketio.on("unwatchMany")
+def on_unwatch_many(*args):
+    """A wall drops some creators (`{usernames}`), or all of them (`{}`)."""
+    return _answer(_service().walls.unwatch_many, args)
+
+
 @socketio.on("viewer")
 def on_viewer(*args):
     """A tab asks for one viewer's card (`{userId}`): totals, first and last seen, last comments and gifts."""

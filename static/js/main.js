@@ -40,7 +40,10 @@ const feeds = createFeeds(
   },
 );
 // Insights: leaderboards, charts, the viewer card (insights.js); `connection` is made below.
-const insights = createInsights({ requestViewer: (userId) => connection.viewer(userId) });
+const insights = createInsights({
+  requestViewer: (userId) => connection.viewer(userId),
+  creator: () => connection.username,
+});
 // The battle, the poll, TikTok's goal, the pinned line and the creator's pause (livecards.js).
 const liveCards = createLiveCards({
   creator: () => connection.username,
