@@ -44,6 +44,7 @@ def create_app(config=None, settings=None):
     from .store import make_store
     from .streams import decodecheck
     from .streams.capture import check_directory
+    from .wall import bp as wall_bp
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(settings)
@@ -103,5 +104,6 @@ def create_app(config=None, settings=None):
     app.register_blueprint(overlay_pages.bp)
     app.register_blueprint(actions_api.bp)
     action_pages.register(app, actions.database if actions is not None else None)
+    app.register_blueprint(wall_bp)
     return app
 

@@ -10,6 +10,7 @@ import math
 import os
 import re
 import secrets
+import zoneinfo
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
@@ -127,6 +128,16 @@ def _tiktok_session(env):
     return session_id, target_idc
 
 
+def _time_zone(name):
+    """An IANA time zone name (`Europe/London`, `Asia/Jakarta`, `UTC`) the zone database knows, as given."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of the database (`Europe`)
+        raise SettingsError(f"WALL_TIMEZONE must be an IANA time zone name such as UTC, Europe/London or "
+                            f"Asia/Jakarta, got {_shown(name)}") from None
+    return name
+
+
 class Config:
     """Every setting, as an upper-case attribute (what `app.config.from_object` reads).
 
@@ -147,6 +158,7 @@ class Config:
         self.MAX_SESSIONS = env.whole("MAX_SESSIONS", 1000, low=1)
         self.MAX_SESSIONS_PER_IP = env.whole("MAX_SESSIONS_PER_IP", 20, low=1)
         self.MAX_STREAMS = env.whole("MAX_STREAMS", 100, low=1)
+        self.WALL_MAX_CREATORS = env.whole("WALL_MAX_CREATORS", 50, low=1, high=500)  # creators on one wall
         self.DEMO = env.flag("DEMO")
         self.TIKTOK_SIMULATOR_URL = env.url("TIKTOK_SIMULATOR_URL", ("http", "https"), "http://127.0.0.1:8100")
         self.REDIS_URL = env.url("REDIS_URL", ("redis", "rediss", "unix"), "redis://localhost:6379/0")
@@ -178,6 +190,8 @@ class Config:
         self.RECORD_QUEUE_EVENTS = env.whole("RECORD_QUEUE_EVENTS", 50_000, low=100)  # events waiting for a write
         # Actions' webhooks may call loopback, private and link-local addresses (tests, a LAN); never metadata.
         self.WEBHOOK_ALLOW_PRIVATE = env.flag("WEBHOOK_ALLOW_PRIVATE")
+        # The wall's months and days (assistant/wall/pace.py) are counted in this zone: an IANA name.
+        self.WALL_TIMEZONE = _time_zone(env.text("WALL_TIMEZONE", "UTC").strip())
 
         # Access: with a password, a login (a cookie signed with SECRET_KEY) is needed; the key must then be
         # fixed, or every restart (and every other process) would turn away the cookies already given out.

@@ -73,6 +73,7 @@ def _session(record, state):
         "sessionId": record.id,
         "kind": record.kind,
         "username": record.username,
+        "wall": list(record.wall),
         "connectedClients": record.clients,
         "isConnecting": status in ("connecting", "reconnecting"),
         "hasConnection": status == "connected",

@@ -108,7 +108,8 @@ class Maintenance:
     def _reconcile_sockets(self):
         """Bring this process's sockets in line with their sessions in the store: a session that another
         process switched (a duplicated tab there) moves them to its creator's room; a session the store
-        lost (Redis restarted empty) disconnects them, so that the tabs reconnect into new sessions. A socket being
+        lost (Redis restarted empty) disconnects them, so that the tabs reconnect into new sessions. Their summary rooms
+follow their session's wall the same way (wallwatch.py). A socket being
         caught up is in no room yet: it is left to its catch-up (the next reconcile sees where it went)."""
         sockets = self._service.sockets
         session_ids = sockets.session_ids()
@@ -121,8 +122,10 @@ class Maintenance:
                 if record is None:
                     log.info("Session %s is gone from the store; disconnecting client %s", session_id, sid)
                     self._service.rooms.drop(sid)
-                elif not sockets.catching_up(sid) and sockets.room_of(sid) != record.username:
-                    self._service.rooms.follow(sid, record.username)
+                else:
+                    if not sockets.catching_up(sid) and sockets.room_of(sid) != record.username:
+                        self._service.rooms.follow(sid, record.username)
+                    self._service.walls.reconcile(sid, record.wall)
 
     def _send_stats(self):
         """`stats` to this process's sockets, when the cluster's totals changed."""

@@ -3,9 +3,11 @@ socket joins a creator's room (docs/architecture.md, "An event's path"; docs/pro
 
 The rooms: `stream:<username>`, a creator's watchers on every process (its runner's emits reach them through
 the message queue, on whichever process it runs); `session:<id>`, the sockets of one session (`session`
-carries the resume token); `everyone:<instance>`, this process's sockets (`stats`).
+carries the resume token); `everyone:<instance>`, this process's sockets (`stats`); `summary:<username>`, the
+walls showing a creator (wallwatch.py).
 """
 
+from .featuring import featured_payload
 from .insights.series import BUCKET_SECONDS
 from .metrics import full_metrics
 
@@ -50,8 +52,8 @@ class Rooms:
 
     def enter_session(self, sid, session_id):
         """A socket of the session: it gets the session's events, and this process's."""
-        self._enter(sid, _session_room(session_id))
-        self._enter(sid, self._everyone)
+        self.enter(sid, _session_room(session_id))
+        self.enter(sid, self._everyone)
 
     def drop(self, sid):
         """Disconnect one of this process's sockets (its tab reconnects into a new session)."""
@@ -74,7 +76,8 @@ class Rooms:
         without, a snapshot. Reads and emits may yield, so loop until nothing new arrived, join the room,
         and read once more: an event published between the last read and the join (by the owner, on any
         process) is sent then. Nothing is lost; an event may come twice, with its `seq` (clients drop
-        what they have).
+        what they have). Last comes the creator's featured chat line (featuring.py), the one state of the room
+        that is neither an event nor in a snapshot.
         """
         self._sockets.set_catching_up(sid, True)  # the reconcile leaves it alone meanwhile (maintenance.py)
         try:
@@ -98,8 +101,9 @@ class Rooms:
                 last_seq = missed[-1]["seq"]
                 continue
             if joined:
+                self._send_featured(sid, username)
                 return
-            self._enter(sid, stream_room(username))
+            self.enter(sid, stream_room(username))
             self._sockets.set_room(sid, username, last_seq)
             joined = True
 
@@ -120,5 +124,12 @@ class Rooms:
         self.emit("leaderboards", _leaderboards(username, state and state.leaderboards), sid)
         self.emit("series", {"username": username, "points": self._store.series(username)}, sid)
 
-    def _enter(self, sid, room):
+    def _send_featured(self, sid, username):
+        """The creator's featured chat line now (or none): what a socket in the room would have been told."""
+        self.emit("featured", featured_payload(username, self._store.featured(username)), sid)
+
+    def enter(self, sid, room):
         self._socketio.server.enter_room(sid, room, namespace=NAMESPACE)
+
+    def leave(self, sid, room):
+        self._socketio.server.leave_room(sid, room, namespace=NAMESPACE)

@@ -1,5 +1,5 @@
-"""HTTP routes: the dashboard (at / and /@<username>), /healthz, /source (/debug: debug.py; /login and /logout:
-access.py), and the answer to a path the server does not have."""
+"""HTTP routes: the dashboard (at / and /@<username>), the wall (/wall), /healthz, /source (/debug: debug.py;
+/login and /logout: access.py), and the answer to a path the server does not have."""
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import NotFound
@@ -21,6 +21,12 @@ def creator_page(handle):
     """`/@<username>`: the dashboard, which reads the address, checks it with the username rule and
     follows that creator (or explains why not). Any text is accepted here: the page says what is wrong."""
     return render_template("index.html")
+
+
+@bp.get("/wall")
+def wall_page():
+    """The wall (docs/wall.md): a tile per creator of the roster; static/js/wall.js fills it in."""
+    return render_template("wall.html")
 
 
 @bp.get("/healthz")

@@ -12,39 +12,25 @@ records database is reached through a thread pool: records/).
 
 import logging
 import time
-from contextlib import contextmanager
 
 import eventlet
 
+from .answers import ServiceError, answering_outages
+from .featuring import FeaturedLines, FeatureRefused
 from .maintenance import Maintenance
+from .records import RecordsUnavailable
 from .rooms import Rooms, stream_room
 from .sessions import LocalSockets, WatchRateLimit
 from .store import SessionLimitError, StoreUnavailable, StreamLimitError
 from .streams import StreamRegistry, StreamRunner
 from .usernames import UsernameError, parse_username
+from .wallwatch import WallWatch
 
 log = logging.getLogger(__name__)
 
 MAX_USER_ID_LENGTH = 64
-UNAVAILABLE_RETRY_SECONDS = 3
-UNAVAILABLE_MESSAGE = "The server cannot reach its shared store right now; try again in a few seconds"
 
-
-class ServiceError(Exception):
-    """An answer of the contract: `{ok: false, error: {code, message, ...}}`."""
-
-    def __init__(self, code, message, **extra):
-        super().__init__(message)
-        self.error = {"code": code, "message": message, **extra}
-
-
-@contextmanager
-def _answering_outages():
-    """A store outage during a client's request becomes the `unavailable` answer."""
-    try:
-        yield
-    except StoreUnavailable as ex:
-        raise ServiceError("unavailable", UNAVAILABLE_MESSAGE, retryAfter=UNAVAILABLE_RETRY_SECONDS) from ex
+__all__ = ["LiveService", "ServiceError"]
 
 
 class LiveService:
@@ -58,10 +44,12 @@ class LiveService:
         self._grace = config["CLEANUP_GRACE_SECONDS"]
         self.sockets = LocalSockets()
         self.rooms = Rooms(socketio, store, self.sockets)
-        self._watch_limit = WatchRateLimit(config["WATCH_CALLS_PER_MINUTE"])
+        self.watch_limit = WatchRateLimit(config["WATCH_CALLS_PER_MINUTE"])
         self._pending_detaches = []  # (session id, sid) the store could not be told of yet
+        self.walls = WallWatch(self, config["WALL_MAX_CREATORS"], config["MAX_STREAMS"], self._grace)
         self._maintenance = Maintenance(self, self._grace)
         self.streams = StreamRegistry(store, self._make_runner, self._maintenance.heartbeat)
+        self.featured = FeaturedLines(store, records, self.tell_watchers)
         self._maintenance.start()
 
     def _make_runner(self, username, state):
@@ -89,7 +77,7 @@ class LiveService:
     def connect(self, sid, client_ip, auth):
         """A socket connected: resume its session by token (made on any process), or make a new one."""
         auth = auth if isinstance(auth, dict) else {}
-        with _answering_outages():
+        with answering_outages():
             kind = "overlay" if auth.get("kind") == "overlay" else "dashboard"  # what /debug shows
             record, resumed = self._attach(sid, client_ip, auth.get("resumeToken"), kind)
             self.sockets.add(sid, record.id)
@@ -97,6 +85,8 @@ class LiveService:
             try:
                 self.rooms.enter_session(sid, record.id)
                 self._send_session(record, resumed=resumed)
+                if record.wall:
+                    self.walls.follow(sid, record.wall)
                 if record.username:
                     last_seq = auth.get("lastSeq")
                     valid_seq = isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq >= 0
@@ -124,6 +114,7 @@ class LiveService:
         return self.store.attach_client(record.id, sid), False
 
     def disconnect(self, sid):
+        self.walls.forget(sid)
         session_id = self.sockets.remove(sid)
         if session_id is None:
             return
@@ -146,19 +137,16 @@ class LiveService:
     # -- watch / unwatch -------------------------------------------------------------------
 
     def watch(self, sid, payload):
-        session_id = self._session_of(sid)
+        session_id = self.session_of(sid)
         if not isinstance(payload, dict) or not isinstance(payload.get("username"), str):
             raise ServiceError("bad_request", "watch takes {username: string}")
         try:
             username = parse_username(payload["username"])
         except UsernameError as ex:
             raise ServiceError("invalid_username", ex.message, reason=ex.reason) from ex
-        if not self._watch_limit.allow(session_id):
-            retry_after = self._watch_limit.retry_after(session_id)
-            message = f"Too many creator changes; try again in {retry_after} s"
-            raise ServiceError("rate_limited", message, retryAfter=retry_after)
-        with _answering_outages():
-            record = self._record(session_id)
+        self.watch_limit.count(session_id)
+        with answering_outages():
+            record = self.record_of(session_id)
             if username != record.username:
                 try:
                     record = self.store.set_watching(session_id, username, self._config["MAX_STREAMS"],
@@ -177,11 +165,11 @@ class LiveService:
         return {"ok": True, "session": payload}
 
     def unwatch(self, sid, payload):
-        session_id = self._session_of(sid)
+        session_id = self.session_of(sid)
         if payload is not None and not isinstance(payload, dict):
             raise ServiceError("bad_request", "unwatch takes {}")
-        with _answering_outages():
-            record = self._record(session_id)
+        with answering_outages():
+            record = self.record_of(session_id)
             if record.username:
                 log.info("Session %s stops watching @%s", session_id, record.username)
                 record = self.store.set_watching(session_id, None, self._config["MAX_STREAMS"],
@@ -194,26 +182,58 @@ class LiveService:
 
     def viewer(self, sid, payload):
         """`viewer {userId}`: the card of one viewer of the live this session watches."""
-        session_id = self._session_of(sid)
+        session_id = self.session_of(sid)
         user_id = payload.get("userId") if isinstance(payload, dict) else None
         if not isinstance(user_id, str) or not user_id or len(user_id) > MAX_USER_ID_LENGTH:
             raise ServiceError("bad_request", f"viewer takes {{userId: string of 1 to {MAX_USER_ID_LENGTH}}}")
-        with _answering_outages():
-            record = self._record(session_id)
+        with answering_outages():
+            record = self.record_of(session_id)
             if not record.username:
                 raise ServiceError("bad_request", "Watch a creator first")
             card = self.store.viewer(record.username, user_id)
         if card is None:
             raise ServiceError("not_found", "That viewer has done nothing in this live yet")
-        return {"ok": True, "viewer": card}
+        return {"ok": True, "viewer": {**card, **self._regular(record.username, user_id, card)}}
 
-    def _session_of(self, sid):
+    def _regular(self, username, user_id, card):
+        """The card's `history` over the creator's recorded lives and the team's `note` (docs/wall.md): both null
+        with recording off, or while the records database fails (the card itself does not need it)."""
+        if self.records is None:
+            return {"history": None, "note": None}
+        try:
+            return self.records.viewer_regular(username, user_id, card)
+        except RecordsUnavailable as ex:
+            log.warning("Viewer card of @%s: no history or note, the records failed: %s", username, ex)
+            return {"history": None, "note": None}
+
+    # -- the featured chat line (featuring.py) ---------------------------------------------------------
+
+    def feature(self, sid, payload):
+        """`feature {messageId}`: one of the watched creator's chat lines on its overlays."""
+        return self._featuring(sid, self.featured.feature, payload)
+
+    def unfeature(self, sid, payload):
+        """`unfeature` (optionally `{messageId}`): the watched creator's overlays show no featured line."""
+        return self._featuring(sid, self.featured.unfeature, payload)
+
+    def _featuring(self, sid, action, payload):
+        session_id = self.session_of(sid)
+        with answering_outages():
+            username = self.record_of(session_id).username
+            if not username:
+                raise ServiceError("bad_request", "Watch a creator first")
+            try:
+                return {"ok": True, **action(session_id, username, payload)}
+            except FeatureRefused as ex:
+                raise ServiceError(ex.code, ex.message, **ex.extra) from ex
+
+    def session_of(self, sid):
         session_id = self.sockets.session_of(sid)
         if session_id is None:  # a socket that never completed its connect
             raise ServiceError("bad_request", "No session for this connection; reconnect")
         return session_id
 
-    def _record(self, session_id):
+    def record_of(self, session_id):
         record = self.store.get_session(session_id)
         if record is None:  # the store lost it (a Redis restart): the maintenance's reconcile reconnects the tab
             raise ServiceError("session_expired", "This session is gone; reconnecting")
@@ -317,7 +337,8 @@ class LiveService:
         """The session's cleanup fell due: remove it, unless a socket came back."""
         record = self.store.remove_session(session_id, now)
         if record is not None:
-            self._watch_limit.forget(session_id)
+            self.watch_limit.forget(session_id)
+            self.featured.forget(session_id)
             log.info("Session %s removed (%d active)", session_id, self.store.totals()[0])
 
     def tell_watchers(self, username, event, payload):

@@ -8,6 +8,8 @@ import time
 from collections import defaultdict, deque
 from datetime import UTC, datetime
 
+from .answers import ServiceError
+
 
 def iso_utc(epoch_seconds):
     moment = datetime.fromtimestamp(epoch_seconds, UTC)
@@ -81,7 +83,8 @@ class LocalSockets:
 
 
 class WatchRateLimit:
-    """At most `per_minute` `watch` calls per session in any minute (counted per process)."""
+    """At most `per_minute` calls per session in any minute (counted per process): `watch` (and `watchMany`), and
+    `feature` (featuring.py) with a limiter of its own."""
 
     def __init__(self, per_minute):
         self._per_minute = per_minute
@@ -96,6 +99,13 @@ class WatchRateLimit:
             return False
         calls.append(now)
         return True
+
+    def count(self, session_id):
+        """One more call of the session; the `rate_limited` answer past the limit."""
+        if not self.allow(session_id):
+            retry_after = self.retry_after(session_id)
+            message = f"Too many creator changes; try again in {retry_after} s"
+            raise ServiceError("rate_limited", message, retryAfter=retry_after)
 
     def retry_after(self, session_id):
         calls = self._calls.get(session_id)

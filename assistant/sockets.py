@@ -112,10 +112,34 @@ def on_unwatch(*args):
     return _answer(_service().unwatch, args)
 
 
+@socketio.on("watchMany")
+def on_watch_many(*args):
+    """A wall follows many creators (`{usernames}`) at a summary level: `summary` events, never chat."""
+    return _answer(_service().walls.watch_many, args)
+
+
+@socketio.on("unwatchMany")
+def on_unwatch_many(*args):
+    """A wall drops some creators (`{usernames}`), or all of them (`{}`)."""
+    return _answer(_service().walls.unwatch_many, args)
+
+
 @socketio.on("viewer")
 def on_viewer(*args):
     """A tab asks for one viewer's card (`{userId}`): totals, first and last seen, last comments and gifts."""
     return _answer(_service().viewer, args)
+
+
+@socketio.on("feature")
+def on_feature(*args):
+    """A tab puts one of its creator's chat lines (`{messageId}`) on the creator's overlays (`featured`)."""
+    return _answer(_service().feature, args)
+
+
+@socketio.on("unfeature")
+def on_unfeature(*args):
+    """A tab takes the featured line off the creator's overlays."""
+    return _answer(_service().unfeature, args)
 
 
 @socketio.on("*")

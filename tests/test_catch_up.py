@@ -31,7 +31,9 @@ def test_the_reconcile_leaves_a_socket_being_caught_up_to_its_catch_up():
     sockets = LocalSockets()
     socketio = RecordingSocketIO()
     rooms = Rooms(socketio, store, sockets)
-    maintenance = Maintenance(SimpleNamespace(store=store, sockets=sockets, rooms=rooms), cleanup_grace=30)
+    walls = SimpleNamespace(reconcile=lambda sid, wall: None)  # a session without a wall: nothing to follow
+    maintenance = Maintenance(SimpleNamespace(store=store, sockets=sockets, rooms=rooms, walls=walls),
+                              cleanup_grace=30)
     record = store.create_session("127.0.0.1", "dashboard", max_sessions=10, max_per_ip=10)
     store.attach_client(record.id, "tab")
     store.set_watching(record.id, "alice", max_streams=10, stop_due=time.time() + 30)

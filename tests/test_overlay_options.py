@@ -60,6 +60,8 @@ def test_bad_options_are_one_sentence(params):
     ({"widgets": "alerts", "tts": "yes"}, "tts", "tts must be 0, 1, alerts, chat or alerts,chat, not 'yes'."),
     ({"widgets": " , "}, "widgets", f"widgets must name one or more of {', '.join(WIDGETS)}."),
     ({"widgets": "chat,confetti"}, None, f"Unknown widget 'confetti': choose from {', '.join(WIDGETS)}."),
+    ({"widgets": "featured", "featuredSeconds": "121"}, "featuredSeconds",
+     "featuredSeconds must be a whole number from 3 to 120, not '121'."),
     ({"widgets": "goal"}, None, "The goal widget needs goal=diamonds:N, likes:N or follows:N "
                                 "(for example diamonds:5000)."),
 ])

@@ -166,7 +166,7 @@ def test_bad_options_answer_400_with_one_plain_line(server, open_overlay):
     assert overlay.response.status == 400
     problem = overlay.page.locator("#overlay-problem")
     expect(problem).to_have_text("Unknown widget 'confetti': choose from chat, gifts, alerts, goal, battle, poll, "
-                                 "actions, leaderboard, viewers, counter.")
+                                 "actions, leaderboard, viewers, counter, featured.")
     assert overlay.page.locator("#overlay").count() == 0
     assert overlay.page.evaluate("() => getComputedStyle(document.body).backgroundColor") == TRANSPARENT
 

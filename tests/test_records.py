@@ -79,12 +79,12 @@ def test_migrations_build_exactly_the_schema(database_url, open_records):
     engine = create_engine(engine_url(database_url, None))
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
-        assert MigrationContext.configure(connection).get_current_revision() == "0003"
+        assert MigrationContext.configure(connection).get_current_revision() == "0004"
     engine.dispose()
     done = subprocess.run([sys.executable, "-m", "assistant.records", "current"], cwd=REPO, capture_output=True,
                           text=True, env={"DATABASE_URL": database_url, "PYTHONWARNINGS": "ignore"}, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().endswith("revision 0003")
+    assert done.stdout.strip().endswith("revision 0004")
 
 
 def test_a_database_of_the_first_schema_is_migrated_with_its_events(database_url, open_records):

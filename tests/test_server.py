@@ -8,7 +8,7 @@ from support.dashboardclient import wait_until
 from support.simclient import chat, unique_name
 
 DEBUG_SESSION_KEYS = {
-    "sessionId", "kind", "username", "connectedClients", "isConnecting", "hasConnection", "createdAt",
+    "sessionId", "kind", "username", "wall", "connectedClients", "isConnecting", "hasConnection", "createdAt",
     "lastActivity", "metrics",
 }
 

@@ -18,6 +18,7 @@ BAD_STARTS = [
     ({"ACCESS_PASSWORD": "team password"}, "SECRET_KEY"),
     ({"DATABASE_URL": f"postgresql://live:s3cret@127.0.0.1:{free_port()}/records"}, "DATABASE_URL"),  # unreachable
     ({"CAPTURE_DIR": "/proc/no-captures-here"}, "CAPTURE_DIR"),  # /proc takes no new folder, even from root
+    ({"WALL_TIMEZONE": "Mars/Olympus"}, "WALL_TIMEZONE"),
     ({"HOST": "nohost.invalid"}, "HOST"),  # .invalid never resolves (RFC 6761), and fails at once offline too
     ({"HOST": "999.1.1.1"}, "HOST"),
     ({"HOST": "192.0.2.1"}, "HOST"),  # TEST-NET-1: an address, but never one of this machine's
@@ -84,6 +85,11 @@ def test_a_bad_setting_stops_the_start_with_one_line(bad_starts, index):
     ({"DATABASE_URL": "mysql://db.example/records"}, "DATABASE_URL must be a URL like postgresql://"),
     ({"RECORD_RETENTION_DAYS": "0"}, "RECORD_RETENTION_DAYS must be a whole number of 1 or more, got '0'"),
     ({"RECORD_QUEUE_EVENTS": "lots"}, "RECORD_QUEUE_EVENTS must be a whole number of 100 or more"),
+    ({"WALL_TIMEZONE": "Mars/Olympus"}, "WALL_TIMEZONE must be an IANA time zone name"),
+    ({"WALL_MAX_CREATORS": "501"}, "WALL_MAX_CREATORS must be a whole number from 1 to 500, got '501'"),
+    ({"WALL_TIMEZONE": "Europe"}, "WALL_TIMEZONE must be an IANA time zone name"),  # a folder of the database
+    ({"WALL_TIMEZONE": "+07:00"}, "WALL_TIMEZONE must be an IANA time zone name"),
+    ({"WALL_TIMEZONE": "../../etc/passwd"}, "WALL_TIMEZONE must be an IANA time zone name"),
     ({"CAPTURE_MAX_MB": "0"}, "CAPTURE_MAX_MB must be a whole number of 1 or more, got '0'"),
     ({"MAX_STREAMS": "many\nlines"}, r"MAX_STREAMS must be a whole number of 1 or more, got 'many\nlines'"),
     ({"MAX_SESSIONS_PER_IP": "0"}, "MAX_SESSIONS_PER_IP must be a whole number of 1 or more, got '0'"),
@@ -146,6 +152,7 @@ VALUES = [
     ({"MAX_SESSIONS": "5"}, "MAX_SESSIONS", 5),
     ({"MAX_SESSIONS_PER_IP": "3"}, "MAX_SESSIONS_PER_IP", 3),
     ({"MAX_STREAMS": "7"}, "MAX_STREAMS", 7),
+    ({"WALL_MAX_CREATORS": "12"}, "WALL_MAX_CREATORS", 12),
     ({"DEMO": " Yes "}, "DEMO", True),
     ({"TIKTOK_SIMULATOR_URL": "http://127.0.0.1:8100"}, "TIKTOK_SIMULATOR_URL", "http://127.0.0.1:8100"),
     ({"REDIS_URL": "rediss://:pw@redis.example:6380/1"}, "REDIS_URL", "rediss://:pw@redis.example:6380/1"),
@@ -160,6 +167,7 @@ VALUES = [
     ({"RECORD_STREAMS": "off"}, "RECORD_STREAMS", False),
     ({"RECORD_RETENTION_DAYS": "7"}, "RECORD_RETENTION_DAYS", 7),
     ({"RECORD_QUEUE_EVENTS": "100"}, "RECORD_QUEUE_EVENTS", 100),
+    ({"WALL_TIMEZONE": " Asia/Jakarta "}, "WALL_TIMEZONE", "Asia/Jakarta"),
     ({"ACCESS_PASSWORD": " pw ", "SECRET_KEY": "fixed"}, "ACCESS_PASSWORD", " pw "),
     ({"SECRET_KEY": "fixed"}, "SECRET_KEY", "fixed"),
     ({"ACCESS_SESSION_HOURS": "0.5"}, "ACCESS_SESSION_HOURS", 0.5),

@@ -168,7 +168,8 @@ def test_every_page_with_a_ui_has_the_footer_link_and_source_url_replaces_it(mak
     app = make_app()
     live_id = add_live(records_file, "maya", "7300")
     client = app.test_client()
-    pages = ["/", "/@maya", "/streams", f"/streams/{live_id}", "/streams/123456", "/streams/latest?username=nobody"]
+    pages = ["/", "/@maya", "/streams", "/wall", f"/streams/{live_id}", "/streams/123456",
+             "/streams/latest?username=nobody"]
     for path in pages:
         response = client.get(path)
         assert response.status_code in (200, 404), path

@@ -25,6 +25,7 @@ PAGES = {
                                        "vendor/uPlot.min", "insights", "overlay-builder"]),
     "recorded lives": ("/streams", [*BASE, "records"]),
     "actions": ("/actions", [*BASE, "actions"]),
+    "wall": ("/wall", [*BASE, "wall"]),
     "a live's report": ("/streams/{live_id}", [*BASE, "totals", "feeds", "chat-tools", "vendor/uPlot.min",
                                                "insights", "records"]),
     "no such live": ("/streams/123456", BASE),

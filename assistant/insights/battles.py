@@ -15,6 +15,8 @@ At the (first) end with a result, `supporters` names the creator's top supporter
 the creator's side, or else the last one seen in its scores (insights/viewers.py credits them on the viewer
 cards and in the supporters' board).
 
+`current` is the battle in progress (the wall's summary shows its score: streams/summary.py).
+
 Memory is bounded (the last BATTLES_KEPT battles). After a takeover the runner replays the stored recent events
 (`replay`); after a restart, the battles of the live's record (records/reads.py `battle_events`).
 """
@@ -41,6 +43,7 @@ class _Battle:
 class BattleTracker:
     def __init__(self):
         self.owner_id = None  # the creator's user id (TikTok's room info), once known
+        self.current = None  # the last event of the battle in progress, as `complete` made it; None: none
         self._battles = OrderedDict()  # battleId -> _Battle, oldest first
 
     def know_creator(self, owner_id):
@@ -63,7 +66,9 @@ class BattleTracker:
         if own is not None and own.get("top"):
             battle.top = own["top"]
         battle.ended = battle.ended or ended
-        return {**event, "endsAt": battle.ends_at, "teams": teams}
+        completed = {**event, "endsAt": battle.ends_at, "teams": teams}
+        self.current = None if event.get("phase") == "ended" else completed
+        return completed
 
     def outcome(self, event):
         """How the battle an event ended went for the creator: won, lost or drawn; None for an event that is not

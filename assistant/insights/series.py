@@ -67,6 +67,10 @@ class ActivitySeries:
     def points(self):
         return [dict(self._points[t]) for t in sorted(self._points)]
 
+    def since(self, t):
+        """The points from minute `t` on, in time order."""
+        return [dict(self._points[minute]) for minute in sorted(minute for minute in self._points if minute >= t)]
+
     def take_changed(self):
         """The points changed since the last call, in time order: what the next `series` event carries."""
         changed = [dict(self._points[t]) for t in sorted(self._changed) if t in self._points]

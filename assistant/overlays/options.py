@@ -19,9 +19,10 @@ Parameters (all optional but `widgets`; a widget's options are checked even when
 | `tts` | 0; 1 or alerts: alerts read aloud; chat: chat lines; alerts,chat: both | 0 | alerts, the page |
 | `repeatStreaks` | 1: each step of a streak is an alert of its own; 0: one alert, counting up | 0 | alerts |
 | `fontScale` | text size, 0.5 to 3 (up to two decimals) | 1 | the page |
+| `featuredSeconds` | how long the featured chat line shows, 3 to 120 | 15 | featured |
 
-The second round's options (`board`, `rows`, `counter`, `alertOn`, `ttsRate`, the styling: `textColor`,
-`accentColor`, `font`, `align`, `background`, `direction`) are in `_NEW_OPTIONS` and docs/overlays.md. They
+The second round's options (`board`, `rows`, `counter`, `alertOn`, `ttsRate`, `featuredSeconds`, the styling:
+`textColor`, `accentColor`, `font`, `align`, `background`, `direction`) are in `_NEW_OPTIONS` and docs/overlays.md. They
 enter the signed canonical form only when the URL gives them a value other than their default: the URLs
 signed before they existed keep their signature.
 """
@@ -31,10 +32,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from ..actions.templates import COUNTER_NAME
+from ..featuring import KEEP_SECONDS as FEATURED_KEEP_SECONDS
 from ..usernames import UsernameError, parse_username
 
 # Each new widget goes last: the order is the URL's canonical one (signed URLs made before stay valid).
-WIDGETS = ("chat", "gifts", "alerts", "goal", "battle", "poll", "actions", "leaderboard", "viewers", "counter")
+WIDGETS = ("chat", "gifts", "alerts", "goal", "battle", "poll", "actions", "leaderboard", "viewers", "counter",
+           "featured")
 BOARDS = ("gifters", "chatters", "likers")
 ALERT_KINDS = ("gift", "follow", "share", "subscribe", "likes")  # the canonical order of alertOn
 TTS_KINDS = ("alerts", "chat")
@@ -96,6 +99,7 @@ class Overlay:
     align: str = "left"
     background: float = 0.6
     direction: str = "bottom"
+    featured_seconds: int = 15  # the featured widget: how long a featured chat line shows
 
     def texts(self):
         """Every option as the URL writes it (None: not given), in the query's fixed order."""
@@ -112,6 +116,7 @@ class Overlay:
             "ttsRate": self.tts_rate, "textColor": self.text_color, "accentColor": self.accent_color,
             "font": self.font, "align": self.align, "background": _scale_text(self.background),
             "direction": self.direction,
+            "featuredSeconds": self.featured_seconds,
         }
 
     def params(self):
@@ -142,6 +147,7 @@ class Overlay:
             "alertOn": list(self.alert_on), "likesEvery": self.likes_every, "ttsChat": "chat" in self.tts,
             "ttsRate": self.tts_rate, "textColor": self.text_color, "accentColor": self.accent_color,
             "font": self.font, "align": self.align, "background": self.background, "direction": self.direction,
+            "featuredSeconds": self.featured_seconds,
         }
 
 
@@ -152,6 +158,8 @@ _NUMBERS = {
     "seconds": ("seconds", 2, 60),
     "queue": ("queue", 1, 100),
     "rows": ("rows", 1, 10),
+    # the featured widget: at most as long as the server keeps a featured line (featuring.py)
+    "featuredSeconds": ("featured_seconds", 3, FEATURED_KEEP_SECONDS),
 }
 _FLAGS = {"sound": "sound", "repeatStreaks": "repeat_streaks"}
 _SCALE_RANGE = (0.5, 3.0)
@@ -161,7 +169,7 @@ _CHOICES = {"board": ("board", BOARDS), "font": ("font", FONTS), "align": ("alig
             "direction": ("direction", DIRECTIONS)}
 _COLOURS = {"textColor": "text_color", "accentColor": "accent_color"}
 _NEW_OPTIONS = ("board", "rows", "counter", "alertOn", "ttsRate", "textColor", "accentColor", "font", "align",
-                "background", "direction")
+                "background", "direction", "featuredSeconds")
 KNOWN = ("widgets", "goal", "max", "minDiamonds", "seconds", "queue", "sound", "tts", "repeatStreaks", "fontScale",
          *_NEW_OPTIONS)
 

@@ -11,16 +11,18 @@ import time
 
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from . import migrate, reads
+from . import migrate, months, reads, regulars, roster
 from .database import Database
 from .engine import database_url, make_engine, one_line, shown_url
 from .errors import RecordsDatabaseUnusable, RecordsUnavailable
 from .lock import RecordsFileInUse, hold_sqlite_file
 from .prune import prune
 from .reads import LiveRecord
+from .roster import ROSTER_LIMIT, RosterFull
 from .writer import RecordWriter
 
-__all__ = ["LiveRecord", "Records", "RecordsDatabaseUnusable", "RecordsFileInUse", "RecordsUnavailable"]
+__all__ = ["ROSTER_LIMIT", "LiveRecord", "Records", "RecordsDatabaseUnusable", "RecordsFileInUse", "RecordsUnavailable",
+           "RosterFull"]
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,7 @@ class Records:
 
     # --- reads ---------------------------------------------------------------------------------------
 
-    def _read(self, work, *args):
+    def _run(self, work, *args):
         try:
             return self._database.run(work, *args)
         except SQLAlchemyError as ex:
@@ -93,32 +95,76 @@ class Records:
 
     def latest(self, username, limit_cards=5000):
         """The creator's newest live (by start) as a LiveRecord, or None."""
-        return self._read(reads.latest, username, limit_cards)
+        return self._run(reads.latest, username, limit_cards)
 
     def list_lives(self, username=None, before=None, limit=50):
         """([{id, username, roomId, status, startedAt, endedAt, metrics}] newest first, next cursor or None)."""
-        return self._read(reads.list_lives, username, before, limit)
+        return self._run(reads.list_lives, username, before, limit)
 
     def get_live(self, live_id):
         """{id, username, roomId, status, startedAt, endedAt, endReason, metrics, leaderboards, series}, or None."""
-        return self._read(reads.get_live, live_id)
+        return self._run(reads.get_live, live_id)
 
     def events(self, live_id, types=None, search=None, after=None, limit=100):
         """([event dicts] in seq order after seq `after`, next cursor (a seq) or None)."""
-        return self._read(reads.events_page, live_id, types, search, after, limit)
+        return self._run(reads.events_page, live_id, types, search, after, limit)
 
     def battle_events(self, live_id):
         """The live's battle events that say how each battle went: the last of each battle's phases, in seq order."""
-        return self._read(reads.battle_events, live_id)
+        return self._run(reads.battle_events, live_id)
+
+    def chat_line(self, username, message_id):
+        """(the chat event with that messageId in the creator's newest live, deleted by TikTok?), or None."""
+        return self._read(reads.chat_line, username, message_id)
 
     def iter_events(self, live_id, types=None):
         """Every event of the live in seq order, read EXPORT_CHUNK at a time (constant memory)."""
         after = None
         while True:
-            page, after = self._read(reads.events_page, live_id, types, None, after, EXPORT_CHUNK)
+            page, after = self._run(reads.events_page, live_id, types, None, after, EXPORT_CHUNK)
             yield from page
             if after is None:
                 return
+
+    # --- the wall (docs/wall.md): read and written here, not through the writer process ---------------
+
+    def roster(self):
+        """[{username, displayName, targets, addedAt, updatedAt}] in the order the creators were added."""
+        return self._run(roster.list_roster)
+
+    def roster_entry(self, username):
+        """The creator's roster entry, or None."""
+        return self._run(roster.get_entry, username)
+
+    def save_roster_entry(self, username, display_name, targets):
+        """Adds or replaces the creator's entry: (entry, created). RosterFull past ROSTER_LIMIT creators."""
+        return self._run(roster.save_entry, username, display_name, targets, time.time())
+
+    def remove_roster_entry(self, username):
+        """Whether the creator was on the roster."""
+        return self._run(roster.delete_entry, username)
+
+    def month_lives(self, usernames, start, end):
+        """{username: [months.LiveSpan]}: the lives of these creators that overlap [start, end) (epoch seconds)."""
+        return self._run(months.month_lives, list(usernames), start, end)
+
+    def viewer_regular(self, username, user_id, current=None):
+        """{history, note} of the creator's viewer: `history` {lives, firstSeen, totals} over the creator's recorded
+        lives (`current`: the card of the live being watched, counted in place of its recorded row; None when no
+        live has the viewer), `note` the team's note's text or None (regulars.py)."""
+        return self._run(regulars.regular, username, user_id, current)
+
+    def viewer_note(self, username, user_id):
+        """{note, updatedAt} of the team's note on the creator's viewer, or None."""
+        return self._run(regulars.get_note, username, user_id)
+
+    def set_viewer_note(self, username, user_id, note):
+        """Sets the note on the creator's viewer (None deletes it): {note, updatedAt}."""
+        return self._run(regulars.set_note, username, user_id, note, time.time())
+
+    def boards_since(self, username, since, size):
+        """{gifters, chatters, likers} summed over the creator's lives started at `since` (epoch seconds) or later."""
+        return self._run(regulars.boards_since, username, since, size)
 
     # --- upkeep --------------------------------------------------------------------------------------
 

@@ -59,11 +59,16 @@ def _fold(ops):
     return changes
 
 
+def dialect_insert(connection, table):
+    """The database's own INSERT for `table`, the one with ON CONFLICT clauses (SQLite's or Postgres')."""
+    return _DIALECT_INSERTS[connection.dialect.name](table)
+
+
 def _upsert(connection, table, rows, keys, replace=True):
     """INSERT ... ON CONFLICT (keys) DO UPDATE the other columns (or DO NOTHING), for many rows at once."""
     if not rows:
         return
-    statement = _DIALECT_INSERTS[connection.dialect.name](table)
+    statement = dialect_insert(connection, table)
     if replace:
         others = {name: statement.excluded[name] for name in rows[0] if name not in keys}
         statement = statement.on_conflict_do_update(index_elements=keys, set_=others)

@@ -7,7 +7,8 @@ The migrations (migrations/versions) create exactly these tables: a test compare
 
 The actions' tables (assistant/actions, docs/actions.md) live here too, one database for all: the rules per
 creator, their named counters, the webhook deliveries (the durable queue, and each rule's list), and the
-media uploaded for the overlay (images and sounds, served from instance/media/ once read).
+media uploaded for the overlay (images and sounds, served from instance/media/ once read). And the wall's:
+the roster of creators with their monthly targets, and the team's notes on viewers (docs/wall.md).
 """
 
 from sqlalchemy import (
@@ -158,4 +159,26 @@ media = Table(
     Column("data", LargeBinary, nullable=False),
     Column("original_name", String(200)),  # the uploaded file's name, shown in /actions (text only)
     Column("created_at", Float, nullable=False),
+)
+
+
+# The wall (docs/wall.md): the creators an agency follows, with their monthly targets, and the team's notes on
+# a creator's viewers.
+roster = Table(
+    "roster",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", String(100)),
+    Column("targets", JSON(none_as_null=True)),  # {hours, validDays, diamonds}, each a number or null; or null
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+viewer_notes = Table(
+    "viewer_notes",
+    metadata,
+    Column("username", String(64), primary_key=True),  # the creator whose viewer it is: notes are per creator
+    Column("user_id", String(64), primary_key=True),
+    Column("note", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
 )

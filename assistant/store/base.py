@@ -43,6 +43,11 @@ class StreamLimitError(Exception):
     """MAX_STREAMS creators are followed already."""
 
 
+def wall_limit_message(max_streams: int, new: int) -> str:
+    return (f"This server follows at most {max_streams} creators (MAX_STREAMS), and {new} of these are not "
+            "followed yet: too many")
+
+
 # The sign budget (SIGN_BUDGET): its windows, each (starts allowed, within so many seconds).
 SignLimits = Sequence[tuple[int, float]]
 # Some of StreamState's fields by name (status, error, seq, metrics, connected_at, shed, garbled, skipped...),
@@ -67,6 +72,7 @@ class SessionRecord:
     username: str | None = None  # the creator watched, if any
     clients: int = 0  # sockets attached now, on every process
     kind: str = "dashboard"
+    wall: tuple[str, ...] = ()  # the creators it follows at a summary level (`watchMany`), in the wall's order
 
 
 @dataclass
@@ -83,6 +89,7 @@ class StreamState:
     garbled: int = 0
     skipped: dict[str, int] = field(default_factory=dict)  # messages of types the app does not show, per method
     decode_check: dict[str, Any] | None = None  # the decode check's counts (streams/decodecheck.py), as stored
+    battle: dict[str, Any] | None = None  # the PK battle in progress, as the wall's summary shows it (summary.py)
     owner: str | None = None  # `<host>:<pid>` of the process running its runner; None: nobody yet
     watchers: int = 0
     queue: Queued | None = None  # while `queued` for the sign budget
@@ -182,7 +189,20 @@ class Store:
         raise NotImplementedError
 
     def watcher_ids(self, username: str) -> list[str]:
-        """Ids of the sessions watching `username`, on every process."""
+        """Ids of the sessions watching `username`, on every process (their wall's creators included)."""
+        raise NotImplementedError
+
+    def set_wall(self, session_id: str, usernames: Sequence[str], max_streams: int,
+                 stop_due: float) -> SessionRecord | None:
+        """The session now follows `usernames` (distinct, lower case; empty: none) at a summary level, its wall,
+        beside the creator it may watch: it is one of each one's watchers (so each has one runner, kept while a
+        session watches it either way). A creator it leaves unwatched is due to stop at `stop_due`.
+        StreamLimitError, changing nothing, when the creators not followed yet would take the server past
+        `max_streams`. Returns the updated record, or None when the session is gone."""
+        raise NotImplementedError
+
+    def summary_watched(self, username: str) -> bool:
+        """Whether some session has `username` on its wall: its runner sends summaries only then."""
         raise NotImplementedError
 
     # -- streams: state and ownership -------------------------------------------------------------
@@ -248,6 +268,10 @@ class Store:
         """The stored series points of the creator's live, in time order."""
         raise NotImplementedError
 
+    def series_since(self, username: str, since: int, until: int) -> list[SeriesPoint]:
+        """The stored points of the minutes from `since` to `until` (epoch ms, minute starts), in time order."""
+        raise NotImplementedError
+
     def insights(self, username: str) -> tuple[list[SeriesPoint], list[ViewerCard]]:
         """(points in time order, cards): what a runner taking the creator over continues from."""
         raise NotImplementedError
@@ -264,6 +288,20 @@ class Store:
 
     def bump_rules_version(self, username: str) -> None:
         """The creator's rules or counters changed: its runner (on any process) reads them again."""
+        raise NotImplementedError
+
+    # -- the featured chat line of a creator (featuring.py): what its overlays show -------------------
+
+    def set_featured(self, username: str, featured: Mapping[str, Any], keep_seconds: float) -> None:
+        """`featured` ({event, at}) is the creator's featured line for `keep_seconds`, replacing any other."""
+        raise NotImplementedError
+
+    def featured(self, username: str) -> dict[str, Any] | None:
+        """The creator's featured line as stored, or None (none, unfeatured, or kept past its time)."""
+        raise NotImplementedError
+
+    def clear_featured(self, username: str) -> bool:
+        """The creator has no featured line any more; True when it had one."""
         raise NotImplementedError
 
     # -- the sign-server budget (signbudget.py), shared by the cluster ----------------------------

@@ -19,6 +19,7 @@ from .base import (
     StreamLimitError,
     StreamState,
     per_ip_limit_message,
+    wall_limit_message,
 )
 
 
@@ -49,7 +50,8 @@ class MemoryStore(Store):
         self._clients = 0  # sockets in all: totals() must not walk every session
         self._per_ip = Counter()
         self._cleanups = {}  # session id -> due time
-        self._watchers = defaultdict(set)  # creator -> session ids
+        self._watchers = defaultdict(set)  # creator -> session ids (watching it, or with it on their wall)
+        self._walls = defaultdict(set)  # creator -> ids of the sessions with it on their wall
         self._stop_due = {}  # creator nobody watches -> when its runner stops
         self._states = {}  # creator -> StreamState (every followed creator)
         self._logs = {}  # creator -> deque of events
@@ -60,6 +62,7 @@ class MemoryStore(Store):
         self._sign_queue = {}  # creator -> [priority, arrival, last asked]
         self._sign_blocked_until = 0.0
         self._rules_versions = {}  # username -> the version of its action rules
+        self._featured = {}  # username -> (its featured line, when the store forgets it)
 
     # -- this process -----------------------------------------------------------------------------
 
@@ -151,6 +154,7 @@ class MemoryStore(Store):
             return None
         removed = replace(record)
         self._leave(record, now)
+        self._leave_wall(record, now)
         del self._sessions[session_id]
         del self._by_token[token_digest(record.token)]
         self._sids.pop(session_id, None)
@@ -174,11 +178,31 @@ class MemoryStore(Store):
         self._leave(record, stop_due)
         record.username = username
         if username:
-            self._watchers[username].add(session_id)
-            self._stop_due.pop(username, None)
-            self._states.setdefault(username, StreamState(username))
-            self._logs.setdefault(username, deque(maxlen=self._recent_events))
+            self._follow(session_id, username)
         return self.get_session(session_id)
+
+    def set_wall(self, session_id, usernames, max_streams, stop_due):
+        record = self._sessions.get(session_id)
+        if record is None:
+            return None
+        new = sum(1 for username in usernames if username not in self._states)
+        if new and len(self._states) + new > max_streams:
+            raise StreamLimitError(wall_limit_message(max_streams, new))
+        self._leave_wall(record, stop_due)
+        record.wall = tuple(usernames)
+        for username in usernames:
+            self._walls[username].add(session_id)
+            self._follow(session_id, username)
+        return self.get_session(session_id)
+
+    def summary_watched(self, username):
+        return bool(self._walls.get(username))
+
+    def _follow(self, session_id, username):
+        self._watchers[username].add(session_id)
+        self._stop_due.pop(username, None)
+        self._states.setdefault(username, StreamState(username))
+        self._logs.setdefault(username, deque(maxlen=self._recent_events))
 
     def _leave(self, record, stop_due):
         """The session stops watching its creator; unwatched, the creator's runner is due at `stop_due`."""
@@ -186,8 +210,23 @@ class MemoryStore(Store):
         if not username:
             return
         record.username = None
+        if record.id not in self._walls.get(username, ()):
+            self._unwatch(record.id, username, stop_due)
+
+    def _leave_wall(self, record, stop_due):
+        """The session's wall is emptied; the creators it leaves unwatched are due to stop at `stop_due`."""
+        for username in record.wall:
+            walls = self._walls[username]
+            walls.discard(record.id)
+            if not walls:
+                del self._walls[username]
+            if username != record.username:
+                self._unwatch(record.id, username, stop_due)
+        record.wall = ()
+
+    def _unwatch(self, session_id, username, stop_due):
         watchers = self._watchers[username]
-        watchers.discard(record.id)
+        watchers.discard(session_id)
         if not watchers:
             del self._watchers[username]
             self._stop_due[username] = stop_due
@@ -292,11 +331,32 @@ class MemoryStore(Store):
         series = self._series.get(username, {})
         return [series[t] for t in sorted(series)]
 
+    def series_since(self, username, since, until):
+        series = self._series.get(username, {})
+        return [series[t] for t in sorted(t for t in series if since <= t <= until)]
+
     def insights(self, username):
         return self.series(username), list(self._cards.get(username, {}).values())
 
     def viewer(self, username, user_id):
         return self._cards.get(username, {}).get(user_id)
+
+    # -- the featured chat line -------------------------------------------------------------------
+
+    def set_featured(self, username, featured, keep_seconds):
+        now = time.time()
+        for name in [name for name, (_, until) in self._featured.items() if until <= now]:
+            del self._featured[name]  # those kept past their time: nothing grows with every creator ever featured
+        self._featured[username] = (dict(featured), now + keep_seconds)
+
+    def featured(self, username):
+        featured, until = self._featured.get(username, (None, 0.0))
+        return dict(featured) if featured is not None and until > time.time() else None
+
+    def clear_featured(self, username):
+        had = self.featured(username) is not None
+        self._featured.pop(username, None)
+        return had
 
     # -- the sign-server budget -------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ own `instance`. Every key starts with `<REDIS_CHANNEL>:` (`p` below: one deploym
 
     p:sessions                  set     ids of every session
     p:session:<id>              hash    token, digest (its SHA-256: Lua has none), ip, kind, created_at,
-                                        last_activity, username (absent: watches nothing)
+                                        last_activity, username (absent: watches nothing), wall (the
+                                        creators on its wall, space-separated; absent: none)
     p:session:<id>:clients      hash    socket id -> instance of the process holding that socket
     p:token:<sha256(token)>     string  session id
     p:ips                       hash    ip -> number of its sessions
@@ -14,7 +15,8 @@ own `instance`. Every key starts with `<REDIS_CHANNEL>:` (`p` below: one deploym
     p:proc:<instance>           string  {"name", "runners"} (JSON), expires after the lease: the heartbeat
     p:proc:<instance>:clients   hash    socket id -> session id, to detach them when the process is gone
     p:streams                   set     followed creators (watched, or waiting to stop)
-    p:watchers:<username>       set     ids of the sessions watching the creator
+    p:watchers:<username>       set     ids of the sessions watching the creator, or with it on their wall
+    p:walls:<username>          set     ids of the sessions with the creator on their wall (`watchMany`)
     p:stopdue                   zset    unwatched creator -> when its runner is due to stop
     p:lease:<username>          string  instance running the creator's runner (SET NX PX, the lease)
     p:state:<username>          hash    StreamState fields, each a JSON value (absent: the default), plus
@@ -29,6 +31,8 @@ own `instance`. Every key starts with `<REDIS_CHANNEL>:` (`p` below: one deploym
                                         dropped); both expire STALE_SECONDS after the last ask
     p:sign:blocked              string  no start before this time (the sign server said so); expires then
     p:rules:<username>          string  the version of the creator's action rules (INCR on each change)
+    p:featured:<username>       string  the creator's featured chat line {event, at} (JSON); expires when the
+                                        overlays stop showing it (featuring.py)
 
 A creator nobody watches any more is forgotten once its stop is due: by its runner's `stop_if_idle`,
 or by `take_due_cleanups` when no process runs it (its owner died or retired). As a safety net, its
@@ -60,6 +64,7 @@ from .base import (
     StoreUnavailable,
     StreamLimitError,
     per_ip_limit_message,
+    wall_limit_message,
 )
 from .memory import new_session, token_digest
 from .rediscodec import (
@@ -84,6 +89,8 @@ _LUA = importlib.resources.files(__package__) / "lua"
 _PRELUDE = (_LUA / "_prelude.lua").read_text(encoding="utf-8")
 _SCRIPTS = {entry.name.removesuffix(".lua"): entry.read_text(encoding="utf-8") for entry in _LUA.iterdir()
             if entry.name.endswith(".lua") and entry.name != "_prelude.lua"}
+
+BUCKET_MS = 60_000  # a series point's minute (insights/series.py): the keys of the creator's series hash
 
 # A queued creator's place: priority first, then arrival (ms, exact to a few microseconds until 2286).
 _SIGN_PRIORITY_SCORE = 1e13
@@ -242,6 +249,15 @@ class RedisStore(Store):
             raise StreamLimitError(f"This server follows {max_streams} creators already")
         return lua_session(session_id, result)
 
+    def set_wall(self, session_id, usernames, max_streams, stop_due):
+        result = self._run("set_wall", session_id, max_streams, stop_due, *usernames)
+        if isinstance(result, str) and result.startswith("limit:"):
+            raise StreamLimitError(wall_limit_message(max_streams, int(result.removeprefix("limit:"))))
+        return lua_session(session_id, result)
+
+    def summary_watched(self, username):
+        return bool(self._redis.exists(self._key("walls", username)))
+
     def watcher_ids(self, username):
         return list(self._redis.smembers(self._key("watchers", username)))
 
@@ -342,6 +358,11 @@ class RedisStore(Store):
     def series(self, username):
         return in_time_order(self._redis.hvals(self._key("series", username)))
 
+    def series_since(self, username, since, until):
+        minutes = range(since, until + 1, BUCKET_MS)
+        points = self._redis.hmget(self._key("series", username), minutes) if minutes else []
+        return [json.loads(point) for point in points if point is not None]
+
     def insights(self, username):
         with self._redis.pipeline() as pipe:
             pipe.hvals(self._key("series", username))
@@ -378,6 +399,16 @@ class RedisStore(Store):
 
     def bump_rules_version(self, username):
         self._redis.incr(self._key("rules", username))
+
+    def set_featured(self, username, featured, keep_seconds):
+        self._redis.set(self._key("featured", username), dumps(featured), px=max(1, math.ceil(keep_seconds * 1000)))
+
+    def featured(self, username):
+        featured = self._redis.get(self._key("featured", username))
+        return json.loads(featured) if featured else None
+
+    def clear_featured(self, username):
+        return bool(self._redis.delete(self._key("featured", username)))
 
     def block_sign_starts(self, until):
         # kept until `until` by this process's clock (plus a second), whatever Redis's clock says

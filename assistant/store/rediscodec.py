@@ -24,6 +24,7 @@ def session_record(session_id, fields, clients):
         username=fields.get("username"),
         clients=int(clients),
         kind=fields["kind"],
+        wall=tuple(fields.get("wall", "").split()),
     )
 
 

@@ -33,6 +33,7 @@ from .capture import live_capture
 from .decodecheck import DecodeCheck
 from .recording import LiveRecording
 from .signals import Connected, EventReceived, PreviousRecord, SignQueued, StatusChanged
+from .summary import SummaryFeed
 from .supervisor import ConnectionSupervisor
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,9 @@ class StreamRunner:
         self._connection = ConnectionSupervisor(
             username, store, self._settings, self._backlog, was_connected=lambda: bool(self.connected_at),
             before_first_attempt=self._hand_over_previous_record, skipped=self._skipped,
-            decode_check=self._decode_check if self._decode_check.rate else None, capture=self._capture)
+            decode_check=self._decode_check if self._decode_check.rate else None, capture=self._capture,
+            follow_after_end=lambda: store.summary_watched(username))
+        self._summary = SummaryFeed(username, store, self._write, emit)
         self._garbled_before = state.garbled  # undecodable upstream input before this runner
         self._actions_of_process = actions
         self._actions = None  # this creator's CreatorActions, once started
@@ -262,6 +265,7 @@ class StreamRunner:
         if self._actions is not None:
             self._actions.tick(self.metrics.likes)
         self._publish_insights()
+        self._send_summary_if_due()
         self.recording.touch_if_due()
 
     def _take_folded(self):
@@ -347,6 +351,11 @@ class StreamRunner:
         if boards is not None and self._write([], {"leaderboards": boards}):
             self._emit("leaderboards", {"username": self.username, **boards}, self.room)
         self.recording.save_insights(boards, points, cards)
+
+    def _send_summary_if_due(self):
+        """The walls' summary of this creator, at most once a second (summary.py)."""
+        self._summary.send_if_due(self.status, self.queue, self.error, self.metrics.to_dict,
+                                  self._intake.battles.current, self.insights.series)
 
     # -- which live: restored from its record, continued, or a new one ----------------------------
 

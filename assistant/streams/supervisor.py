@@ -79,11 +79,13 @@ class ConnectionSupervisor:
     sign budget; `before_first_attempt()`, called in its green thread before each run's first attempt; what
     every attempt's decoder counts into and samples for: `skipped` ({method: count}) and `decode_check` (or
     None) (tiktok/decode.py); and `capture`, the runner's LiveCapture (capture.py) or None, which each attempt
-    hands what TikTok sends."""
+    hands what TikTok sends. `follow_after_end()`: whether, after the LIVE ended, to wait for the next one
+(a wall shows the creator) rather than give up; None: never."""
 
     def __init__(self, username, store, settings, backlog, was_connected, before_first_attempt, skipped=None,
-                 decode_check=None, capture=None):
+                 decode_check=None, capture=None, follow_after_end=None):
         self.username = username
+        self._follow_after_end = follow_after_end
         self._skipped = skipped
         self._decode_check = decode_check
         self._store = store
@@ -170,7 +172,9 @@ class ConnectionSupervisor:
                 failures += 1
             elif outcome == "ended":
                 self._backlog.put(StatusChanged("ended"))
-                return
+                if not self._waits_for_next_live():
+                    return
+                offline, delay = True, 0
             else:
                 log.info("Upstream connection to @%s dropped; reconnecting", self.username)
                 self._backlog.put(StatusChanged("reconnecting"))
@@ -179,6 +183,16 @@ class ConnectionSupervisor:
             if delay is None:
                 return
             eventlet.sleep(delay)
+
+    def _waits_for_next_live(self):
+        """After an end: whether to wait for the creator's next LIVE (as for an offline creator), which a wall
+        showing it wants; a dashboard's watch ends with the LIVE."""
+        if self._follow_after_end is None:
+            return False
+        try:
+            return bool(self._follow_after_end())
+        except StoreUnavailable:
+            return True  # it is asked again at the next end; waiting costs no start
 
     def _connected(self, room_id, owner_id):
         """The attempt's `on_connected` (asyncio side)."""

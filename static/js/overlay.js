@@ -5,7 +5,8 @@
 // and put them in #overlay-options; the widgets shown are in the page already. The battle and poll widgets
 // draw what livestate.js folds from the events, as the dashboard's cards do; the actions widget shows what the
 // creator's rules fire (the `action` event); the leaderboard, viewers and counter widgets follow the
-// `leaderboards`, `metrics` and `counter` events. The styling options are applied here (overlaystyle.js).
+// `leaderboards`, `metrics` and `counter` events; the featured widget shows the chat line a dashboard user
+// featured (the `featured` event). The styling options are applied here (overlaystyle.js).
 
 import { createBattleWidget } from './battlewidget.js';
 import { createConnection } from './connection.js';
@@ -15,6 +16,7 @@ import { createLiveState } from './livestate.js';
 import { createOverlayActions } from './overlayactions.js';
 import { createOverlayAlerts } from './overlayalerts.js';
 import { createChatReader } from './overlaychatspeech.js';
+import { createFeaturedWidget } from './overlayfeatured.js';
 import { createChatList, createGiftList } from './overlaylists.js';
 import { createCounterWidget, createViewerCount } from './overlaystats.js';
 import { applyStyle } from './overlaystyle.js';
@@ -47,6 +49,7 @@ const battle = byId('battle')
   ? createBattleWidget(byId('battle'), { creator: () => options.username, supporters: false, links: false, lingerMs: ENDED_SHOWN_MS })
   : null;
 const poll = byId('poll') ? createPollWidget(byId('poll'), { lingerMs: ENDED_SHOWN_MS }) : null;
+const featured = byId('featured') ? createFeaturedWidget(byId('featured'), { seconds: options.featuredSeconds }) : null;
 const viewers = byId('viewers') ? createViewerCount(byId('viewers')) : null;
 const counter = byId('counter') ? createCounterWidget(byId('counter'), options.counter, options.counterValue) : null;
 const board = byId('leaderboard') ? leaderboard(byId('leaderboard')) : null;
@@ -109,6 +112,7 @@ const connection = createConnection({
     gifts?.clear();
     alerts?.clear();
     actions?.clear();
+    featured?.clear();
     goal?.reset();
     viewers?.reset();
     board?.clear();
@@ -124,11 +128,13 @@ const connection = createConnection({
     board?.update(snapshot.leaderboards);
     resetLive();
     showLive(snapshot.recent);
+    featured?.events(snapshot.recent);
   },
   onEvents(events) {
     chat?.push(events);
     gifts?.push(events);
     showLive(events);
+    featured?.events(events);
     alerts?.live(events); // live events only: a reload does not alert again
     chatReader?.live(events);
   },
@@ -145,6 +151,9 @@ const connection = createConnection({
   },
   onAction(action) {
     actions?.offer(action);
+  },
+  onFeatured(payload) {
+    featured?.show(payload);
   },
   onRequestFailed({ error }) {
     watchLater(Number(error && error.retryAfter) > 0 ? Number(error.retryAfter) * 1000 : REFUSED_RETRY_MS);

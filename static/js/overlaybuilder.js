@@ -44,6 +44,7 @@ function formOptions() {
     options.alertOn = data.getAll('alertOn')
       .map((kind) => (kind === 'likes' ? `likes:${String(data.get('likesEvery')).trim()}` : kind)).join(',');
   }
+  if (widgets.includes('featured')) options.featuredSeconds = data.get('featuredSeconds');
   const tts = [];
   if (widgets.includes('alerts') && data.get('tts') === 'on') tts.push('alerts');
   if (data.get('ttsChat') === 'on') {

@@ -1,7 +1,8 @@
 // The viewer card: click a name or a picture (any `.user-link`: the feeds' rows, the leaderboards)
 // and a dialog shows what that viewer did in this live: totals, first and last seen, their last
 // comments and gifts, their badges (a subscriber, a super fan) and the creator's PK battles they were
-// a top supporter in (docs/protocol.md: the `viewer` request). It opens at once with what
+// a top supporter in (docs/protocol.md: the `viewer` request), and, from the records, their history over the
+// creator's recorded lives and the team's note on them (viewernote.js). It opens at once with what
 // the click knew (name, handle) and says it is loading; a viewer the server knows nothing of is
 // answered plainly, and so is a failure. Esc, the close button or a click beside the card close it;
 // focus comes back to what opened it. Text goes in with textContent only.
@@ -9,6 +10,7 @@
 import { avatar, h, setText } from './dom.js';
 import { formatCount, formatExact, formatTime, toCount } from './format.js';
 import { errorMessage } from './messages.js';
+import { createViewerNote } from './viewernote.js';
 
 const TOTALS = ['comments', 'likes', 'gifts', 'diamonds', 'follows', 'shares'];
 
@@ -42,6 +44,23 @@ const BADGES = new Map([
 
 const OUTCOMES = ['won', 'lost', 'drawn'];
 
+const calendarDay = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+
+/** "Seen in 3 recorded lives since 2 Nov 2026 · 14 comments · 5 gifts · 120 diamonds · 300 likes"; '' without. */
+function historyText(history) {
+  if (!history || typeof history !== 'object') return '';
+  const lives = toCount(history.lives);
+  if (!lives) return '';
+  const totals = history.totals || {};
+  const first = Number(history.firstSeen);
+  const since = Number.isFinite(first) && first > 0 ? ` since ${calendarDay.format(new Date(first))}` : '';
+  const counted = [['comments', 'comment'], ['gifts', 'gift'], ['diamonds', 'diamond'], ['likes', 'like']]
+    .map(([key, one]) => [toCount(totals[key]), key, one]).filter(([n]) => n)
+    .map(([n, key, one]) => `${formatExact(n)} ${n === 1 ? one : key}`);
+  const where = lives === 1 ? 'Seen in this live only, of the recorded lives' : `Seen in ${formatExact(lives)} recorded lives${since}`;
+  return [where, ...counted].join(' · ');
+}
+
 /** "Top supporter in 2 PK battles · 1,500 points · won 1, lost 1"; '' for a viewer in none. */
 function battlesText(totals, battles) {
   const count = toCount(totals.battlesSupported);
@@ -55,9 +74,11 @@ function battlesText(totals, battles) {
 
 /**
  * dialog: the <dialog id="viewer-card"> of index.html; request(userId): resolves to the `viewer`
- * ack. Clicks on `.user-link` elements anywhere under `root` open it. Returns {open(who), close()}.
+ * ack. Clicks on `.user-link` elements anywhere under `root` open it. `saveNote(userId, text)`: resolves to
+ * regulars.js saveNote's answer for the creator shown; null (recording off) leaves the note out.
+ * Returns {open(who), close()}.
  */
-export function createViewerCard(dialog, request, root = document) {
+export function createViewerCard(dialog, request, root = document, { saveNote = null } = {}) {
   const part = (id) => dialog.querySelector(`#${id}`);
   const els = {
     picture: part('viewer-card-avatar'),
@@ -75,7 +96,9 @@ export function createViewerCard(dialog, request, root = document) {
     commentsCount: part('viewer-card-comments-count'),
     giftsCount: part('viewer-card-gifts-count'),
     close: part('viewer-card-close'),
+    history: part('viewer-card-history'),
   };
+  const note = createViewerNote(saveNote ? part('viewer-note') : null, (userId, text) => saveNote(userId, text));
   let asked = 0; // the request whose answer is awaited; older answers are dropped
   let current = null; // {userId, uniqueId, nickname} shown
   let opener = null; // {el, listId, userId}: what had the focus when the card opened, and where it was
@@ -120,6 +143,12 @@ export function createViewerCard(dialog, request, root = document) {
     const battles = battlesText(totals, Array.isArray(viewer.battles) ? viewer.battles : []);
     setText(els.battles, battles);
     els.battles.hidden = battles === '';
+    const history = historyText(viewer.history);
+    if (els.history) {
+      setText(els.history, history);
+      els.history.hidden = history === '';
+    }
+    note.show(current.userId, viewer.note);
     setText(els.first, seenAt(viewer.firstSeen));
     setText(els.last, seenAt(viewer.lastSeen));
     for (const [el, ts] of [[els.first, viewer.firstSeen], [els.last, viewer.lastSeen]]) {
@@ -184,6 +213,7 @@ export function createViewerCard(dialog, request, root = document) {
     dialog.dataset.userId = current.userId;
     showWho(current);
     showBadges([]); // until the server says
+    note.hide();
     if (!dialog.open) {
       const el = from || (document.activeElement instanceof HTMLElement ? document.activeElement : null);
       const list = el && el.closest('ol[id]');

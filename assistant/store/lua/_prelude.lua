@@ -20,15 +20,33 @@ local function touch(id, now)
   return true
 end
 
-local function leave(id, stop_due)
-  -- the session stops watching its creator; a creator left unwatched is due to stop at `stop_due`
-  local username = redis.call('HGET', key('session', id), 'username')
-  if not username then return end
-  redis.call('HDEL', key('session', id), 'username')
+local function unwatch(id, username, stop_due)
+  -- the session is no longer among the creator's watchers; a creator left unwatched is due to stop at `stop_due`
   redis.call('SREM', key('watchers', username), id)
   if redis.call('SCARD', key('watchers', username)) == 0 then
     redis.call('ZADD', key('stopdue'), stop_due, username)
   end
+end
+
+local function leave(id, stop_due)
+  -- the session stops watching its creator (still a watcher of it while the creator is on its wall)
+  local username = redis.call('HGET', key('session', id), 'username')
+  if not username then return end
+  redis.call('HDEL', key('session', id), 'username')
+  if redis.call('SISMEMBER', key('walls', username), id) == 0 then unwatch(id, username, stop_due) end
+end
+
+local function leave_wall(id, stop_due)
+  -- the session's wall is emptied (`wall`: its creators, space-separated); each stays watched by it while it is
+  -- the creator the session watches
+  local wall = redis.call('HGET', key('session', id), 'wall')
+  if not wall then return end
+  local watching = redis.call('HGET', key('session', id), 'username')
+  for username in string.gmatch(wall, '%S+') do
+    redis.call('SREM', key('walls', username), id)
+    if username ~= watching then unwatch(id, username, stop_due) end
+  end
+  redis.call('HDEL', key('session', id), 'wall')
 end
 
 -- processes -------------------------------------------------------------------------------------
@@ -73,6 +91,14 @@ local function ensure_state(username)
   -- a creator nobody stored yet (or whose state expired) starts from the defaults: seq 0
   redis.call('HSETNX', key('state', username), 'seq', '0')
   keep(username)
+end
+
+local function follow(id, username)
+  -- the session is one of the creator's watchers: the creator is followed, its stop (if due) is off
+  redis.call('SADD', key('watchers', username), id)
+  redis.call('ZREM', key('stopdue'), username)
+  redis.call('SADD', key('streams'), username)
+  ensure_state(username)
 end
 
 local function hold(username)

@@ -3,6 +3,7 @@ local id = arg(1)
 local removed = record(id)
 if not removed or removed[2] > 0 then return false end
 leave(id, arg(2))
+leave_wall(id, arg(2))
 local ip, digest = unpack(redis.call('HMGET', key('session', id), 'ip', 'digest'))
 redis.call('DEL', key('session', id), key('token', digest))
 redis.call('SREM', key('sessions'), id)

@@ -8,9 +8,6 @@ end
 leave(id, arg(4))
 if username ~= '' then
   redis.call('HSET', key('session', id), 'username', username)
-  redis.call('SADD', key('watchers', username), id)
-  redis.call('ZREM', key('stopdue'), username)
-  redis.call('SADD', key('streams'), username)
-  ensure_state(username)
+  follow(id, username)
 end
 return record(id)
