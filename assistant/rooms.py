@@ -7,6 +7,7 @@ carries the resume token); `everyone:<instance>`, this process's sockets (`stats
 walls showing a creator (wallwatch.py).
 """
 
+from .featuring import featured_payload
 from .insights.series import BUCKET_SECONDS
 from .metrics import full_metrics
 
@@ -75,7 +76,8 @@ class Rooms:
         without, a snapshot. Reads and emits may yield, so loop until nothing new arrived, join the room,
         and read once more: an event published between the last read and the join (by the owner, on any
         process) is sent then. Nothing is lost; an event may come twice, with its `seq` (clients drop
-        what they have).
+        what they have). Last comes the creator's featured chat line (featuring.py), the one state of the room
+        that is neither an event nor in a snapshot.
         """
         self._sockets.set_catching_up(sid, True)  # the reconcile leaves it alone meanwhile (maintenance.py)
         try:
@@ -99,6 +101,7 @@ class Rooms:
                 last_seq = missed[-1]["seq"]
                 continue
             if joined:
+                self._send_featured(sid, username)
                 return
             self.enter(sid, stream_room(username))
             self._sockets.set_room(sid, username, last_seq)
@@ -120,6 +123,10 @@ class Rooms:
             self.emit("metrics", {"username": username, "metrics": full_metrics(state.metrics)}, sid)
         self.emit("leaderboards", _leaderboards(username, state and state.leaderboards), sid)
         self.emit("series", {"username": username, "points": self._store.series(username)}, sid)
+
+    def _send_featured(self, sid, username):
+        """The creator's featured chat line now (or none): what a socket in the room would have been told."""
+        self.emit("featured", featured_payload(username, self._store.featured(username)), sid)
 
     def enter(self, sid, room):
         self._socketio.server.enter_room(sid, room, namespace=NAMESPACE)

@@ -16,6 +16,7 @@ import time
 import eventlet
 
 from .answers import ServiceError, answering_outages
+from .featuring import FeaturedLines, FeatureRefused
 from .maintenance import Maintenance
 from .rooms import Rooms, stream_room
 from .sessions import LocalSockets, WatchRateLimit
@@ -48,6 +49,7 @@ class LiveService:
         self.walls = WallWatch(self, config["WALL_MAX_CREATORS"], config["MAX_STREAMS"], self._grace)
         self._maintenance = Maintenance(self, self._grace)
         self.streams = StreamRegistry(store, self._make_runner, self._maintenance.heartbeat)
+        self.featured = FeaturedLines(store, records, self.tell_watchers)
         self._maintenance.start()
 
     def _make_runner(self, username, state):
@@ -184,6 +186,27 @@ class LiveService:
             record = self.record_of(self.session_of(sid))
         return self._viewer_cards.answer(record, payload)
 
+    # -- the featured chat line (featuring.py) ---------------------------------------------------------
+
+    def feature(self, sid, payload):
+        """`feature {messageId}`: one of the watched creator's chat lines on its overlays."""
+        return self._featuring(sid, self.featured.feature, payload)
+
+    def unfeature(self, sid, payload):
+        """`unfeature` (optionally `{messageId}`): the watched creator's overlays show no featured line."""
+        return self._featuring(sid, self.featured.unfeature, payload)
+
+    def _featuring(self, sid, action, payload):
+        session_id = self.session_of(sid)
+        with answering_outages():
+            username = self.record_of(session_id).username
+            if not username:
+                raise ServiceError("bad_request", "Watch a creator first")
+            try:
+                return {"ok": True, **action(session_id, username, payload)}
+            except FeatureRefused as ex:
+                raise ServiceError(ex.code, ex.message, **ex.extra) from ex
+
     def session_of(self, sid):
         session_id = self.sockets.session_of(sid)
         if session_id is None:  # a socket that never completed its connect
@@ -295,6 +318,7 @@ class LiveService:
         record = self.store.remove_session(session_id, now)
         if record is not None:
             self.watch_limit.forget(session_id)
+            self.featured.forget(session_id)
             log.info("Session %s removed (%d active)", session_id, self.store.totals()[0])
 
     def tell_watchers(self, username, event, payload):

@@ -83,7 +83,8 @@ class LocalSockets:
 
 
 class WatchRateLimit:
-    """At most `per_minute` `watch` (and `watchMany`) calls per session in any minute (counted per process)."""
+    """At most `per_minute` calls per session in any minute (counted per process): `watch` (and `watchMany`), and
+    `feature` (featuring.py) with a limiter of its own."""
 
     def __init__(self, per_minute):
         self._per_minute = per_minute

@@ -130,6 +130,18 @@ def on_viewer(*args):
     return _answer(_service().viewer, args)
 
 
+@socketio.on("feature")
+def on_feature(*args):
+    """A tab puts one of its creator's chat lines (`{messageId}`) on the creator's overlays (`featured`)."""
+    return _answer(_service().feature, args)
+
+
+@socketio.on("unfeature")
+def on_unfeature(*args):
+    """A tab takes the featured line off the creator's overlays."""
+    return _answer(_service().unfeature, args)
+
+
 @socketio.on("*")
 def on_unknown(event, *args):
     """Any other event from a client: answered with `bad_request`."""

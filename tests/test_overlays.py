@@ -143,7 +143,9 @@ BAD = [
     ("/overlay/someone?widgets=chat&max=0", "max must be a whole number from 1 to 50"),
     ("/overlay/someone?widgets=chat&max=99999999999999999999", "max must be a whole number"),
     ("/overlay/someone?widgets=alerts&minDiamonds=1.5", "minDiamonds must be a whole number"),
-    ("/overlay/someone?widgets=alerts&tts=yes", "tts must be 0 or 1"),
+    ("/overlay/someone?widgets=alerts&tts=yes", "tts must be 0, 1, alerts, chat or alerts,chat"),
+    ("/overlay/someone?widgets=chat&textColor=red", "textColor must be a colour as #rgb or #rrggbb"),
+    ("/overlay/someone?widgets=chat&font=Comic%20Sans", "font must be one of system, sans, serif"),
     ("/overlay/someone?widgets=chat&fontScale=NaN", "fontScale must be a number"),
     ("/overlay/someone?widgets=chat&max=3&max=4", "max is given more than once"),
     ("/overlay/someone?widgets=chat&colour=red", "Unknown option 'colour'"),
@@ -164,7 +166,7 @@ def test_bad_options_answer_400_with_one_plain_line(server, open_overlay):
     assert overlay.response.status == 400
     problem = overlay.page.locator("#overlay-problem")
     expect(problem).to_have_text("Unknown widget 'confetti': choose from chat, gifts, alerts, goal, battle, poll, "
-                                 "actions.")
+                                 "actions, leaderboard, viewers, counter, featured.")
     assert overlay.page.locator("#overlay").count() == 0
     assert overlay.page.evaluate("() => getComputedStyle(document.body).backgroundColor") == TRANSPARENT
 
@@ -360,6 +362,9 @@ def test_signed_overlays_load_and_tampered_or_unsigned_ones_are_refused(
     assert status(f"/overlay/{name}?widgets=chat&max=5&sig={sig[:-1]}{'B' if sig[-1] == 'A' else 'A'}") == 403
     assert status(f"/overlay/{name}?widgets=chat&max=5&sig=x{sig}") == 403
     assert status(f"/overlay/{name}?max=5&widgets=chat&sig={sig}") == 200, "the options' order does not matter"
+    # A URL signed before the overlay's second round of options (issue 25), under this SECRET_KEY: still valid.
+    assert status("/overlay/maya.sunny?widgets=chat,alerts,goal&goal=likes:300&max=12&sound=0&tts=1&fontScale=1.5"
+                  "&sig=z3C-ROyBG9nYAaUy420BcbwoKZ7MhepATZoID5k0PwI") == 200
     refused = requests.get(server.url + f"/overlay/{name}?widgets=chat&max=6&sig={sig}", timeout=5)
     assert "not valid" in refused.text and refused.headers["Cache-Control"] == "no-store"
 

@@ -359,6 +359,23 @@ def test_retire_detaches_this_process_and_gives_its_creators_up(store):
     assert store.claim_stream("alice").seq == 2
 
 
+def test_a_featured_line_is_kept_replaced_cleared_and_forgotten_after_its_time(store):
+    line = {"event": {"type": "chat", "seq": 4, "comment": "<b>hi</b>", "messageId": "71"}, "at": 1_000}
+    assert store.featured("alice") is None and store.clear_featured("alice") is False
+    store.set_featured("alice", line, 30)
+    assert store.featured("alice") == line and store.featured("bob") is None
+    other = {**line, "event": {**line["event"], "messageId": "72"}}
+    store.set_featured("alice", other, 30)
+    assert store.featured("alice") == other, "one featured line per creator: the new one replaces it"
+    assert store.clear_featured("alice") is True
+    assert store.featured("alice") is None and store.clear_featured("alice") is False
+    store.set_featured("alice", line, 0.2)
+    deadline = time.monotonic() + 5
+    while store.featured("alice") is not None:
+        assert time.monotonic() < deadline, "the featured line outlived its keep"
+        time.sleep(0.05)
+
+
 # --- the sign-server budget, on both stores --------------------------------------------------------
 
 

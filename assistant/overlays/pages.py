@@ -10,12 +10,19 @@
   refuse, plus `option` and `rule` when one option's value is at fault (OverlayError: the builder says the
   rule of the field's label). The dashboard's builder makes every URL here, so it never hands out one the
   page refuses.
+
+The counter widget's value at page load is read here (the overlay has no login to call the actions' API), then
+it follows the `counter` event.
 """
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+import logging
+
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from .options import OverlayError, parse_overlay
 from .signature import SignatureError, checked_overlay, signed_query
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("overlays", __name__)
 
@@ -32,7 +39,24 @@ def page(username):
         return _refusal(400, str(ex))
     except SignatureError as ex:
         return _refusal(ex.status, ex.message)
-    return render_template("overlay.html", overlay=overlay.for_page(), problem=None)
+    shown = overlay.for_page()
+    if "counter" in overlay.widgets:
+        shown["counterValue"] = _counter_value(overlay.username, overlay.counter)
+    return render_template("overlay.html", overlay=shown, problem=None)
+
+
+def _counter_value(username, name):
+    """The creator's counter now: 0 when it was never counted, with records off, or when the database fails
+    (the widget then shows the next `counter` event's value)."""
+    actions = current_app.extensions.get("actions")
+    if actions is None:
+        return 0
+    try:
+        values = {counter["name"]: counter["value"] for counter in actions.counters(username)}
+    except Exception as ex:
+        log.warning("Overlay: the counters of %s could not be read: %s", username, ex)
+        return 0
+    return values.get(name, 0)
 
 
 def _refusal(status, message):

@@ -113,6 +113,10 @@ class Records:
         """The live's battle events that say how each battle went: the last of each battle's phases, in seq order."""
         return self._run(reads.battle_events, live_id)
 
+    def chat_line(self, username, message_id):
+        """(the chat event with that messageId in the creator's newest live, deleted by TikTok?), or None."""
+        return self._read(reads.chat_line, username, message_id)
+
     def iter_events(self, live_id, types=None):
         """Every event of the live in seq order, read EXPORT_CHUNK at a time (constant memory)."""
         after = None

@@ -73,6 +73,19 @@ def _recent_chat(connection, live_id):
     return list(newest_first)[::-1]
 
 
+def chat_line(connection, username, message_id):
+    """The chat event with that messageId in the creator's newest live, and whether TikTok deleted it:
+    (event, deleted), or None. One row through the messageId index."""
+    newest = (select(lives.c.id).where(lives.c.username == username)
+              .order_by(desc(lives.c.started_at), desc(lives.c.id)).limit(1).scalar_subquery())
+    row = connection.execute(
+        select(events.c.data, events.c.deleted)
+        .where(events.c.live_id == newest, events.c.message_id == message_id, events.c.type == "chat")
+        .order_by(desc(events.c.seq)).limit(1)
+    ).first()
+    return (row.data, bool(row.deleted)) if row is not None else None
+
+
 def _summary(row):
     return {"id": row.id, "username": row.username, "roomId": row.room_id, "status": row.status,
             "startedAt": iso_utc(row.started_at), "endedAt": iso_utc(row.ended_at), "metrics": row.metrics}

@@ -290,6 +290,20 @@ class Store:
         """The creator's rules or counters changed: its runner (on any process) reads them again."""
         raise NotImplementedError
 
+    # -- the featured chat line of a creator (featuring.py): what its overlays show -------------------
+
+    def set_featured(self, username: str, featured: Mapping[str, Any], keep_seconds: float) -> None:
+        """`featured` ({event, at}) is the creator's featured line for `keep_seconds`, replacing any other."""
+        raise NotImplementedError
+
+    def featured(self, username: str) -> dict[str, Any] | None:
+        """The creator's featured line as stored, or None (none, unfeatured, or kept past its time)."""
+        raise NotImplementedError
+
+    def clear_featured(self, username: str) -> bool:
+        """The creator has no featured line any more; True when it had one."""
+        raise NotImplementedError
+
     # -- the sign-server budget (signbudget.py), shared by the cluster ----------------------------
 
     def take_sign_start(self, username: str, priority: int, limits: SignLimits,

@@ -62,6 +62,7 @@ class MemoryStore(Store):
         self._sign_queue = {}  # creator -> [priority, arrival, last asked]
         self._sign_blocked_until = 0.0
         self._rules_versions = {}  # username -> the version of its action rules
+        self._featured = {}  # username -> (its featured line, when the store forgets it)
 
     # -- this process -----------------------------------------------------------------------------
 
@@ -339,6 +340,23 @@ class MemoryStore(Store):
 
     def viewer(self, username, user_id):
         return self._cards.get(username, {}).get(user_id)
+
+    # -- the featured chat line -------------------------------------------------------------------
+
+    def set_featured(self, username, featured, keep_seconds):
+        now = time.time()
+        for name in [name for name, (_, until) in self._featured.items() if until <= now]:
+            del self._featured[name]  # those kept past their time: nothing grows with every creator ever featured
+        self._featured[username] = (dict(featured), now + keep_seconds)
+
+    def featured(self, username):
+        featured, until = self._featured.get(username, (None, 0.0))
+        return dict(featured) if featured is not None and until > time.time() else None
+
+    def clear_featured(self, username):
+        had = self.featured(username) is not None
+        self._featured.pop(username, None)
+        return had
 
     # -- the sign-server budget -------------------------------------------------------------------
 

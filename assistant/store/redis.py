@@ -31,6 +31,8 @@ own `instance`. Every key starts with `<REDIS_CHANNEL>:` (`p` below: one deploym
                                         dropped); both expire STALE_SECONDS after the last ask
     p:sign:blocked              string  no start before this time (the sign server said so); expires then
     p:rules:<username>          string  the version of the creator's action rules (INCR on each change)
+    p:featured:<username>       string  the creator's featured chat line {event, at} (JSON); expires when the
+                                        overlays stop showing it (featuring.py)
 
 A creator nobody watches any more is forgotten once its stop is due: by its runner's `stop_if_idle`,
 or by `take_due_cleanups` when no process runs it (its owner died or retired). As a safety net, its
@@ -397,6 +399,16 @@ class RedisStore(Store):
 
     def bump_rules_version(self, username):
         self._redis.incr(self._key("rules", username))
+
+    def set_featured(self, username, featured, keep_seconds):
+        self._redis.set(self._key("featured", username), dumps(featured), px=max(1, math.ceil(keep_seconds * 1000)))
+
+    def featured(self, username):
+        featured = self._redis.get(self._key("featured", username))
+        return json.loads(featured) if featured else None
+
+    def clear_featured(self, username):
+        return bool(self._redis.delete(self._key("featured", username)))
 
     def block_sign_starts(self, until):
         # kept until `until` by this process's clock (plus a second), whatever Redis's clock says

@@ -5,6 +5,8 @@
 // screen or still waiting. With `repeatStreaks` each step of a streak that adds to its count is an
 // alert of its own instead. At most `cap` alerts wait: past it the least valuable waiting one is
 // dropped (the new one, when it is worth no more), so a gift storm never queues an hour of alerts.
+// Other alerts (a follow, a share, a subscription, a likes milestone: `push`) wait in the same queue,
+// under the same cap, worth nothing: a gift outranks them, and past the cap the newest of them is dropped.
 //
 // No DOM here: what to draw goes out through show(event) / update(event) / hide(); timers are passed
 // in, so tests can run it with fakes.
@@ -38,6 +40,7 @@ export function createAlertQueue({
   let timer = null;
   let shown = 0;
   let dropped = 0;
+  let others = 0; // alerts pushed, for their keys
 
   function latest(key) {
     for (let i = waiting.length - 1; i >= 0; i -= 1) if (waiting[i].key === key) return waiting[i];
@@ -105,6 +108,12 @@ export function createAlertQueue({
       enqueue({ key, event });
       onChange();
     },
+    /** Another alert than a gift's ({type, ...}: what show() draws); every one is an alert of its own. */
+    push(alert) {
+      others += 1;
+      enqueue({ key: `${alert.type}#${others}`, event: alert });
+      onChange();
+    },
     /** Forget everything (another creator). */
     clear() {
       if (timer !== null) clearTimer(timer);
@@ -130,6 +139,35 @@ export function createAlertQueue({
     },
     get current() {
       return current ? current.event : null;
+    },
+  };
+}
+
+/**
+ * The likes milestones of a live, from its like total (metrics' totalLikes): seen(total) is the highest
+ * multiple of `every` the total passed since the last one seen, or null. The first total seen (the page's load,
+ * a new live's snapshot) passes nothing: a reload does not alert again. A total lower than the last one (a new
+ * live) starts over from it.
+ */
+export function createLikeMilestones(every) {
+  const step = Math.max(1, toCount(every));
+  let last = null; // the last total seen
+
+  return {
+    seen(total) {
+      const n = toCount(total);
+      const before = last;
+      if (before === null || n < before) {
+        last = n;
+        return null;
+      }
+      last = n;
+      const reached = Math.floor(n / step);
+      return reached > Math.floor(before / step) ? reached * step : null;
+    },
+    /** Start over: the next total seen passes nothing. */
+    reset() {
+      last = null;
     },
   };
 }

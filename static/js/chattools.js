@@ -276,18 +276,18 @@ export function createChatTools(root = document) {
     settings.update({ muted });
   });
 
-  // The chat's "N new" button sits under the toolbar, which is one row or two (chat-tools.css), and the
-  // pinned line when there is one (livecards.js).
+  // The chat's "N new" button sits under the toolbar, which is one row or two (chat-tools.css), the
+  // pinned line when there is one (livecards.js) and the line featured on stream (featuring.js).
   const toolbar = els.search.closest('.chat-tools');
-  const pinned = byId('chat-pin');
+  const strips = [byId('chat-pin'), byId('chat-featured')].filter(Boolean);
   const feedBox = els.list.closest('.feed');
   if (toolbar && feedBox && typeof ResizeObserver === 'function') {
     const observer = new ResizeObserver(() => {
-      const pin = pinned && !pinned.hidden ? pinned.offsetHeight : 0;
-      feedBox.style.setProperty('--chat-tools-height', `${toolbar.offsetHeight + pin}px`);
+      const above = strips.reduce((sum, strip) => sum + (strip.hidden ? 0 : strip.offsetHeight), 0);
+      feedBox.style.setProperty('--chat-tools-height', `${toolbar.offsetHeight + above}px`);
     });
     observer.observe(toolbar);
-    if (pinned) observer.observe(pinned);
+    for (const strip of strips) observer.observe(strip);
   }
   els.speechHint.textContent = `Only new chat is read, one line at a time. When it comes faster than that, at most ${QUEUE_CAP} lines wait and older ones are skipped.`;
   anchorPopover(els.keywordsPanel, els.keywordsButton);

@@ -41,6 +41,7 @@ function seqOf(event) {
  *   onAction(action)       an overlay or tts action a rule of the watched creator fired ({ruleId, kind, text,
  *                          image, sound, seconds}: docs/actions.md)
  *   onCounter(counter)     a counter of the watched creator changed ({name, value})
+ *   onFeatured(featured)   the watched creator's featured chat line ({event, at, until, age}; event null: none)
  *
  * options: `requested`, a username to follow once the session is known (the page's address), unless
  * the session already follows it (a reload must not watch twice). `storagePrefix`: the sessionStorage
@@ -284,6 +285,11 @@ export function createConnection(handlers = {}, { requested = null, storagePrefi
     if (payload && typeof payload === 'object' && payload.username === state.username) call('onCounter', payload);
   });
 
+  // The chat line featured on the creator's overlays (docs/protocol.md, `featured`): on each change, and on joining.
+  socket.on('featured', (payload) => {
+    if (payload && typeof payload === 'object' && payload.username === state.username) call('onFeatured', payload);
+  });
+
   socket.on('stats', (stats) => {
     if (stats && typeof stats === 'object') call('onStats', stats);
   });
@@ -328,6 +334,14 @@ export function createConnection(handlers = {}, { requested = null, storagePrefi
         return { ok: false, error: { code: 'disconnected', message: 'Not connected to the server right now.' } };
       }
       return request('viewer', { userId: String(userId) });
+    },
+    /** Put one of the watched creator's chat lines on its overlays. Resolves to the ack ({ok, featured}). */
+    async feature(messageId) {
+      return request('feature', { messageId: String(messageId) });
+    },
+    /** Take the featured line off (only if it is still `messageId`'s, when given). Resolves to the ack. */
+    async unfeature(messageId = null) {
+      return request('unfeature', messageId === null ? {} : { messageId: String(messageId) });
     },
     get sessionId() {
       return state.sessionId;

@@ -62,12 +62,13 @@ function entryRow(board, entry, rank, { links, compact }) {
 
 /**
  * lists: {gifters, chatters, likers, supporters}: the boards' <ol> elements; `links: false` for names that open nothing,
- * `compact: false` for exact numbers (a live's report, as the server writes its boards).
+ * `compact: false` for exact numbers (a live's report, as the server writes its boards), `size`: the rows of each
+ * board shown (the overlay's `rows`).
  * Returns {update(boards), clear()}:
  * `update` takes a `leaderboards` payload (or a snapshot's `leaderboards`); boards it lacks are
  * left as they are.
  */
-export function createLeaderboards(lists, { links = true, compact = true } = {}) {
+export function createLeaderboards(lists, { links = true, compact = true, size = BOARD_SIZE } = {}) {
   const shown = Object.fromEntries(Object.keys(BOARDS).map((board) => [board, ''])); // each list's entries, as JSON
   const next = { ...shown };
   const data = Object.fromEntries(Object.keys(BOARDS).map((board) => [board, []]));
@@ -90,7 +91,7 @@ export function createLeaderboards(lists, { links = true, compact = true } = {})
   }
 
   function set(board, entries) {
-    const list = Array.isArray(entries) ? entries.filter((e) => e && typeof e === 'object').slice(0, BOARD_SIZE) : [];
+    const list = Array.isArray(entries) ? entries.filter((e) => e && typeof e === 'object').slice(0, size) : [];
     const key = JSON.stringify(list);
     if (key === next[board]) return false;
     next[board] = key;

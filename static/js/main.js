@@ -6,6 +6,7 @@ import { addressRequest, createAddress } from './address.js';
 import { createBanner } from './banner.js';
 import { createChatTools } from './chattools.js';
 import { createConnection } from './connection.js';
+import { createFeaturing } from './featuring.js';
 import { createFeeds } from './feeds.js';
 import { createForm } from './form.js';
 import { createHeader } from './header.js';
@@ -25,11 +26,17 @@ const metrics = createMetrics();
 const byId = (id) => document.getElementById(id);
 // Chat tools: search, highlights, gift alerts, speech; they decorate the chat rows as they are built.
 const chatTools = createChatTools();
+// "Feature on stream" on each chat line (featuring.js); `connection` is made below.
+const featuring = createFeaturing({
+  list: byId('chat-feed'),
+  strip: byId('chat-featured'),
+  request: { feature: (id) => connection.feature(id), unfeature: (id) => connection.unfeature(id) },
+});
 const feeds = createFeeds(
   { chat: byId('chat-feed'), gifts: byId('gift-feed'), activity: byId('activity-feed'), questions: byId('question-feed') },
   {
     newButtons: { chat: byId('chat-new'), gifts: byId('gift-new'), activity: byId('activity-new'), questions: byId('question-new') },
-    rows: { chat: chatTools.chatRow },
+    rows: { chat: (event) => featuring.decorate(chatTools.chatRow(event), event) },
   },
 );
 // Insights: leaderboards, charts, the viewer card (insights.js); `connection` is made below.
@@ -135,6 +142,7 @@ const connection = createConnection({
   },
   onCreator(username) {
     chatTools.setCreator(username);
+    featuring.reset();
     feeds.clear();
     liveCards.reset();
     metrics.reset();
@@ -156,6 +164,10 @@ const connection = createConnection({
     feeds.push(events);
     liveCards.push(events);
     chatTools.live(events); // alerts and speech: live events only, never the snapshot
+    featuring.events(events);
+  },
+  onFeatured(featured) {
+    featuring.show(featured);
   },
   onMetrics(values) {
     metrics.update(values);

@@ -2,7 +2,8 @@
 // see the overlay in a silent preview, copy its URL. Every URL is made by the server
 // (POST /api/overlay-url, assistant/overlays/pages.py), the same parser as the overlay page's: the builder
 // never hands out a URL the page refuses, and with ACCESS_PASSWORD set the URL comes signed. The form's
-// fields are named as the URL's options; only the chosen widgets' options are sent. A refusal of one
+// fields are named as the URL's options (but the parts of one: alertOn's likes step, tts's two boxes, a colour's
+// switch); only the chosen widgets' options are sent. A refusal of one
 // option's value (the answer's `option` and `rule`) is said of the field the user sees: its data-label
 // ("“Rows shown” must be a whole number from 1 to 50, not '0'."), and the field is marked invalid.
 
@@ -39,18 +40,37 @@ function formOptions() {
   if (widgets.includes('alerts') || widgets.includes('actions')) options.queue = data.get('queue');
   if (widgets.includes('alerts')) {
     for (const name of ['minDiamonds', 'seconds']) options[name] = data.get(name);
-    for (const name of ['sound', 'tts', 'repeatStreaks']) options[name] = flag(name);
+    for (const name of ['sound', 'repeatStreaks']) options[name] = flag(name);
+    options.alertOn = data.getAll('alertOn')
+      .map((kind) => (kind === 'likes' ? `likes:${String(data.get('likesEvery')).trim()}` : kind)).join(',');
   }
-  options.fontScale = data.get('fontScale');
+  if (widgets.includes('featured')) options.featuredSeconds = data.get('featuredSeconds');
+  const tts = [];
+  if (widgets.includes('alerts') && data.get('tts') === 'on') tts.push('alerts');
+  if (data.get('ttsChat') === 'on') {
+    tts.push('chat');
+    options.ttsRate = data.get('ttsRate');
+  }
+  options.tts = tts.length ? tts.join(',') : '0';
+  if (widgets.includes('leaderboard')) Object.assign(options, { board: data.get('board'), rows: data.get('rows') });
+  if (widgets.includes('counter')) options.counter = String(data.get('counter')).trim();
+  if (widgets.includes('chat') || widgets.includes('gifts')) options.direction = data.get('direction');
+  for (const name of ['fontScale', 'font', 'align', 'background']) options[name] = data.get(name);
+  for (const name of ['textColor', 'accentColor']) if (data.get(`${name}On`) === 'on') options[name] = data.get(name);
   return options;
 }
 
-/** Only the chosen widgets' options are shown. */
+/** Only the chosen widgets' options are shown; a colour picker, a likes step and a rate only when they apply. */
 function showRelevant() {
-  const chosen = new FormData(els.form).getAll('widgets');
+  const data = new FormData(els.form);
+  const chosen = data.getAll('widgets');
   for (const set of els.form.querySelectorAll('[data-for]')) {
     set.hidden = !set.dataset.for.split(' ').some((name) => chosen.includes(name));
   }
+  byId('ob-text-color').disabled = data.get('textColorOn') !== 'on';
+  byId('ob-accent-color').disabled = data.get('accentColorOn') !== 'on';
+  byId('ob-likes-every').disabled = !data.getAll('alertOn').includes('likes');
+  byId('ob-tts-rate').disabled = data.get('ttsChat') !== 'on';
 }
 
 function clearUrl() {
@@ -87,10 +107,17 @@ async function make() {
     say('Name the creator the overlay follows.');
     return;
   }
-  if (!new FormData(els.form).getAll('widgets').length) {
+  const data = new FormData(els.form);
+  if (!data.getAll('widgets').length) {
     clearUrl();
     markInvalid(fieldFor('widgets'));
     say('Choose one or more widgets.');
+    return;
+  }
+  if (data.getAll('widgets').includes('alerts') && !data.getAll('alertOn').length) {
+    clearUrl();
+    markInvalid(null);
+    say('Choose what alerts: gifts, follows, shares, subscriptions or likes.');
     return;
   }
   let response;

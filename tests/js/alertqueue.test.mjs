@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { createAlertQueue } from '../../static/js/alertqueue.js';
+import { createAlertQueue, createLikeMilestones } from '../../static/js/alertqueue.js';
 
 function harness(options = {}) {
   const log = [];
@@ -107,4 +107,38 @@ test('clear() forgets everything', () => {
   assert.deepEqual(log.at(-1), ['hide']);
   queue.offer(gift(1, 'A', 5, 2, true)); // the streak was forgotten: a new alert
   assert.deepEqual(log.at(-1), ['show', 'A', 2]);
+});
+
+test('other alerts wait in the same queue under the same cap, and a gift outranks them', () => {
+  const shown = [];
+  const timers = [];
+  const queue = createAlertQueue({
+    cap: 2,
+    show: (event) => shown.push(event.type === 'gift' ? event.giftName : `${event.type}:${event.user.userId}`),
+    setTimer: (fn) => timers.push(fn) - 1,
+    clearTimer: () => {},
+  });
+  queue.push({ type: 'follow', user: { userId: '1' } });
+  queue.push({ type: 'share', user: { userId: '2' } });
+  queue.push({ type: 'follow', user: { userId: '3' } });
+  assert.equal(queue.waiting, 2);
+  queue.push({ type: 'follow', user: { userId: '4' } }); // over the cap: the newest of equals is dropped
+  assert.equal(queue.dropped, 1);
+  queue.offer(gift(9, 'Lion', 100)); // worth more than a follow: a follow makes room
+  assert.equal(queue.dropped, 2);
+  while (timers.length) timers.shift()();
+  assert.deepEqual(shown, ['follow:1', 'share:2', 'Lion']);
+});
+
+test('likes milestones: the highest multiple passed, nothing for the first total or a new live', () => {
+  const milestones = createLikeMilestones(1000);
+  assert.equal(milestones.seen(2500), null, 'the first total seen passes nothing (a reload does not alert)');
+  assert.equal(milestones.seen(2999), null);
+  assert.equal(milestones.seen(3000), 3000);
+  assert.equal(milestones.seen(3000), null, 'once');
+  assert.equal(milestones.seen(7200), 7000, 'a jump over several: the highest, once');
+  assert.equal(milestones.seen(40), null, 'a lower total: a new live, counted from there');
+  assert.equal(milestones.seen(1001), 1000);
+  milestones.reset();
+  assert.equal(milestones.seen(5000), null);
 });
