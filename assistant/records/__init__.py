@@ -115,7 +115,7 @@ class Records:
 
     def chat_line(self, username, message_id):
         """(the chat event with that messageId in the creator's newest live, deleted by TikTok?), or None."""
-        return self._read(reads.chat_line, username, message_id)
+        return self._run(reads.chat_line, username, message_id)
 
     def iter_events(self, live_id, types=None):
         """Every event of the live in seq order, read EXPORT_CHUNK at a time (constant memory)."""
