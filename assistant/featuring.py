@@ -16,6 +16,7 @@ events may be a few seconds, and a moderator clicks a line they read a minute ag
 import logging
 import time
 
+from .answers import ServiceError
 from .records import RecordsUnavailable
 from .sessions import WatchRateLimit
 
@@ -24,14 +25,6 @@ log = logging.getLogger(__name__)
 KEEP_SECONDS = 120  # the store's keep, and the longest `featuredSeconds` an overlay may ask for
 FEATURE_CALLS_PER_MINUTE = 30  # per session, counted per process
 MAX_MESSAGE_ID_LENGTH = 32  # the records' column (records/schema.py, MESSAGE_ID_CHARS)
-
-
-class FeatureRefused(Exception):
-    """An answer of the contract for `feature`/`unfeature`: `{ok: false, error: {code, message, ...}}`."""
-
-    def __init__(self, code, message, **extra):
-        super().__init__(message)
-        self.code, self.message, self.extra = code, message, extra
 
 
 def featured_payload(username, stored, now_ms=None):
@@ -50,7 +43,7 @@ def _message_id(payload, required):
         return None
     if not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH:
         shape = "{messageId: string}" if required else "{} or {messageId: string}"
-        raise FeatureRefused("bad_request", f"{'feature' if required else 'unfeature'} takes {shape} "
+        raise ServiceError("bad_request", f"{'feature' if required else 'unfeature'} takes {shape} "
                                             f"(a chat line's messageId, 1 to {MAX_MESSAGE_ID_LENGTH} characters)")
     return message_id
 
@@ -76,7 +69,7 @@ class FeaturedLines:
         message_id = _message_id(payload, required=True)
         if not self._limit.allow(session_id):
             retry_after = self._limit.retry_after(session_id)
-            raise FeatureRefused("rate_limited", f"Too many lines featured; try again in {retry_after} s",
+            raise ServiceError("rate_limited", f"Too many lines featured; try again in {retry_after} s",
                                  retryAfter=retry_after)
         line = self._find(username, message_id)
         stored = {"event": line, "at": int(time.time() * 1000)}
@@ -110,14 +103,14 @@ class FeaturedLines:
             event = recent[index]
             if event.get("type") == "chat" and event.get("messageId") == message_id:
                 if _deleted(event, recent[index + 1:]):
-                    raise FeatureRefused("not_found", "TikTok deleted that chat line")
+                    raise ServiceError("not_found", "TikTok deleted that chat line")
                 return event
         found = self._recorded(username, message_id)
         if found is None:
-            raise FeatureRefused("not_found", "No chat line with that messageId in this live")
+            raise ServiceError("not_found", "No chat line with that messageId in this live")
         event, deleted = found
         if deleted:
-            raise FeatureRefused("not_found", "TikTok deleted that chat line")
+            raise ServiceError("not_found", "TikTok deleted that chat line")
         return event
 
     def _recorded(self, username, message_id):

@@ -1,13 +1,13 @@
 """LiveService: what the Socket.IO handlers and the HTTP routes call.
 
 It keeps the sessions of this process's sockets (in the store), answers their requests (`watch`, `unwatch`,
-`viewer`: viewercards.py) and sends the contract's `session` event; rooms.py moves the sockets between the creators' rooms
-with the catch-up (`snapshot`, `live`), maintenance.py does the periodic work (`stats` among it). The same
-code serves one process (MemoryStore) and a cluster (RedisStore): sessions, watchers, stream state and
-event logs are read from the store, so a tab may come back through any process, and the runner of a
-creator runs on whichever process holds its lease (streams.StreamRegistry; docs/architecture.md,
-"Sessions and streams"). Everything runs in green threads; nothing blocks except on socket I/O (the
-records database is reached through a thread pool: records/).
+`viewer`: viewercards.py) and sends the contract's `session` event; rooms.py moves the sockets between the
+creators' rooms with the catch-up (`snapshot`, `live`), maintenance.py does the periodic work (`stats` among
+it), resync.py catches the sockets up after an outage of the message queue. The same code serves one process
+(MemoryStore) and a cluster (RedisStore): sessions, watchers, stream state and event logs are read from the
+store, so a tab may come back through any process, and the runner of a creator runs on whichever process holds
+its lease (streams.StreamRegistry; docs/architecture.md, "Sessions and streams"). Everything runs in green
+threads; nothing blocks except on socket I/O (the records database is reached through a thread pool: records/).
 """
 
 import logging
@@ -16,12 +16,13 @@ import time
 import eventlet
 
 from .answers import ServiceError, answering_outages
-from .featuring import FeaturedLines, FeatureRefused
+from .featuring import FeaturedLines
 from .maintenance import Maintenance
+from .resync import resync_sockets
 from .rooms import Rooms, stream_room
 from .sessions import LocalSockets, WatchRateLimit
 from .store import SessionLimitError, StoreUnavailable, StreamLimitError
-from .streams import StreamRegistry, StreamRunner
+from .streams import RunnerSettings, StreamRegistry, StreamRunner
 from .usernames import UsernameError, parse_username
 from .viewercards import ViewerCards
 from .wallwatch import WallWatch
@@ -63,13 +64,7 @@ class LiveService:
             on_reset=self._stream_counts_replaced,
             records=self.records,
             actions=self.actions,
-            streak_timeout=self._config["GIFT_STREAK_TIMEOUT_SECONDS"],
-            sign_budget=self._config["SIGN_BUDGET"],
-            stall_seconds=self._config["STALL_SECONDS"],
-            decode_check_rate=self._config["DECODE_CHECK_RATE"],
-            max_viewers=self._config["VIEWER_CARDS"],
-            capture_dir=self._config["CAPTURE_DIR"],
-            capture_max_bytes=self._config["CAPTURE_MAX_MB"] * 1_000_000,
+            **RunnerSettings.from_config(self._config),
         )
 
     # -- sockets come and go ----------------------------------------------------------------
@@ -189,7 +184,7 @@ class LiveService:
     # -- the featured chat line (featuring.py) ---------------------------------------------------------
 
     def feature(self, sid, payload):
-        """`feature {messageId}`: one of the watched creator's chat lines on its overlays."""
+        """`feature {messageId}`: one of the watched creator's chat lines on its overlays (featuring.py)."""
         return self._featuring(sid, self.featured.feature, payload)
 
     def unfeature(self, sid, payload):
@@ -202,10 +197,7 @@ class LiveService:
             username = self.record_of(session_id).username
             if not username:
                 raise ServiceError("bad_request", "Watch a creator first")
-            try:
-                return {"ok": True, **action(session_id, username, payload)}
-            except FeatureRefused as ex:
-                raise ServiceError(ex.code, ex.message, **ex.extra) from ex
+            return {"ok": True, **action(session_id, username, payload)}
 
     def session_of(self, sid):
         session_id = self.sockets.session_of(sid)
@@ -273,37 +265,7 @@ class LiveService:
         queue (messagequeue.py), and what they emitted for its sockets meanwhile is lost. `delivered`: per room,
         the seq of the last `live` event its sockets got. Called by the queue's listener: the work runs in a
         green thread of its own, so that the listener goes back to listening at once."""
-        eventlet.spawn(self._resync_sockets, delivered)
-
-    def _resync_sockets(self, delivered):
-        """Each socket of this process gets its session's `session` (a status change may be among what was lost),
-        then, outside its creator's room, the events after the last one it had (as on a resume with `lastSeq`,
-        with the totals, boards and series), and joins the room again."""
-        try:
-            session_ids = self.sockets.session_ids()
-            records = self.store.get_sessions(session_ids) if session_ids else {}
-            total = self.store.totals()[0]
-            told = 0
-            for session_id in session_ids:
-                record = records.get(session_id)
-                if record is None:
-                    continue  # gone from the store (Redis restarted empty): the reconcile disconnects its sockets
-                payload = self.session_payload(record, total_sessions=total)
-                for sid in self.sockets.of_session(session_id):
-                    self.rooms.emit("session", payload, sid)
-                    told += 1
-                    username = self.sockets.room_of(sid)
-                    if username is None or username != record.username:
-                        continue  # in no room, or switched meanwhile: the reconcile moves it
-                    had = max(self.sockets.joined_at(sid), delivered.get(stream_room(username), 0))
-                    self.rooms.follow(sid, username, had)
-            log.info("Brought %d clients up to date after the message queue's outage", told)
-        except StoreUnavailable as ex:
-            # Only reads here: Redis is out of reach, so the subscription is lost again, and this runs again once
-            # it is back. A socket left out of its room meanwhile is moved back by the reconcile (with a snapshot).
-            log.warning("Could not bring the clients up to date after the message queue's outage: %s", ex)
-        except Exception:
-            log.exception("Bringing the clients up to date after the message queue's outage failed")
+        eventlet.spawn(resync_sockets, self, delivered)
 
     # -- what the maintenance loop asks for (maintenance.py) ----------------------------------------
 

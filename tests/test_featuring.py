@@ -10,7 +10,8 @@ from support.inprocess import running_app
 from support.recordrows import add_live
 
 from assistant import socketio
-from assistant.featuring import FEATURE_CALLS_PER_MINUTE, KEEP_SECONDS, FeaturedLines, FeatureRefused, featured_payload
+from assistant.answers import ServiceError
+from assistant.featuring import FEATURE_CALLS_PER_MINUTE, KEEP_SECONDS, FeaturedLines, featured_payload
 from assistant.records import reads
 from assistant.records.schema import metadata
 from assistant.store.memory import MemoryStore
@@ -72,12 +73,12 @@ def test_a_line_past_the_recent_events_is_found_in_the_record_unless_tiktok_dele
     records = RecordedLines([(chat(1, "101", "from the record"), False), (chat(2, "102"), True)])
     lines = FeaturedLines(store, records, Told())
     assert lines.feature("s_1", "maya", {"messageId": "101"})["featured"]["event"]["comment"] == "from the record"
-    with pytest.raises(FeatureRefused) as deleted:
+    with pytest.raises(ServiceError) as deleted:
         lines.feature("s_1", "maya", {"messageId": "102"})
-    assert (deleted.value.code, deleted.value.message) == ("not_found", "TikTok deleted that chat line")
-    with pytest.raises(FeatureRefused) as unknown:
+    assert deleted.value.error == {"code": "not_found", "message": "TikTok deleted that chat line"}
+    with pytest.raises(ServiceError) as unknown:
         FeaturedLines(store, None, Told()).feature("s_1", "maya", {"messageId": "101"})
-    assert unknown.value.code == "not_found", "records off: only the recent events"
+    assert unknown.value.error["code"] == "not_found", "records off: only the recent events"
 
 
 def test_a_line_deleted_after_it_came_and_other_events_are_not_featured(store):
@@ -86,18 +87,18 @@ def test_a_line_deleted_after_it_came_and_other_events_are_not_featured(store):
     lines = FeaturedLines(store, None, Told())
     for message_id, message in [("101", "TikTok deleted that chat line"),
                                 ("103", "No chat line with that messageId in this live")]:
-        with pytest.raises(FeatureRefused) as refused:
+        with pytest.raises(ServiceError) as refused:
             lines.feature("s_1", "maya", {"messageId": message_id})
-        assert (refused.value.code, refused.value.message) == ("not_found", message)
+        assert (refused.value.error["code"], refused.value.error["message"]) == ("not_found", message)
     assert store.featured("maya") is None
 
 
 @pytest.mark.parametrize("payload", [None, "101", 101, {}, {"messageId": 101}, {"messageId": ""},
                                      {"messageId": "1" * 33}, {"messageId": None}, ["101"]])
 def test_bad_feature_payloads_are_bad_requests(store, payload):
-    with pytest.raises(FeatureRefused) as refused:
+    with pytest.raises(ServiceError) as refused:
         FeaturedLines(store, None, Told()).feature("s_1", "maya", payload)
-    assert refused.value.code == "bad_request" and "messageId" in refused.value.message
+    assert refused.value.error["code"] == "bad_request" and "messageId" in refused.value.error["message"]
 
 
 def test_featuring_is_rate_limited_per_session(store):
@@ -105,9 +106,9 @@ def test_featuring_is_rate_limited_per_session(store):
     lines = FeaturedLines(store, None, Told())
     for _ in range(FEATURE_CALLS_PER_MINUTE):
         lines.feature("s_1", "maya", {"messageId": "101"})
-    with pytest.raises(FeatureRefused) as refused:
+    with pytest.raises(ServiceError) as refused:
         lines.feature("s_1", "maya", {"messageId": "101"})
-    assert refused.value.code == "rate_limited" and 1 <= refused.value.extra["retryAfter"] <= 61
+    assert refused.value.error["code"] == "rate_limited" and 1 <= refused.value.error["retryAfter"] <= 61
     assert lines.feature("s_2", "maya", {"messageId": "101"})["featured"], "another session has its own count"
     lines.forget("s_1")
     assert lines.feature("s_1", "maya", {"messageId": "101"})["featured"], "a removed session's count goes with it"
@@ -126,7 +127,7 @@ def test_unfeature_takes_the_line_off_and_with_a_messageid_only_that_line(store)
     assert told.calls[-1] == ("maya", "featured", {"username": "maya", "event": None})
     assert store.featured("maya") is None
     for payload in ("x", {"messageId": 5}, [1]):
-        with pytest.raises(FeatureRefused):
+        with pytest.raises(ServiceError):
             lines.unfeature("s_1", "maya", payload)
 
 

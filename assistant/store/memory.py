@@ -10,7 +10,6 @@ import time
 from collections import Counter, defaultdict, deque
 from dataclasses import replace
 
-from . import signbudget
 from .base import (
     SESSION_LIMIT_MESSAGE,
     SessionLimitError,
@@ -21,6 +20,8 @@ from .base import (
     per_ip_limit_message,
     wall_limit_message,
 )
+from .memorybudget import MemorySignBudget
+from .memoryinsights import MemoryInsights
 
 
 def token_digest(token):
@@ -39,7 +40,7 @@ def new_session(ip, kind, now):
     )
 
 
-class MemoryStore(Store):
+class MemoryStore(MemoryInsights, MemorySignBudget, Store):
     def __init__(self, instance, name, recent_events):
         self.instance = instance
         self.name = name
@@ -55,12 +56,10 @@ class MemoryStore(Store):
         self._stop_due = {}  # creator nobody watches -> when its runner stops
         self._states = {}  # creator -> StreamState (every followed creator)
         self._logs = {}  # creator -> deque of events
-        self._series = {}  # creator -> {t: point}
+        self._series = {}  # creator -> {t: point} (memoryinsights.py)
         self._cards = {}  # creator -> {user id: viewer card}
         self._owned = set()  # creators whose runner runs (here: in this process)
-        self._sign_starts = deque()  # times of the connection starts within the longest window
-        self._sign_queue = {}  # creator -> [priority, arrival, last asked]
-        self._sign_blocked_until = 0.0
+        self._init_sign_budget()
         self._rules_versions = {}  # username -> the version of its action rules
         self._featured = {}  # username -> (its featured line, when the store forgets it)
 
@@ -309,38 +308,6 @@ class MemoryStore(Store):
                 "recent": list(self._logs[username]), "leaderboards": state.leaderboards,
                 "series": self.series(username)}
 
-    def save_insights(self, username, points, cards, forgotten, replace=False):
-        if username not in self._states:
-            return
-        if replace:
-            self._series.pop(username, None)
-            self._cards.pop(username, None)
-        self._save_points(username, points)
-        stored = self._cards.setdefault(username, {})
-        for card in cards:
-            stored[card["user"]["userId"]] = card
-        for user_id in forgotten:
-            stored.pop(user_id, None)
-
-    def _save_points(self, username, points):
-        series = self._series.setdefault(username, {})
-        for point in points:
-            series[point["t"]] = point
-
-    def series(self, username):
-        series = self._series.get(username, {})
-        return [series[t] for t in sorted(series)]
-
-    def series_since(self, username, since, until):
-        series = self._series.get(username, {})
-        return [series[t] for t in sorted(t for t in series if since <= t <= until)]
-
-    def insights(self, username):
-        return self.series(username), list(self._cards.get(username, {}).values())
-
-    def viewer(self, username, user_id):
-        return self._cards.get(username, {}).get(user_id)
-
     # -- the featured chat line -------------------------------------------------------------------
 
     def set_featured(self, username, featured, keep_seconds):
@@ -358,39 +325,10 @@ class MemoryStore(Store):
         self._featured.pop(username, None)
         return had
 
-    # -- the sign-server budget -------------------------------------------------------------------
-
-    def take_sign_start(self, username, priority, limits, now):
-        while self._sign_starts and self._sign_starts[0] <= now - signbudget.longest_window(limits):
-            self._sign_starts.popleft()
-        self._sign_queue.setdefault(username, [priority, now, now])[2] = now
-        for name in [name for name, entry in self._sign_queue.items() if entry[2] < now - signbudget.STALE_SECONDS]:
-            del self._sign_queue[name]
-        position = self._queued_in_order().index(username)
-        if position == 0 and now >= self._sign_blocked_until and signbudget.allows(self._sign_starts, limits, now):
-            del self._sign_queue[username]
-            self._sign_starts.append(now)
-            return True, 0.0, 0
-        wait = signbudget.wait_seconds(self._sign_starts, limits, position, now, self._sign_blocked_until)
-        return False, wait, position
-
-    def _queued_in_order(self):
-        return sorted(self._sign_queue, key=lambda name: self._sign_queue[name][:2])
-
-    def leave_sign_queue(self, username):
-        self._sign_queue.pop(username, None)
+    # -- the actions' rules -----------------------------------------------------------------------
 
     def rules_version(self, username):
         return self._rules_versions.get(username, 0)
 
     def bump_rules_version(self, username):
         self._rules_versions[username] = self._rules_versions.get(username, 0) + 1
-
-    def block_sign_starts(self, until):
-        self._sign_blocked_until = max(self._sign_blocked_until, until)
-
-    def sign_budget(self, limits, now):
-        used = [sum(1 for at in self._sign_starts if at > now - seconds - signbudget.SAFETY_SECONDS)
-                for _, seconds in limits]
-        blocked = self._sign_blocked_until if self._sign_blocked_until > now else None
-        return {"used": used, "queued": self._queued_in_order(), "blockedUntil": blocked}

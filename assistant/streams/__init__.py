@@ -4,6 +4,6 @@ queue (backlog.py), in the types of signals.py; with CAPTURE_DIR set, what TikTo
 (capture.py)."""
 
 from .registry import StreamRegistry
-from .runner import StreamRunner
+from .runner import RunnerSettings, StreamRunner
 
-__all__ = ["StreamRegistry", "StreamRunner"]
+__all__ = ["RunnerSettings", "StreamRegistry", "StreamRunner"]

@@ -99,6 +99,14 @@ class RunnerSettings:
     capture_max_bytes: int = 200 * 1_000_000  # CAPTURE_MAX_MB, in bytes: the most one capture file holds
     decode_check_rate: float = 0.0  # DECODE_CHECK_RATE: the share of frames decoded again by TikTokLive's decoder
 
+    @classmethod
+    def from_config(cls, config):
+        """The settings as the app's config names them."""
+        return {"streak_timeout": config["GIFT_STREAK_TIMEOUT_SECONDS"], "max_viewers": config["VIEWER_CARDS"],
+                "sign_budget": config["SIGN_BUDGET"], "stall_seconds": config["STALL_SECONDS"],
+                "capture_dir": config["CAPTURE_DIR"], "capture_max_bytes": config["CAPTURE_MAX_MB"] * 1_000_000,
+                "decode_check_rate": config["DECODE_CHECK_RATE"]}
+
 
 class StreamRunner:
     """`state`: the creator's StreamState in the store (fresh for a new creator), to continue from.
