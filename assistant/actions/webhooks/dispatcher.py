@@ -69,6 +69,7 @@ class Webhooks:
         self._dropped = 0
         self._database_failing = False
         self._next_prune = 0.0
+        self._soonest_retry = None  # the earliest next try of this process's failed deliveries
 
     # --- the caller's side ------------------------------------------------------------------------------
 
@@ -142,7 +143,7 @@ class Webhooks:
     def _run(self):
         while not self._stopping:
             # woken, or the poll: retries that came due, deliveries other processes enqueued
-            with_timeout(self._poll_seconds, self._wake.get, timeout_value=None)
+            with_timeout(self._wait_seconds(), self._wake.get, timeout_value=None)
             if not self._turn(claim=not self._stopping):
                 eventlet.sleep(RETRY_WRITE_SECONDS)
             self._prune_when_due()
@@ -150,6 +151,16 @@ class Webhooks:
         if not self._turn(claim=False):
             logger.error("webhooks: stopped with %d deliveries and %d results not written (the database failed)",
                          len(self._unwritten), len(self._results))
+
+    def _wait_seconds(self):
+        """Until the next poll, or sooner when a retry of ours is due sooner (a 1 s retry is not left to wait
+        for a poll)."""
+        if self._soonest_retry is None:
+            return self._poll_seconds
+        wait = self._soonest_retry - time.time()
+        if wait <= 0:
+            self._soonest_retry = None
+        return min(max(wait, 0.0), self._poll_seconds)
 
     def _turn(self, claim):
         """One database transaction: write what is held, claim due deliveries and start their senders. False
@@ -195,6 +206,8 @@ class Webhooks:
             status = queue.DELIVERED
         else:
             status = queue.PENDING if next_at is not None else queue.DEAD
+        if next_at is not None and (self._soonest_retry is None or next_at < self._soonest_retry):
+            self._soonest_retry = next_at
         return {"b_id": delivery["id"], "b_claim": token, "b_status": status, "b_tries": tries,
                 "b_next_at": now if next_at is None else next_at, "b_updated_at": now,
                 "b_last_status": outcome.status, "b_last_error": (outcome.error or "")[: queue.ERROR_CHARS] or None}
