@@ -61,6 +61,7 @@ class Webhooks:
         self._client = make_client(send_timeout, allow_private, resolver, verify, max_connections=concurrency)
         self._senders = eventlet.GreenPool(concurrency)
         self._unwritten = []  # rows enqueued, not in the database yet
+        self._writing = []  # rows of the transaction under way (still listed by `recent` until it commits)
         self._results = []  # outcomes of tries, not in the database yet
         self._wake = LightQueue(maxsize=1)
         self._pump = None
@@ -97,7 +98,8 @@ class Webhooks:
     def recent(self, rule_id, limit=50):
         """The rule's newest deliveries, newest first: [{deliveryId, url, status, tries, createdAt, updatedAt,
         nextAt, lastStatus, lastError, eventType}] (times epoch ms; nextAt null unless pending)."""
-        waiting = [row for row in reversed(self._unwritten) if row["rule_id"] == rule_id][:limit]
+        held = (*self._writing, *self._unwritten)
+        waiting = [row for row in reversed(held) if row["rule_id"] == rule_id][:limit]
         stored = self._database.run(queue.recent, rule_id, limit - len(waiting)) if len(waiting) < limit else []
         return [self._shown(row) for row in (*waiting, *stored)]
 
@@ -105,7 +107,7 @@ class Webhooks:
         """{pending, delivered, dead, sending, dropped} for /debug: rows in the database (pending includes those
         enqueued here and not yet written), tries in flight in this process, deliveries dropped here."""
         counts = self._database.run(queue.counts)
-        return {"pending": counts.get(queue.PENDING, 0) + len(self._unwritten),
+        return {"pending": counts.get(queue.PENDING, 0) + len(self._writing) + len(self._unwritten),
                 "delivered": counts.get(queue.DELIVERED, 0), "dead": counts.get(queue.DEAD, 0),
                 "sending": self._sending, "dropped": self._dropped}
 
@@ -144,9 +146,13 @@ class Webhooks:
         while not self._stopping:
             # woken, or the poll: retries that came due, deliveries other processes enqueued
             with_timeout(self._wait_seconds(), self._wake.get, timeout_value=None)
-            if not self._turn(claim=not self._stopping):
+            try:
+                if not self._turn(claim=not self._stopping):
+                    eventlet.sleep(RETRY_WRITE_SECONDS)
+                self._prune_when_due()
+            except Exception:  # a defect: logged; the pump goes on (the deliveries are in the database)
+                logger.exception("webhooks: the dispatcher's turn failed")
                 eventlet.sleep(RETRY_WRITE_SECONDS)
-            self._prune_when_due()
         self._senders.waitall()
         if not self._turn(claim=False):
             logger.error("webhooks: stopped with %d deliveries and %d results not written (the database failed)",
@@ -170,15 +176,18 @@ class Webhooks:
         token = uuid.uuid4().hex
         now = time.time()
         limit = self._senders.free() if claim else 0
+        self._writing = rows
         try:
             claimed = self._database.run(queue.cycle, rows, results, token, now, now + self._claim_seconds, limit)
         except Exception:
+            self._writing = []
             self._unwritten[:0], self._results[:0] = rows, results
             if not self._database_failing:
                 logger.exception("webhooks: the database failed; %d deliveries and %d results held, trying again",
                                  len(self._unwritten), len(self._results))
             self._database_failing = True
             return False
+        self._writing = []
         if self._database_failing:
             logger.info("webhooks: the database answers again")
             self._database_failing = False
