@@ -39,14 +39,14 @@ def test_a_rule_is_made_read_changed_and_deleted(client):
 def test_a_webhook_rules_secret_is_shown_once_and_rotated_on_demand(client):
     made = client.post("/api/actions", json=HOOK_RULE)
     secret = made.json["secret"]
-    assert len(secret) == 64 and made.json["rule"]["hasSecret"] is True
+    assert len(secret) == 43 and made.json["rule"]["hasSecret"] is True
     rule_id = made.json["rule"]["id"]
     assert "secret" not in client.get(f"/api/actions/{rule_id}").json
     assert secret not in client.get("/api/actions").get_data(as_text=True)
     kept = client.put(f"/api/actions/{rule_id}", json=HOOK_RULE)
     assert "secret" not in kept.json  # unchanged
     rotated = client.put(f"/api/actions/{rule_id}", json={**HOOK_RULE, "rotateSecret": True})
-    assert len(rotated.json["secret"]) == 64 and rotated.json["secret"] != secret
+    assert len(rotated.json["secret"]) == 43 and rotated.json["secret"] != secret
     given = client.post("/api/actions", json={**HOOK_RULE, "secret": "s" * 20})
     assert given.json["secret"] == "s" * 20
 

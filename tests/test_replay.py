@@ -29,7 +29,7 @@ from TikTokLive.events import (
 )
 from TikTokLive.proto import ProtoMessageFetchResult, WebcastPushFrame
 
-from assistant.captures import read_capture
+from assistant.captures import CaptureError, read_capture
 
 SIGN_API_KEY = "k3y-never-in-a-capture"
 SESSION_ID = "s3ssion-never-in-a-capture"
@@ -66,6 +66,15 @@ def stream_debug(server, username):
     return next(stream for stream in server.debug()["streams"] if stream["username"] == username)
 
 
+def _closed(path):
+    """Whether the capture at `path` holds the live's end. The file is made before its first write (every 5 s, in
+    tpool: streams/capture.py), so a machine under load may show it empty or with a member cut short: not yet."""
+    try:
+        return "WebcastControlMessage" in methods(read_capture(path))
+    except CaptureError:
+        return False
+
+
 @pytest.fixture(scope="module")
 def captured(simulator, tmp_path_factory):
     """A live captured by a server with CAPTURE_DIR: (the server, the file, the creator, what its dashboard got:
@@ -92,7 +101,7 @@ def captured(simulator, tmp_path_factory):
         tab.wait_for_event(lambda event: event["type"] == "end")
         path = wait_until(lambda: next(folder.glob(f"{name}/*"), None), 15, message="the capture's file")
         # Closed at the live's end: the end message is in it.
-        wait_until(lambda: "WebcastControlMessage" in methods(read_capture(path)), 15, message="the closed capture")
+        wait_until(lambda: _closed(path), 15, message="the closed capture")
         metrics = final_metrics(server, tab, name)
         yield {"server": server, "path": path, "name": name, "roomId": room_id, "events": tab.live_events(name),
                "metrics": metrics}

@@ -117,8 +117,10 @@ def test_debug_has_the_seed_shape_and_no_secrets(server, connect, quiet_creator)
     response = requests.get(server.url + "/debug", timeout=5)
     report = response.json()
     assert set(report) == {"message", "totalSessions", "totalConnectedClients", "sessions", "streams", "signBudget",
-                           "records"}
+                           "records", "actions"}
     assert set(report["records"]) == {"queued", "written", "dropped"}
+    assert set(report["actions"]) == {"webhooks", "creators"}
+    assert set(report["actions"]["webhooks"]) == {"pending", "delivered", "dead", "sending", "dropped"}
     assert isinstance(report["message"], str)
     assert report["totalSessions"] == len(report["sessions"]) >= 2
     assert isinstance(report["totalConnectedClients"], int)

@@ -10,7 +10,6 @@ reads and changes, the runners' CreatorActions, the counters' writer, the webhoo
 """
 
 import logging
-import secrets
 
 import eventlet
 from eventlet.queue import LightQueue
@@ -21,14 +20,12 @@ from .evaluator import CompiledRule, Firing
 from .media import media_exists
 from .rules import MAX_RULES_PER_CREATOR, RuleError, has_webhook, parse_rule
 from .templates import event_values
-from .webhooks import Webhooks
-from .webhooks.addresses import check_webhook_url
+from .webhooks import Webhooks, check_webhook_url, new_secret
 
 __all__ = ["Actions", "RuleError"]
 
 log = logging.getLogger(__name__)
 
-SECRET_BYTES = 32
 MEDIA_PATH = "/media/"
 
 
@@ -82,7 +79,7 @@ class Actions:
         rule = self._parsed(body)
         if self.database.run(repository.count_rules, rule["username"]) >= MAX_RULES_PER_CREATOR:
             raise RuleError(f"@{rule['username']} has {MAX_RULES_PER_CREATOR} rules already: delete one first.")
-        secret = rule.get("secret") or (secrets.token_hex(SECRET_BYTES) if has_webhook(rule) else None)
+        secret = rule.get("secret") or (new_secret() if has_webhook(rule) else None)
         kept = self.database.run(repository.add_rule, rule, secret)
         self.changed(kept["username"])
         return kept, secret
@@ -95,7 +92,7 @@ class Actions:
             return None, None
         secret = rule.get("secret")
         if secret is None and has_webhook(rule) and (body.get("rotateSecret") is True or not before["hasSecret"]):
-            secret = secrets.token_hex(SECRET_BYTES)
+            secret = new_secret()
         kept = self.database.run(repository.replace_rule, rule_id, rule, secret)
         if kept is not None:
             self.changed(before["username"], kept["username"])

@@ -8,7 +8,8 @@ settings: {"url": database URL, "allowPrivate", "maxBackoff", "deadline", "claim
 starts `Webhooks`, prints {"ready": true}, then reads one JSON command a line on stdin and prints one JSON
 answer a line: {"op": "enqueue", "ruleId", "username", "url", "event"} -> {"deliveryId"}; {"op": "enqueueMany",
 ..., "count"} -> {"deliveryIds"}; {"op": "recent", "ruleId"} -> {"deliveries"}; {"op": "stats"} -> stats;
-{"op": "stop"} -> {"stopped": true}, then exits.
+{"op": "stop"} -> {"stopped": true}, then exits. For the bench's baseline: {"op": "bare", "url", "secret", "count"}
+sends the same signed POSTs with a plain httpx client from as many green threads, no queue -> {"ok": 2xx answers}.
 """
 
 import os
@@ -24,12 +25,17 @@ eventlet.monkey_patch(select=False)
 
 import json  # noqa: E402
 import logging  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
 
+import httpx  # noqa: E402
 from eventlet import tpool  # noqa: E402
 
 from assistant.actions.webhooks import RetryPolicy, Webhooks  # noqa: E402
 from assistant.actions.webhooks.dispatcher import CLAIM_SECONDS, CONCURRENCY, POLL_SECONDS, SEND_TIMEOUT  # noqa: E402
 from assistant.actions.webhooks.retries import DEADLINE_SECONDS, MAX_BACKOFF_SECONDS  # noqa: E402
+from assistant.actions.webhooks.sender import headers  # noqa: E402
+from assistant.actions.webhooks.signing import delivery_body  # noqa: E402
 from assistant.records import migrate  # noqa: E402
 from assistant.records.database import Database  # noqa: E402
 from assistant.records.engine import make_engine  # noqa: E402
@@ -38,6 +44,24 @@ from assistant.records.engine import make_engine  # noqa: E402
 def answer(value):
     sys.stdout.write(json.dumps(value) + "\n")
     sys.stdout.flush()
+
+
+_bare_clients = {}  # the baseline's client, made once (as the dispatcher's is): a new one loads the CA bundle
+
+
+def send_bare(url, secret, count, event, concurrency):
+    """The baseline: `count` signed POSTs from `concurrency` green threads with a plain httpx client."""
+    if concurrency not in _bare_clients:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        _bare_clients[concurrency] = httpx.Client(timeout=SEND_TIMEOUT, limits=limits, follow_redirects=False)
+    client = _bare_clients[concurrency]
+
+    def post(n):
+        delivery_id = uuid.uuid4().hex
+        body = delivery_body(delivery_id, "bench", "bench", {**event, "n": n}, int(time.time() * 1000))
+        return client.post(url, content=body, headers=headers(delivery_id, secret, body)).is_success
+
+    return sum(eventlet.GreenPool(concurrency).imap(post, range(count)))
 
 
 def main(settings):
@@ -65,6 +89,9 @@ def main(settings):
             answer({"deliveries": webhooks.recent(command["ruleId"])})
         elif op == "stats":
             answer(webhooks.stats())
+        elif op == "bare":
+            answer({"ok": send_bare(command["url"], command["secret"], command["count"], command.get("event", {}),
+                                    settings.get("concurrency", CONCURRENCY))})
         elif op == "stop":
             webhooks.stop()
             answer({"stopped": True})

@@ -28,6 +28,7 @@ class Received:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real receivers do
+    disable_nagle_algorithm = True  # the head and the body are two writes: without it each answer waits 40 ms
 
     def do_POST(self):  # noqa: N802 (http.server's name)
         receiver = self.server.receiver
@@ -51,6 +52,11 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the listen backlog (socketserver's 5 drops connections a sender opens at once)
+
+
 class WebhookReceiver:
     def __init__(self, certificate=None, hang_seconds=15.0, record=True):
         self.hang_seconds = hang_seconds
@@ -60,8 +66,7 @@ class WebhookReceiver:
         self._record = record
         self._answers = deque()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.receiver = self
         self.port = self._server.server_address[1]
         scheme = "http"

@@ -61,6 +61,7 @@ class Webhooks:
         self._client = make_client(send_timeout, allow_private, resolver, verify, max_connections=concurrency)
         self._senders = eventlet.GreenPool(concurrency)
         self._unwritten = []  # rows enqueued, not in the database yet
+        self._writing = []  # rows of the transaction under way (still listed by `recent` until it commits)
         self._results = []  # outcomes of tries, not in the database yet
         self._wake = LightQueue(maxsize=1)
         self._pump = None
@@ -69,6 +70,7 @@ class Webhooks:
         self._dropped = 0
         self._database_failing = False
         self._next_prune = 0.0
+        self._soonest_retry = None  # the earliest next try of this process's failed deliveries
 
     # --- the caller's side ------------------------------------------------------------------------------
 
@@ -96,7 +98,8 @@ class Webhooks:
     def recent(self, rule_id, limit=50):
         """The rule's newest deliveries, newest first: [{deliveryId, url, status, tries, createdAt, updatedAt,
         nextAt, lastStatus, lastError, eventType}] (times epoch ms; nextAt null unless pending)."""
-        waiting = [row for row in reversed(self._unwritten) if row["rule_id"] == rule_id][:limit]
+        held = (*self._writing, *self._unwritten)
+        waiting = [row for row in reversed(held) if row["rule_id"] == rule_id][:limit]
         stored = self._database.run(queue.recent, rule_id, limit - len(waiting)) if len(waiting) < limit else []
         return [self._shown(row) for row in (*waiting, *stored)]
 
@@ -104,7 +107,7 @@ class Webhooks:
         """{pending, delivered, dead, sending, dropped} for /debug: rows in the database (pending includes those
         enqueued here and not yet written), tries in flight in this process, deliveries dropped here."""
         counts = self._database.run(queue.counts)
-        return {"pending": counts.get(queue.PENDING, 0) + len(self._unwritten),
+        return {"pending": counts.get(queue.PENDING, 0) + len(self._writing) + len(self._unwritten),
                 "delivered": counts.get(queue.DELIVERED, 0), "dead": counts.get(queue.DEAD, 0),
                 "sending": self._sending, "dropped": self._dropped}
 
@@ -142,14 +145,28 @@ class Webhooks:
     def _run(self):
         while not self._stopping:
             # woken, or the poll: retries that came due, deliveries other processes enqueued
-            with_timeout(self._poll_seconds, self._wake.get, timeout_value=None)
-            if not self._turn(claim=not self._stopping):
+            with_timeout(self._wait_seconds(), self._wake.get, timeout_value=None)
+            try:
+                if not self._turn(claim=not self._stopping):
+                    eventlet.sleep(RETRY_WRITE_SECONDS)
+                self._prune_when_due()
+            except Exception:  # a defect: logged; the pump goes on (the deliveries are in the database)
+                logger.exception("webhooks: the dispatcher's turn failed")
                 eventlet.sleep(RETRY_WRITE_SECONDS)
-            self._prune_when_due()
         self._senders.waitall()
         if not self._turn(claim=False):
             logger.error("webhooks: stopped with %d deliveries and %d results not written (the database failed)",
                          len(self._unwritten), len(self._results))
+
+    def _wait_seconds(self):
+        """Until the next poll, or sooner when a retry of ours is due sooner (a 1 s retry is not left to wait
+        for a poll)."""
+        if self._soonest_retry is None:
+            return self._poll_seconds
+        wait = self._soonest_retry - time.time()
+        if wait <= 0:
+            self._soonest_retry = None
+        return min(max(wait, 0.0), self._poll_seconds)
 
     def _turn(self, claim):
         """One database transaction: write what is held, claim due deliveries and start their senders. False
@@ -159,15 +176,18 @@ class Webhooks:
         token = uuid.uuid4().hex
         now = time.time()
         limit = self._senders.free() if claim else 0
+        self._writing = rows
         try:
             claimed = self._database.run(queue.cycle, rows, results, token, now, now + self._claim_seconds, limit)
         except Exception:
+            self._writing = []
             self._unwritten[:0], self._results[:0] = rows, results
             if not self._database_failing:
                 logger.exception("webhooks: the database failed; %d deliveries and %d results held, trying again",
                                  len(self._unwritten), len(self._results))
             self._database_failing = True
             return False
+        self._writing = []
         if self._database_failing:
             logger.info("webhooks: the database answers again")
             self._database_failing = False
@@ -195,6 +215,8 @@ class Webhooks:
             status = queue.DELIVERED
         else:
             status = queue.PENDING if next_at is not None else queue.DEAD
+        if next_at is not None and (self._soonest_retry is None or next_at < self._soonest_retry):
+            self._soonest_retry = next_at
         return {"b_id": delivery["id"], "b_claim": token, "b_status": status, "b_tries": tries,
                 "b_next_at": now if next_at is None else next_at, "b_updated_at": now,
                 "b_last_status": outcome.status, "b_last_error": (outcome.error or "")[: queue.ERROR_CHARS] or None}
