@@ -51,13 +51,18 @@ check: $(DEV_STAMP)
 # `make bench` — the project beside a bare Flask-SocketIO server (about 7 minutes; figures printed, never
 # asserted), the soak, then recording off / SQLite / Postgres (bench/records.py --quick, about a minute; the
 # full run takes about 2.5; Postgres needs `make system-deps`, else it is left out with a note), and a
-# capture replayed to both servers (bench/replay.py --quick, about a minute).
+# capture replayed to both servers (bench/replay.py --quick, about a minute); then the actions' rules that fire
+# nothing beside none (bench/actions.py, seconds), webhook deliveries a second beside a bare loop
+# (bench/webhooks.py --quick, under a minute), and a 50-creator wall beside 50 tabs (bench/wall.py, about 2).
 # `$(PY) bench/throughput.py --quick` takes about 3 minutes.
 bench: $(DEV_STAMP)
 	$(PY) bench/throughput.py
 	$(PY) bench/soak.py
 	$(PY) bench/records.py --quick
 	$(PY) bench/replay.py --quick
+	$(PY) bench/actions.py
+	$(PY) bench/webhooks.py --quick
+	$(PY) bench/wall.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
