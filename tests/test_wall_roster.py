@@ -92,11 +92,11 @@ def test_the_roster_outlives_a_restart(tmp_path):
             "roster"]] == [("maya", 5)]
 
 
-def test_without_records_the_roster_answers_503(tmp_path):
+def test_without_records_the_roster_answers_records_off(tmp_path):
     with running_app(tmp_path, RECORD_STREAMS=False) as app:
         answer = app.test_client().get("/api/roster")
-        assert answer.status_code == 503 and answer.get_json()["error"] == "records_off"
-        assert app.test_client().post("/api/roster", json={"username": "maya"}).status_code == 503
+        assert answer.status_code == 404 and answer.get_json()["error"] == "records_off"
+        assert app.test_client().post("/api/roster", json={"username": "maya"}).status_code == 404
 
 
 def test_the_roster_is_behind_the_login(tmp_path):

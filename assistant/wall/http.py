@@ -1,7 +1,7 @@
 """The wall's blueprint and its answers to what goes wrong (docs/http.md, "The wall"); its routes are in
 roster.py, months.py and viewers.py.
 
-Kept in the records database (`current_app.extensions["records"]`): with RECORD_STREAMS=0 these answer 503
+Kept in the records database (`current_app.extensions["records"]`): with RECORD_STREAMS=0 these answer 404
 `records_off`. A bad value -> 400 `bad_request` (a username -> `invalid_username`), a database that fails -> 503
 `unavailable`; every answer JSON `{error, message}`.
 """
@@ -45,6 +45,6 @@ def records():
     """The Records, or a 503: the roster, the months and the notes are kept in the records database."""
     found = current_app.extensions.get("records")
     if found is None:
-        raise Refused(503, "records_off", "Recording is off on this server (RECORD_STREAMS=0): the roster, the "
+        raise Refused(404, "records_off", "Recording is off on this server (RECORD_STREAMS=0): the roster, the "
                                           "months and the notes are kept in the records database")
     return found

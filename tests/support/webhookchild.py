@@ -24,7 +24,6 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch(select=False)
 
 import json  # noqa: E402
-import logging  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
@@ -36,6 +35,7 @@ from assistant.actions.webhooks.dispatcher import CLAIM_SECONDS, CONCURRENCY, PO
 from assistant.actions.webhooks.retries import DEADLINE_SECONDS, MAX_BACKOFF_SECONDS  # noqa: E402
 from assistant.actions.webhooks.sender import headers  # noqa: E402
 from assistant.actions.webhooks.signing import delivery_body  # noqa: E402
+from assistant.logs import configure_logging  # noqa: E402
 from assistant.records import migrate  # noqa: E402
 from assistant.records.database import Database  # noqa: E402
 from assistant.records.engine import make_engine  # noqa: E402
@@ -99,5 +99,5 @@ def main(settings):
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    configure_logging()  # the server's: INFO, redacted, the HTTP libraries' per-request lines quiet
     main(json.loads(sys.argv[1]))
