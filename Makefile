@@ -39,10 +39,11 @@ lint: $(DEV_STAMP)
 licenses: $(RUNTIME_STAMP)
 	$(PY) -m assistant.licenses
 
-# Two tests at a time (pytest-xdist; a file's tests stay on one worker, so its shared server starts once),
-# then the tests marked `exclusive`, which measure time or load, alone.
+# Three tests at a time (pytest-xdist; a file's tests stay on one worker, so its shared server starts once; the
+# tests mostly wait, on servers, browsers and TikTok's timings, so three fit on two cores), then the tests marked
+# `exclusive`, which measure time or load, alone.
 test: $(DEV_STAMP) system-deps lint
-	$(PY) -m pytest -n 2 --dist loadfile -m "not exclusive"
+	$(PY) -m pytest -n 3 --dist loadfile -m "not exclusive"
 	$(PY) -m pytest -m exclusive
 
 check: $(DEV_STAMP)
