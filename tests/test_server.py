@@ -243,7 +243,7 @@ def test_offline_and_missing_creators(server, connect):
     assert ghost.watch(unique_name("ghost"))["ok"]
     wait_until(lambda: ghost.payloads("error"), message="error event")
     assert ghost.payloads("error")[-1]["code"] == "user_not_found"
-    assert ghost.session["status"] == "error"
+    ghost.wait_for_status("error")  # its `session` comes right after the `error` event, not with it
     assert "Traceback" not in server.log_text()
 
 
