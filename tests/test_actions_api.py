@@ -2,7 +2,12 @@
 what is refused and how, the secret shown once, counters. The runner's side is in test_actions_server.py."""
 
 import pytest
+from sqlalchemy import create_engine
 from support.inprocess import running_app
+
+from assistant.actions import repository
+from assistant.records import migrate
+from assistant.records.engine import database_url as engine_url
 
 FOLLOW_RULE = {"username": "maya", "name": "Thanks", "trigger": {"type": "follow"},
                "actions": [{"type": "tts", "text": "Thank you {nickname}"}]}
@@ -113,3 +118,22 @@ def test_webhooks_to_private_or_odd_addresses_are_refused(tmp_path):
     for url, answer in answers.items():
         assert answer.status_code == 400 and answer.json["error"] == "bad_request", url
         assert answer.json["message"].startswith("Action 1 (webhook): "), url
+
+
+def test_counters_are_set_and_counted_in_one_statement_on_each_database(database_url):
+    """The counters' writes (repository.py) on SQLite and Postgres: a set makes or replaces, an add makes at the
+    add or moves the value, several counters at once."""
+    engine = create_engine(engine_url(database_url, None))
+    try:
+        with engine.begin() as connection:
+            migrate.upgrade(connection)
+        with engine.begin() as connection:
+            repository.set_counter(connection, "maya", "deaths", 5)
+            repository.add_to_counters(connection, {("maya", "deaths"): 2, ("maya", "wins"): -1, ("leo", "deaths"): 3})
+            repository.set_counter(connection, "leo", "deaths", 0)
+            repository.add_to_counters(connection, {("maya", "wins"): 4})
+        with engine.begin() as connection:
+            assert repository.counters(connection, "maya") == {"deaths": 7, "wins": 3}
+            assert repository.counters(connection, "leo") == {"deaths": 0}
+    finally:
+        engine.dispose()

@@ -9,6 +9,7 @@ import time
 
 from sqlalchemy import delete, func, insert, select, update
 
+from ..records.batch import dialect_insert
 from ..records.schema import action_counters, action_rules
 
 RULE_ID_BYTES = 12  # 16 URL-safe characters: unguessable, short in a URL
@@ -59,10 +60,6 @@ def replace_rule(connection, rule_id, rule, secret=None):
     return get_rule(connection, rule_id) if done.rowcount else None
 
 
-def secret_of(connection, rule_id):
-    return connection.execute(select(action_rules.c.secret).where(action_rules.c.id == rule_id)).scalar()
-
-
 def delete_rule(connection, rule_id):
     """The deleted rule's username, or None when there was none (its deliveries go with it)."""
     username = connection.execute(select(action_rules.c.username).where(action_rules.c.id == rule_id)).scalar()
@@ -86,23 +83,23 @@ def counters(connection, username):
 
 def set_counter(connection, username, name, value):
     """The counter set to `value` (made when new): a reset from the page."""
-    now = time.time()
-    done = connection.execute(update(action_counters)
-                              .where(action_counters.c.username == username, action_counters.c.name == name)
-                              .values(value=value, updated_at=now))
-    if not done.rowcount:
-        connection.execute(insert(action_counters).values(username=username, name=name, value=value, updated_at=now))
+    statement = dialect_insert(connection, action_counters).values(username=username, name=name, value=value,
+                                                                   updated_at=time.time())
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=["username", "name"],
+        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at}))
 
 
 def add_to_counters(connection, adds):
-    """{(username, name): add}: each counter moved by its add (made at it when new). Increments, not values: a
-    reset from the page between a runner's change and its write is not undone by the write."""
+    """{(username, name): add}: each counter moved by its add (made at it when new), in one statement. Increments,
+    not values: a reset from the page between a runner's change and its write is not undone by the write."""
+    if not adds:
+        return
     now = time.time()
-    for (username, name), add in adds.items():
-        done = connection.execute(update(action_counters)
-                                  .where(action_counters.c.username == username, action_counters.c.name == name)
-                                  .values(value=action_counters.c.value + add, updated_at=now))
-        if not done.rowcount:
-            connection.execute(insert(action_counters).values(username=username, name=name, value=add,
-                                                              updated_at=now))
+    statement = dialect_insert(connection, action_counters)
+    statement = statement.on_conflict_do_update(
+        index_elements=["username", "name"],
+        set_={"value": action_counters.c.value + statement.excluded.value, "updated_at": statement.excluded.updated_at})
+    connection.execute(statement, [{"username": username, "name": name, "value": add, "updated_at": now}
+                                   for (username, name), add in adds.items()])
 
