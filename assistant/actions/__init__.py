@@ -113,17 +113,29 @@ class Actions:
     def test(self, rule, sample, emit):
         """Fire `rule`'s actions once with `sample` (an event of its trigger's type), the counters unchanged:
         {fired: actions run, deliveries: [deliveryId]}. `emit(event, payload)` reaches the creator's room."""
-        compiled = CompiledRule(rule)
-        firing = Firing(compiled, sample, event_values(sample, milestone=rule["trigger"].get("every")))
+        firing = Firing(CompiledRule(rule), sample, event_values(sample, milestone=rule["trigger"].get("every")))
         counters = self.database.run(repository.counters, rule["username"])
+        return {"fired": len(rule["actions"]), "deliveries": self.perform(firing, emit, counters)}
+
+    def perform(self, firing, emit, counters, count=None):
+        """Do what a fired rule says, in its order: `overlay` and `tts` emitted as `action` (`emit(event, payload)`
+        reaches the creator's room), texts rendered with `counters` ({name: value}); `webhook` queued; `counter` by
+        `count(name, add)`, which changes the counter before the texts after it render it (None: a test, counters
+        unchanged). The deliveries' ids."""
+        rule = firing.rule
+        username = rule.rule["username"]
         deliveries = []
-        for index, action in enumerate(rule["actions"]):
-            if action["type"] == "webhook":
-                deliveries.append(self.webhooks.enqueue(rule["id"], rule["username"], action["url"], sample))
-            elif action["type"] != "counter":
-                text = compiled.templates[index].render(firing.values, counters)
-                emit("action", self.action_payload(rule["username"], rule, action, text))
-        return {"fired": len(rule["actions"]), "deliveries": deliveries}
+        for index, action in enumerate(rule.rule["actions"]):
+            kind = action["type"]
+            if kind == "counter":
+                if count is not None:
+                    count(action["name"], action["add"])
+            elif kind == "webhook":
+                deliveries.append(self.webhooks.enqueue(rule.id, username, action["url"], firing.event))
+            else:
+                text = rule.templates[index].render(firing.values, counters)
+                emit("action", self.action_payload(username, rule.rule, action, text))
+        return deliveries
 
     def changed(self, *usernames):
         """Rules or counters of these creators changed: the runners of every process load them again (this

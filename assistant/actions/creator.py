@@ -96,23 +96,16 @@ class CreatorActions:
     # -- the effects ----------------------------------------------------------------------------------
 
     def _run(self, firing):
-        rule = firing.rule
-        for index, action in enumerate(rule.rule["actions"]):
-            kind = action["type"]
-            if kind == "counter":
-                self._count(action["name"], action["add"])
-            elif kind == "webhook":
-                self._actions.webhooks.enqueue(rule.id, self.username, action["url"], firing.event)
-            else:
-                text = rule.templates[index].render(firing.values, self.counters)
-                self._emit("action", self._actions.action_payload(self.username, rule.rule, action, text),
-                           self._room)
+        self._actions.perform(firing, self._emit_to_room, self.counters, self._count)
 
     def _count(self, name, add):
         value = self.counters.get(name, 0) + add
         self.counters[name] = value
         self._actions.add_to_counter(self.username, name, add)
-        self._emit("counter", {"username": self.username, "name": name, "value": value}, self._room)
+        self._emit_to_room("counter", {"username": self.username, "name": name, "value": value})
+
+    def _emit_to_room(self, event, payload):
+        self._emit(event, payload, self._room)
 
 
 class _NoActions:
