@@ -49,7 +49,9 @@ def _tile(page, name):
 
 def _seed_history(database, name, room_id, viewers, index):
     """This month's earlier lives of a creator (a valid day each, three hours), and the live now on since 50
-    minutes, with a point a minute: the record a runner continues, so the tile has a month and a sparkline."""
+    minutes, with a point a minute up to this one: the record a runner continues, so the tile has a month and a
+    sparkline. This minute's point too: the runner's first events may fall in the next minute, and the 30 minutes a
+    sparkline shows would then miss one."""
     now = time.time()
     today = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     for day in range(1, today.day):
@@ -59,7 +61,7 @@ def _seed_history(database, name, room_id, viewers, index):
                      minutes=150 + 15 * index, metrics={"totalDiamonds": viewers // 3, "totalFollows": 40})
     minute_now = int(now // 60) * 60_000
     points = [{"t": minute_now - m * 60_000, "viewers": int(viewers * (0.75 + 0.25 * math.sin(m / 5 + index))),
-               "likes": 200, "diamonds": 30} for m in range(50, 0, -1)]
+               "likes": 200, "diamonds": 30} for m in range(49, -1, -1)]
     counts = [{"seq": seq, "ts": point["t"] + 1000, "type": "viewers", "viewerCount": point["viewers"]}
               for seq, point in enumerate(points, start=1)]  # a record with events: the runner goes on from it
     add_live(database, name, room_id, counts, started_at=now - 50 * 60, status="live", points=points,
